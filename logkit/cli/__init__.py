@@ -1,0 +1,117 @@
+"""The ``logkit`` command: a click group whose verbs live one per module and load on demand.
+
+This module is the single error boundary: library errors (:class:`logkit.errors.LogkitError`) become a
+one-line ``Error: ...`` and the exit codes of DESIGN.md section 3.1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from logkit import __version__
+from logkit.cli.console import UI, get_ui, set_ui
+from logkit.errors import LogkitError
+
+__all__ = ["cli", "main", "VERBS"]
+
+# verb -> (module, one-line help shown by ``logkit --help`` without importing the module)
+VERBS: dict[str, tuple[str, str]] = {
+    "parse": ("logkit.cli.parse", "Parse raw log lines into templates with typed variables."),
+    "templates": ("logkit.cli.templates", "List templates with counts, share and an example."),
+    "bench": ("logkit.cli.bench", "Run the accuracy and speed benchmarks."),
+    "demo": ("logkit.cli.demo", "Generate a synthetic multi-service log and run the pipeline on it."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a verb's module only when that verb runs (keeps ``--help`` fast)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(VERBS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in VERBS:
+            return None
+        module = importlib.import_module(VERBS[cmd_name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in VERBS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="logkit")
+@click.option("-v", "--verbose", "verbose", count=True, help="Say more on stderr (what was chosen and why).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour and progress bars on stderr.",
+)
+@click.option("--traceback", "show_traceback", is_flag=True, help="Show the full traceback of an error.")
+def cli(verbose: int, quiet: bool, color: str, show_traceback: bool) -> None:
+    """logkit: parse, compress and watch logs.
+
+    Every verb reads files, .gz/.zst files or '-' (standard input) and writes data to standard output
+    (JSON Lines in a pipe, a table on a terminal); progress and errors go to stderr.
+    """
+    set_ui(
+        UI(
+            verbosity=-1 if quiet else verbose,
+            color=color,
+            traceback=show_traceback or os.environ.get("LOGKIT_DEBUG") == "1",
+        )
+    )
+
+
+def _silence_broken_pipe() -> None:
+    """After the reader of our stdout went away (``| head``), exit quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``logkit`` script: runs the group and maps errors to exit codes."""
+    try:
+        cli.main(args=argv, prog_name="logkit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LogkitError as exc:
+        ui = get_ui()
+        if ui.traceback:
+            raise
+        ui.error(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        sys.exit(0)
+    except OSError as exc:
+        ui = get_ui()
+        if ui.traceback:
+            raise
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        ui.error(f"{exc.strerror or exc}{':' if name else ''}{name}")
+        sys.exit(1)
+    sys.exit(0)
