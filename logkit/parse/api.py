@@ -1,0 +1,353 @@
+"""The parse library API: sources -> header format -> template miner -> :class:`ParsedLine`.
+
+A file is read twice (mine, then emit) so every line carries its template's final form in bounded memory;
+standard input and ``--follow`` are parsed in one pass. Template ids are derived from the final template
+text, so they agree across runs, files and processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logkit.errors import FormatError, StateError, UsageError
+from logkit.fsutil import write_json_atomic
+from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, resolve_format
+from logkit.parse.miner import Match, TemplateMiner
+from logkit.parse.multiline import join_multiline
+from logkit.parse.sources import iter_raw_lines
+from logkit.records import LogRecord, Param, ParsedLine, RawLine, TemplateInfo, VarType
+
+__all__ = [
+    "Parser",
+    "ParseStats",
+    "parse",
+    "parse_lines",
+    "template_id",
+    "to_record",
+    "load_state",
+    "is_state_file",
+    "STATE_KIND",
+    "STATE_VERSION",
+]
+
+STATE_KIND = "logkit-parse-state"
+STATE_VERSION = 1
+SAMPLE_LINES = 200  # lines read to choose or check a header format
+STREAM_SAMPLE_LINES = 50  # on a stream, --format auto decides after this many lines
+
+
+def template_id(template: str) -> str:
+    """A short, stable id for a template text: the same text gives the same id in every run."""
+    digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+    return "t" + digest
+
+
+def to_record(p: ParsedLine) -> dict[str, Any]:
+    """The JSON record of DESIGN.md section 3.2 for one parsed line (every key always present)."""
+    rec = p.record
+    ts = rec.timestamp
+    return {
+        "source": rec.raw.source,
+        "line": rec.raw.line_no,
+        "timestamp": ts.isoformat() if ts is not None else None,
+        "fields": dict(rec.fields),
+        "template_id": p.template_id,
+        "template": p.template,
+        "params": [{"value": q.value, "type": q.type.value} for q in p.params],
+    }
+
+
+@dataclass
+class ParseStats:
+    """What a parse saw: lines, lines the header did not match, and the format chosen."""
+
+    lines: int = 0
+    unmatched: int = 0
+    format_spec: str = ""
+    format_reason: str = ""
+    per_source: dict[str, int] = field(default_factory=dict)
+
+
+def _keep_types(keep: Iterable[VarType | str] | str) -> frozenset[VarType]:
+    if isinstance(keep, str):
+        try:
+            return VarType.parse_list(keep)
+        except ValueError as exc:
+            raise UsageError(f"--keep: {exc}") from None
+    out = set()
+    for k in keep:
+        if isinstance(k, VarType):
+            out.add(k)
+        else:
+            try:
+                out |= VarType.parse_list(k)
+            except ValueError as exc:
+                raise UsageError(f"--keep: {exc}") from None
+    return frozenset(out)
+
+
+def _apply_keep(match: Match, keep: frozenset[VarType]) -> tuple[str, tuple[Param, ...]]:
+    """Write the values of kept types into the template text; those params leave the list."""
+    if not keep or not any(p.type in keep for p in match.params):
+        return match.template, match.params
+    pieces = match.template.split("<*>")
+    if len(pieces) != len(match.params) + 1:  # a literal "<*>" in the text: leave it as it is
+        return match.template, match.params
+    out = [pieces[0]]
+    kept: list[Param] = []
+    for p, piece in zip(match.params, pieces[1:], strict=True):
+        if p.type in keep:
+            out.append(" ".join(p.value.split()))
+        else:
+            out.append("<*>")
+            kept.append(p)
+        out.append(piece)
+    return "".join(out), tuple(kept)
+
+
+def is_state_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a parse state file (JSON whose ``kind`` is ours)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return head.lstrip()[:1] == b"{" and STATE_KIND.encode() in head
+
+
+def _read_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise StateError(f"state file {path} is not readable JSON ({exc}); delete it to start afresh") from None
+    if not isinstance(data, dict) or data.get("kind") != STATE_KIND:
+        raise StateError(f"{path} is not a logkit parse state file; give another --state path")
+    if data.get("version") != STATE_VERSION:
+        raise StateError(
+            f"state file {path} has format version {data.get('version')}, this logkit reads {STATE_VERSION}; "
+            "delete it to start afresh"
+        )
+    return data
+
+
+def load_state(path: str | os.PathLike[str]) -> list[TemplateInfo]:
+    """The templates saved in a ``--state`` file, most frequent first."""
+    data = _read_state(path)
+    out = [
+        TemplateInfo(t["template_id"], t["template"], int(t["count"]), t.get("example", ""))
+        for t in data.get("templates", [])
+    ]
+    out.sort(key=lambda t: (-t.count, t.template_id))
+    return out
+
+
+class Parser:
+    """Parse log inputs into :class:`ParsedLine` records with typed variables.
+
+    Parameters
+    ----------
+    format : str
+        A Loghub-notation header spec, ``"auto"`` (detect) or ``"none"`` (whole line is content).
+    keep : iterable of VarType or str
+        Variable types whose values stay in the template text (``{"STC"}``: one template per status).
+    multiline : bool
+        Lines that do not begin with the header join the record before them.
+    state : path, optional
+        A JSON state file: loaded when it exists, written by :meth:`save_state`.
+    max_templates : int
+        Bound on the templates the miner keeps in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        format: str = "auto",
+        keep: Iterable[VarType | str] | str = (),
+        multiline: bool = False,
+        state: str | os.PathLike[str] | None = None,
+        max_templates: int = 100_000,
+    ) -> None:
+        self.format_spec = format
+        self.keep = _keep_types(keep)
+        self.multiline = multiline
+        self.state_path = Path(state) if state is not None else None
+        self.max_templates = max_templates
+        self.stats = ParseStats()
+        self._fmt: LineFormat | None = None
+        # template text -> [count, example]: what this parser emitted (and, with state, earlier runs)
+        self._counts: dict[str, list[Any]] = {}
+        self.miner = TemplateMiner(max_templates=max_templates)
+        if self.state_path is not None and self.state_path.exists():
+            data = _read_state(self.state_path)
+            self.miner = TemplateMiner.from_dict(data["miner"])
+            for t in data.get("templates", []):
+                self._counts[t["template"]] = [int(t["count"]), t.get("example", "")]
+            if self.format_spec == "auto" and data.get("format"):
+                self._fmt = resolve_format(data["format"], [])[0]
+                self.stats.format_spec = data["format"]
+                self.stats.format_reason = f"format {data['format']!r} from the state file"
+
+    # -- format -----------------------------------------------------------------------------------
+    @property
+    def format_reason(self) -> str:
+        """What ``--format`` chose and why (one line)."""
+        return self.stats.format_reason
+
+    def _choose_format(self, sample: Sequence[RawLine], what: str) -> LineFormat:
+        if self._fmt is not None:
+            return self._fmt
+        fmt, reason = resolve_format(self.format_spec, sample)
+        if isinstance(fmt, HeaderFormat) and self.format_spec not in ("auto", "none"):
+            nonempty = [r for r in sample if r.data.strip()]
+            if nonempty and not any(fmt.matches(r) for r in nonempty):
+                raise FormatError(
+                    f"--format {self.format_spec!r} matches none of the first {len(nonempty)} lines of "
+                    f"{what}; compare it with a line of the log, or use --format auto"
+                )
+        self._fmt = fmt
+        self.stats.format_spec = getattr(fmt, "spec", "none")
+        self.stats.format_reason = reason
+        if self.multiline and isinstance(fmt, NoFormat):
+            self.multiline = False
+            self.stats.format_reason += " (--multiline ignored: without a header every line is a record)"
+        return fmt
+
+    def _records(self, raws: Iterable[RawLine], fmt: LineFormat, count: bool) -> Iterator[LogRecord]:
+        if self.multiline and isinstance(fmt, HeaderFormat):
+            raws = join_multiline(raws, fmt)
+        header = isinstance(fmt, HeaderFormat)
+        split = fmt.split
+        stats = self.stats
+        for raw in raws:
+            rec = split(raw)
+            if count:
+                stats.lines += raw.n_lines
+                if header and not rec.fields and raw.data.strip():
+                    stats.unmatched += 1
+            yield rec
+
+    # -- emitting -----------------------------------------------------------------------------------
+    def _emit(self, rec: LogRecord, match: Match) -> ParsedLine:
+        template, params = _apply_keep(match, self.keep) if self.keep else (match.template, match.params)
+        entry = self._counts.get(template)
+        if entry is None:
+            if len(self._counts) >= 4 * self.max_templates:
+                self._forget_rare()
+            self._counts[template] = [1, rec.content[:2000]]
+        else:
+            entry[0] += 1
+        return ParsedLine(record=rec, template_id=template_id(template), template=template, params=params)
+
+    def _forget_rare(self) -> None:
+        keep = sorted(self._counts.items(), key=lambda kv: -kv[1][0])[: self.max_templates]
+        self._counts = dict(keep)
+
+    # -- public entry points -------------------------------------------------------------------------
+    def parse_paths(self, paths: Sequence[str]) -> Iterator[ParsedLine]:
+        """Parse files (two passes over all of them: mine, then emit); ``-`` is parsed as a stream."""
+        files = [p for p in paths if p != "-"]
+        if len(files) != len(paths) and files:
+            raise UsageError("'-' (standard input) cannot be parsed together with files; run them apart")
+        if not files:
+            yield from self.parse_stream(iter_raw_lines("-"))
+            return
+        for path in files:  # pass 1: mine
+            fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
+            add = self.miner.add
+            for rec in self._records(iter_raw_lines(path), fmt, count=False):
+                add(rec.content)
+        for path in files:  # pass 2: emit each line with its template's final form
+            fmt = self._choose_format([], path)
+            match = self.miner.match
+            before = self.stats.lines
+            for rec in self._records(iter_raw_lines(path), fmt, count=True):
+                yield self._emit(rec, match(rec.content))
+            self.stats.per_source[path] = self.stats.lines - before
+
+    def parse_path(self, path: str) -> Iterator[ParsedLine]:
+        """Parse one file (two passes) or ``-`` (one pass)."""
+        return self.parse_paths([path])
+
+    def parse_stream(self, raws: Iterable[RawLine], *, what: str = "standard input") -> Iterator[ParsedLine]:
+        """Parse a stream in one pass: each line gets the form of its template known at that moment."""
+        it = iter(raws)
+        head: list[RawLine] = []
+        if self._fmt is None:
+            head = list(itertools.islice(it, STREAM_SAMPLE_LINES))
+        fmt = self._choose_format(head, what)
+        add = self.miner.add
+        for rec in self._records(itertools.chain(head, it), fmt, count=True):
+            yield self._emit(rec, add(rec.content))
+
+    def parse_lines(self, lines: Iterable[bytes | str], *, source: str = "-") -> Iterator[ParsedLine]:
+        """Parse in-memory lines (without their ``\\n``) as a stream."""
+
+        def raws() -> Iterator[RawLine]:
+            for n, line in enumerate(lines, 1):
+                data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
+                yield RawLine(source, n, data)
+
+        return self.parse_stream(raws(), what=source)
+
+    def follow(
+        self, path: str, *, stop: Callable[[], bool] | None = None, from_start: bool = True
+    ) -> Iterator[ParsedLine]:
+        """Parse a growing file like ``tail -F`` (survives rotation and truncation)."""
+        from logkit.parse.follow import follow_raw_lines
+
+        if self._fmt is None and os.path.exists(path):
+            self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
+        yield from self.parse_stream(
+            follow_raw_lines(path, from_start=from_start, stop=stop), what=path
+        )
+
+    # -- templates and state ---------------------------------------------------------------------
+    def templates(self) -> list[TemplateInfo]:
+        """Templates emitted so far (with earlier runs' counts when a state was loaded), most frequent first."""
+        out = [TemplateInfo(template_id(t), t, c, ex) for t, (c, ex) in self._counts.items()]
+        out.sort(key=lambda t: (-t.count, t.template_id))
+        return out
+
+    def save_state(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Write the miner and template counts to a versioned JSON file, atomically."""
+        target = Path(path) if path is not None else self.state_path
+        if target is None:
+            raise UsageError("no state path given; pass --state PATH")
+        data = {
+            "kind": STATE_KIND,
+            "version": STATE_VERSION,
+            "format": self.stats.format_spec or None,
+            "templates": [
+                {"template_id": t.template_id, "template": t.template, "count": t.count, "example": t.example}
+                for t in self.templates()
+            ],
+            "miner": self.miner.to_dict(),
+        }
+        write_json_atomic(target, data)
+
+
+def parse(inputs: str | Sequence[str], **options: Any) -> Iterator[ParsedLine]:
+    """Parse files (or ``-``) with a new :class:`Parser`; ``options`` are its keyword arguments."""
+    paths = [inputs] if isinstance(inputs, str) else list(inputs)
+    return Parser(**options).parse_paths(paths)
+
+
+def parse_lines(lines: Iterable[bytes | str], **options: Any) -> list[ParsedLine]:
+    """Parse in-memory lines in two passes (mine, then emit), like a file; returns the records."""
+    data = [ln if isinstance(ln, bytes) else ln.encode("utf-8", "surrogateescape") for ln in lines]
+    parser = Parser(**options)
+    raws = [RawLine("-", n, d) for n, d in enumerate(data, 1)]
+    fmt = parser._choose_format(raws[:SAMPLE_LINES], "the lines")
+    for rec in parser._records(raws, fmt, count=False):
+        parser.miner.add(rec.content)
+    return [parser._emit(rec, parser.miner.match(rec.content)) for rec in parser._records(raws, fmt, True)]
