@@ -2,26 +2,38 @@
 
 A format is written in the Loghub notation, ``'<Date> <Time> <Level> <Component>: <Content>'``: each
 ``<Name>`` is a field, the text between them is a regular expression piece (so ``\\[`` and ``(...)?`` work
-as in Loghub's format strings), and ``<Content>`` is the message.
+as in Loghub's format strings), and ``<Content>`` is the message. A field may carry its own pattern,
+``<Pid:\\d+>`` (no ``<``/``>`` inside, and no groups): the auto-detected formats use that to stay precise.
+``json`` reads one JSON object per line (:class:`JsonFormat`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from logkit.errors import FormatError
+from logkit.parse.timestamps import parse_timestamp
 from logkit.records import LogRecord, RawLine, decode
 
-__all__ = ["HeaderFormat", "NoFormat", "LineFormat", "compile_format"]
+__all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_format", "resolve_format",
+           "display_spec", "MESSAGE_KEYS"]
 
-_FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
+_FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::((?:[^<>\\]|\\.)*))?>")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+MESSAGE_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "Message", "MESSAGE",
+                "short_message")
 
 
 def _strip_cr(text: str) -> str:
     return text[:-1] if text.endswith("\r") else text
+
+
+def display_spec(spec: str) -> str:
+    """The spec with per-field patterns removed: ``<Pid:\\d+>`` -> ``<Pid>`` (for messages)."""
+    return _FIELD.sub(lambda m: f"<{m.group(1)}>", spec)
 
 
 class LineFormat:
@@ -47,7 +59,7 @@ class NoFormat(LineFormat):
 
 
 class HeaderFormat(LineFormat):
-    """A compiled Loghub-notation header format."""
+    """A compiled Loghub-notation header format; ``split`` fills the timestamp from the header fields."""
 
     def __init__(self, spec: str, fields: tuple[str, ...], regex: re.Pattern[str]) -> None:
         self.spec = spec
@@ -65,21 +77,88 @@ class HeaderFormat(LineFormat):
             content = ""
         fields = {k: (v if v is not None else "") for k, v in groups.items()}
         start = m.start("Content") if m.group("Content") is not None else len(text)
-        return LogRecord(raw=raw, fields=fields, content=content, timestamp=None, content_start=start)
+        return LogRecord(raw=raw, fields=fields, content=content, timestamp=parse_timestamp(fields),
+                         content_start=start)
 
     def matches(self, raw: RawLine) -> bool:
         return self.regex.match(_strip_cr(decode(raw.data))) is not None
 
 
+class JsonFormat(LineFormat):
+    """One JSON object per line: the first message key present is the content, other scalars are fields.
+
+    Values that are not strings are written as JSON (``true``, ``3``, ``null``); nested objects and
+    lists are left out of ``fields``. The timestamp comes from ``time``/``timestamp``/``ts``/
+    ``@timestamp`` (ISO text or epoch numbers). A line that is not a JSON object keeps the whole line
+    as content. ``content_start`` is where the message text appears verbatim in the line, else 0.
+    """
+
+    def __init__(self, message_keys: Sequence[str] = MESSAGE_KEYS) -> None:
+        self.message_keys = tuple(message_keys)
+        self.spec = "json" if self.message_keys == MESSAGE_KEYS else "json:" + ",".join(self.message_keys)
+        self.fields = ()
+
+    def _load(self, text: str) -> dict[str, object] | None:
+        if not text.lstrip().startswith("{"):
+            return None
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return obj if isinstance(obj, dict) else None
+
+    def split(self, raw: RawLine) -> LogRecord:
+        text = _strip_cr(decode(raw.data))
+        obj = self._load(text)
+        if obj is None:
+            return LogRecord(raw=raw, fields=_EMPTY, content=text, timestamp=None)
+        msg_key = next((k for k in self.message_keys if k in obj and isinstance(obj[k], str)), None)
+        fields: dict[str, str] = {}
+        for key, value in obj.items():
+            if key == msg_key:
+                continue
+            if isinstance(value, str):
+                fields[key] = value
+            elif value is None or isinstance(value, bool | int | float):
+                fields[key] = json.dumps(value)
+        if msg_key is None:
+            content = text
+            start = 0
+        else:
+            content = str(obj[msg_key])
+            start = max(text.find(content), 0) if content else 0
+        return LogRecord(raw=raw, fields=fields, content=content, timestamp=parse_timestamp(fields),
+                         content_start=start)
+
+    def matches(self, raw: RawLine) -> bool:
+        return self._load(_strip_cr(decode(raw.data))) is not None
+
+
+def _piece(sep: str) -> str:
+    # a run of spaces in the spec matches one or more spaces in the line (Loghub's convention)
+    return re.sub(r" +", lambda _m: r"\s+", sep)
+
+
 def compile_format(spec: str) -> LineFormat:
-    """Compile a Loghub-notation header spec (``none`` gives :class:`NoFormat`).
+    """Compile a Loghub-notation header spec (``none`` gives :class:`NoFormat`, ``json`` :class:`JsonFormat`).
+
+    ``json:key1,key2`` names the message keys to look for, in order.
 
     Raises :class:`FormatError` when the spec has no ``<Content>``, repeats a field, or is not a valid
     regular expression.
     """
-    if spec.strip().lower() == "none":
+    low = spec.strip().lower()
+    if low == "none":
         return NoFormat()
-    names = _FIELD.findall(spec)
+    if low == "json":
+        return JsonFormat()
+    if low.startswith("json:"):
+        keys = [k.strip() for k in spec.strip()[5:].split(",") if k.strip()]
+        if not keys:
+            raise FormatError(f"--format {spec!r} names no message key; write e.g. 'json:msg,message'")
+        return JsonFormat(keys)
+    found = list(_FIELD.finditer(spec))
+    names = [m.group(1) for m in found]
     if "Content" not in names:
         raise FormatError(
             f"--format {spec!r} has no <Content> field; end it with '<Content>' (or use --format none)"
@@ -89,17 +168,30 @@ def compile_format(spec: str) -> LineFormat:
         raise FormatError(f"--format {spec!r} names {', '.join(dup)} twice; give each field once")
     pieces = []
     pos = 0
-    for m in _FIELD.finditer(spec):
-        sep = spec[pos : m.start()]
-        # a run of spaces in the spec matches one or more spaces in the line (Loghub's convention)
-        pieces.append(re.sub(r" +", lambda _m: r"\s+", sep))
-        name = m.group(1)
-        pieces.append(f"(?P<{name}>.*)" if name == "Content" else f"(?P<{name}>.*?)")
+    for m in found:
+        pieces.append(_piece(spec[pos : m.start()]))
+        name, own = m.group(1), m.group(2)
+        if own:
+            pieces.append(f"(?P<{name}>{own})")
+        else:
+            pieces.append(f"(?P<{name}>.*)" if name == "Content" else f"(?P<{name}>.*?)")
         pos = m.end()
-    pieces.append(re.sub(r" +", lambda _m: r"\s+", spec[pos:]))
+    pieces.append(_piece(spec[pos:]))
     pattern = "^" + "".join(pieces) + "$"
     try:
         regex = re.compile(pattern, re.DOTALL)
     except re.error as exc:
-        raise FormatError(f"--format {spec!r} is not a valid pattern ({exc}); escape [ ] ( ) with \\") from None
+        raise FormatError(
+            f"--format {spec!r} is not a valid pattern ({exc}); escape [ ] ( ) with \\"
+        ) from None
     return HeaderFormat(spec=spec, fields=tuple(names), regex=regex)
+
+
+def resolve_format(spec: str, sample: Sequence[RawLine]) -> tuple[LineFormat, str]:
+    """The format for ``--format SPEC`` and a one-line reason: ``auto`` detects it from ``sample``.
+
+    See :func:`logkit.parse.autodetect.resolve_format`.
+    """
+    from logkit.parse.autodetect import resolve_format as _resolve
+
+    return _resolve(spec, sample)

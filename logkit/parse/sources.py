@@ -1,0 +1,224 @@
+"""Input sources: open plain, gzip or zstd files (by content magic) or stdin, and split them into lines.
+
+Lines are split on ``b"\\n"`` only and read in chunks, so memory stays bounded by the longest line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, BinaryIO, cast
+
+from logkit.errors import InputError
+from logkit.records import RawLine
+
+__all__ = ["open_binary", "iter_raw_lines", "looks_binary", "check_readable", "CHUNK_SIZE"]
+
+CHUNK_SIZE = 1 << 20
+_DENIED = "{path}: permission denied; make it readable (chmod +r) or run as its owner"
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# bytes that are normal in text logs: tab, newline, vertical tab, form feed, carriage return, escape
+_TEXT_CONTROLS = frozenset(b"\t\n\x0b\x0c\r\x1b")
+_CONTROL_DELETE = bytes(b for b in range(256) if b >= 0x20 or b in _TEXT_CONTROLS)
+
+
+def check_readable(path: str) -> None:
+    """Raise :class:`InputError` (one line naming the fix) when ``path`` cannot be read as a log file.
+
+    ``-`` (standard input) is always accepted.
+    """
+    if path == "-":
+        return
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path, or use '-' for standard input") from None
+    except PermissionError:
+        raise InputError(_DENIED.format(path=path)) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
+    if os.path.isdir(path) or (st.st_mode & 0o170000) == 0o040000:
+        raise InputError(f"{path}: is a folder; give the log files inside it (e.g. {path.rstrip('/')}/*.log)")
+    if not os.access(path, os.R_OK):
+        raise InputError(_DENIED.format(path=path))
+
+
+def _open_raw(path: str) -> BinaryIO:
+    check_readable(path)
+    try:
+        return open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; give the log files inside it (e.g. {path}/*.log)") from None
+    except PermissionError:
+        raise InputError(_DENIED.format(path=path)) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be opened ({exc.strerror}); check the path") from None
+
+
+def _peek(fh: BinaryIO, n: int) -> bytes:
+    """The first ``n`` bytes of ``fh`` without consuming them (seek back, or a buffered peek)."""
+    if fh.seekable():
+        pos = fh.tell()
+        head = fh.read(n)
+        fh.seek(pos)
+        return head
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        return bytes(peek(n)[:n])
+    return b""
+
+
+def open_binary(path: str) -> BinaryIO:
+    """Open a log input for reading bytes, decompressing gzip or zstd decided by the content's magic.
+
+    Parameters
+    ----------
+    path
+        A file path, or ``-`` for standard input (``sys.stdin.buffer``).
+
+    Returns
+    -------
+    BinaryIO
+        A readable binary stream; close it when done (closing stdin's wrapper leaves stdin open).
+
+    Raises
+    ------
+    InputError
+        The file is missing, is a folder, or cannot be read.
+    """
+    if path == "-":
+        raw: BinaryIO = sys.stdin.buffer
+        if not hasattr(raw, "peek") and not raw.seekable():
+            raw = cast(BinaryIO, io.BufferedReader(cast(Any, raw)))
+        owned = False
+    else:
+        raw = _open_raw(path)
+        owned = True
+    head = _peek(raw, 4)
+    if head.startswith(_GZIP_MAGIC):
+        return cast(BinaryIO, _GzipOwning(raw) if owned else gzip.GzipFile(fileobj=raw, mode="rb"))
+    if head.startswith(_ZSTD_MAGIC):
+        import zstandard  # lazy: only zstd inputs pay for it
+
+        dctx = zstandard.ZstdDecompressor()
+        return cast(BinaryIO, dctx.stream_reader(raw, read_across_frames=True, closefd=owned))
+    return raw if owned else cast(BinaryIO, _NoClose(raw))
+
+
+class _GzipOwning(gzip.GzipFile):
+    """A GzipFile that closes the file it reads from."""
+
+    def __init__(self, fileobj: BinaryIO) -> None:
+        super().__init__(fileobj=fileobj, mode="rb")
+        self._owned = fileobj
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+
+class _NoClose(io.RawIOBase):
+    """Wraps standard input so that closing the wrapper leaves standard input open."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._inner.read(-1 if size is None else size)
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        data = self._inner.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _damaged(path: str, exc: BaseException) -> InputError:
+    detail = str(exc) or type(exc).__name__
+    return InputError(
+        f"{path}: compressed data is damaged or truncated ({detail}); re-copy the file "
+        "or decompress what is left by hand"
+    )
+
+
+def iter_raw_lines(path: str, *, source: str | None = None) -> Iterator[RawLine]:
+    """Yield the lines of ``path`` (plain, gzip, zstd or ``-``) as :class:`RawLine`, in chunks.
+
+    Lines are split on ``b"\\n"`` only: a ``b"\\r"`` before it stays in ``data``; empty lines count; a
+    last line without ``\\n`` counts; ``line_no`` is 1-based. Binary content yields lines too.
+
+    Parameters
+    ----------
+    path
+        File path or ``-`` for standard input.
+    source
+        The name recorded in each line; defaults to ``path`` as given.
+
+    Raises
+    ------
+    InputError
+        On a missing or unreadable file (raised at once, before iteration) or damaged compressed data.
+    """
+    check_readable(path)
+    return _iter_lines(path, path if source is None else source)
+
+
+def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
+    fh = open_binary(path)
+    line_no = 0
+    pending: list[bytes] = []  # pieces of a line longer than a chunk
+    try:
+        while True:
+            try:
+                chunk = fh.read(CHUNK_SIZE)
+            except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+                raise _damaged(path, exc) from None
+            except Exception as exc:  # zstandard.ZstdError
+                if type(exc).__module__.startswith("zstandard"):
+                    raise _damaged(path, exc) from None
+                raise
+            if not chunk:
+                break
+            parts = chunk.split(b"\n")
+            if len(parts) == 1:
+                pending.append(chunk)
+                continue
+            if pending:
+                pending.append(parts[0])
+                parts[0] = b"".join(pending)
+                pending = []
+            last = parts.pop()
+            for data in parts:
+                line_no += 1
+                yield RawLine(source, line_no, data)
+            if last:
+                pending.append(last)
+        if pending:
+            line_no += 1
+            yield RawLine(source, line_no, b"".join(pending))
+    finally:
+        fh.close()
+
+
+def looks_binary(sample: bytes) -> bool:
+    """Whether ``sample`` (the first few KiB of an input) looks like a binary file rather than a log.
+
+    True when more than 1 % of the bytes are NUL or more than 10 % are control bytes other than tab,
+    CR, LF, form feed and escape. Invalid UTF-8 alone is not binary (Latin-1 logs exist).
+    """
+    if not sample:
+        return False
+    nul = sample.count(0)
+    if nul * 100 > len(sample):
+        return True
+    controls = len(sample.translate(None, _CONTROL_DELETE))
+    return controls * 10 > len(sample)

@@ -1,0 +1,87 @@
+"""Timestamps from header fields in the common notations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from logkit.parse.timestamps import parse_timestamp, parse_timestamp_text
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"Date": "2015-10-18", "Time": "18:01:47,978"}, datetime(2015, 10, 18, 18, 1, 47, 978000)),
+        ({"Timestamp": "2024-01-01T10:00:00Z"}, datetime(2024, 1, 1, 10, tzinfo=UTC)),
+        ({"Timestamp": "2024-01-01 10:00:00.5+02:00"},
+         datetime(2024, 1, 1, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=2)))),
+        ({"time": "2024-01-01T10:00:00.123456789-0530"},
+         datetime(2024, 1, 1, 10, 0, 0, 123456, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
+        ({"Date": "081109", "Time": "203615", "Pid": "148"}, datetime(2008, 11, 9, 20, 36, 15)),
+        ({"Date": "17/06/09", "Time": "20:10:40"}, datetime(2017, 6, 9, 20, 10, 40)),
+        ({"Time": "Sun Dec 04 04:47:44 2005", "Level": "notice"}, datetime(2005, 12, 4, 4, 47, 44)),
+        ({"Label": "-", "Timestamp": "1117838570", "Date": "2005.06.03",
+          "Time": "2005-06-03-15.42.50.675872"},
+         datetime(2005, 6, 3, 15, 42, 50, 675872)),
+        ({"Time": "20171223-22:15:29:606"}, datetime(2017, 12, 23, 22, 15, 29, 606000)),
+        ({"Time": "20171223-22:16:0:119"}, datetime(2017, 12, 23, 22, 16, 0, 119000)),
+        ({"ts": "1700000000"}, datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)),
+        ({"timestamp": "1700000000123"}, datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)),
+        ({"ts": "1700000000.25"}, datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC)),
+        ({"@timestamp": "2024-03-05T07:08:09.000Z"}, datetime(2024, 3, 5, 7, 8, 9, tzinfo=UTC)),
+        ({"time": "10/Oct/2000:13:55:36 -0700"},
+         datetime(2000, 10, 10, 13, 55, 36, tzinfo=timezone(-timedelta(hours=7)))),
+        ({"Month": "Jun", "Day": "14", "Year": "2024", "Time": "15:16:01"}, datetime(2024, 6, 14, 15, 16, 1)),
+    ],
+)
+def test_notations(fields, expected) -> None:
+    assert parse_timestamp(fields) == expected
+    assert parse_timestamp(fields) == expected  # second call goes through the caches
+
+
+def test_syslog_without_year_assumes_current_year() -> None:
+    got = parse_timestamp({"Month": "Jun", "Date": "14", "Time": "15:16:01", "Level": "combo"})
+    assert got is not None and (got.month, got.day, got.hour) == (6, 14, 15)
+    now = datetime.now()
+    assert got.year in (now.year, now.year - 1)
+    assert got - now <= timedelta(days=1)  # never more than a day in the future
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"Level": "INFO", "Component": "x"},
+        {"Time": "15:16:01"},  # a time without a date: unsure
+        {"Pid": "1700000000"},  # epoch only in a field named like a timestamp
+        {"Timestamp": "2024-13-45 10:00:00"},
+        {"Timestamp": "not a time"},
+        {"Timestamp": "9" * 200},
+        {"ts": "12"},
+        {"Date": None, "Time": object()},  # type: ignore[dict-item]
+    ],
+)
+def test_unsure_gives_none(fields) -> None:
+    assert parse_timestamp(fields) is None
+
+
+def test_text_parser_and_epoch_switch() -> None:
+    assert parse_timestamp_text("1700000000") is None
+    assert parse_timestamp_text("1700000000", allow_epoch=True) is not None
+    assert parse_timestamp_text("Dec  4 04:47:44") is not None
+    assert parse_timestamp_text("2024/01/31 23:59:59") == datetime(2024, 1, 31, 23, 59, 59)
+
+
+def test_fast_enough() -> None:
+    import time
+
+    fields = {"Date": "2015-10-18", "Time": "18:01:47,978", "Level": "INFO"}
+    parse_timestamp(fields)
+    t0 = time.perf_counter()
+    for i in range(20000):
+        parse_timestamp({"Date": "2015-10-18", "Time": f"18:01:{i % 60:02d},978", "Level": "INFO"})
+    per_line = (time.perf_counter() - t0) / 20000
+    assert per_line < 50e-6, per_line
