@@ -7,6 +7,7 @@ more than a day in the future, as rsyslog does for December lines read in Januar
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
@@ -53,8 +54,11 @@ _EPOCH_NAMES = frozenset(("timestamp", "@timestamp", "ts", "time", "epoch", "cre
 _SHAPE = str.maketrans("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
                        "9999999999" + "a" * 52)
 _CACHE_MAX = 4096
-_plans: dict[frozenset[str], list[tuple[tuple[str, ...], bool]]] = {}
+_plans: dict[tuple[str, ...], list[tuple[tuple[str, ...], bool]]] = {}
 _shapes: dict[str, int] = {}  # text shape -> index into _NOTATIONS, -1 none, -2 epoch
+_recent: dict[tuple[str, bool], datetime | None] = {}  # texts seen lately (lines of the same second)
+_RECENT_MAX = 1024
+_last = [-1]  # the notation that parsed the latest text
 
 
 def _tzinfo(tz: str | None) -> timezone | None:
@@ -69,36 +73,52 @@ def _tzinfo(tz: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _build(m: re.Match[str], year_mode: str) -> datetime | None:
-    g = m.groupdict()
-    if year_mode == "mdY":
-        a, b = int(g["a"]), int(g["b"])
+_GROUPS = ("y", "m", "d", "mon", "H", "M", "S", "frac", "tz", "a", "b")
+# per notation: the group number of each name in _GROUPS (0 when the notation has no such group)
+_INDEX = [tuple(rx.groupindex.get(name, 0) for name in _GROUPS) for rx, _ in _NOTATIONS]
+_now_cache: list[float | datetime] = [-1e9, datetime.now()]
+
+
+def _now() -> datetime:
+    """The current local time, refreshed at most once a minute (for year-less dates)."""
+    mono = time.monotonic()
+    if mono - float(_now_cache[0]) > 60:  # type: ignore[arg-type]
+        _now_cache[0] = mono
+        _now_cache[1] = datetime.now()
+    return _now_cache[1]  # type: ignore[return-value]
+
+
+def _build(m: re.Match[str], idx: int) -> datetime | None:
+    g = (None,) + m.groups()
+    iy, im, id_, imon, ih, imin, isec, ifrac, itz, ia, ib = _INDEX[idx]
+    mode = _NOTATIONS[idx][1]
+    if mode == "mdY":
+        a, b = int(g[ia]), int(g[ib])  # type: ignore[arg-type]
         month, day = (b, a) if a > 12 else (a, b)
     else:
-        mon = g.get("mon")
-        if mon is not None:
-            month = _MONTHS.get(mon.lower(), 0)
+        if imon:
+            month = _MONTHS.get(g[imon].lower(), 0)  # type: ignore[union-attr]
             if not month:
                 return None
         else:
-            month = int(g["m"])
-        day = int(g["d"])
-    hour = int(g["H"]) if g.get("H") else 0
-    minute = int(g["M"]) if g.get("M") else 0
-    second = int(g["S"]) if g.get("S") else 0
-    frac = g.get("frac")
+            month = int(g[im])  # type: ignore[arg-type]
+        day = int(g[id_])  # type: ignore[arg-type]
+    hour = int(g[ih]) if ih and g[ih] else 0  # type: ignore[arg-type]
+    minute = int(g[imin]) if imin and g[imin] else 0  # type: ignore[arg-type]
+    second = int(g[isec]) if isec and g[isec] else 0  # type: ignore[arg-type]
+    frac = g[ifrac] if ifrac else None
     micro = int((frac + "000000")[:6]) if frac else 0
-    tz = _tzinfo(g.get("tz"))
-    y = g.get("y")
+    tz = _tzinfo(g[itz]) if itz else None
+    y = g[iy] if iy else None
     try:
-        if year_mode == "yy":
+        if mode == "yy":
             year = 2000 + int(y) if y is not None else 0
-        elif year_mode == "opt" and y is None:
-            now = datetime.now(tz)
-            stamp = datetime(now.year, month, day, hour, minute, second, micro, tzinfo=tz)
+        elif mode == "opt" and y is None:
+            now = _now()
+            stamp = datetime(now.year, month, day, hour, minute, second, micro)
             if stamp - now > timedelta(days=1):
                 stamp = stamp.replace(year=now.year - 1)
-            return stamp
+            return stamp.replace(tzinfo=tz) if tz is not None else stamp
         else:
             year = int(y) if y is not None else 0
         return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
@@ -132,9 +152,26 @@ def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | 
     The notation that fits a string's shape (digits and letters masked) is remembered, so a log of one
     notation costs one regex match per line.
     """
-    text = text.strip()
+    if len(text) > 80:
+        return None
+    key = (text, allow_epoch)
+    if key in _recent:
+        return _recent[key]
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    stamp = _parse_text(text.strip(), allow_epoch)
+    _recent[key] = stamp
+    return stamp
+
+
+def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
     if not text or len(text) > 64:
         return None
+    last = _last[0]
+    if last >= 0:  # most logs use one notation: try the last one that worked first
+        m = _NOTATIONS[last][0].fullmatch(text)
+        if m is not None:
+            return _build(m, last)
     shape = text.translate(_SHAPE)
     idx = _shapes.get(shape)
     if idx is not None:
@@ -143,15 +180,18 @@ def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | 
         if idx == -2:
             return _epoch(text) if allow_epoch else None
         m = _NOTATIONS[idx][0].fullmatch(text)
-        return _build(m, _NOTATIONS[idx][1]) if m is not None else None
+        if m is None:
+            return None
+        _last[0] = idx
+        return _build(m, idx)
     if len(_shapes) >= _CACHE_MAX:
         _shapes.clear()
-    for i, (rx, mode) in enumerate(_NOTATIONS):
+    for i, (rx, _mode) in enumerate(_NOTATIONS):
         m = rx.fullmatch(text)
         if m is not None:
-            stamp = _build(m, mode)
+            stamp = _build(m, i)
             if stamp is not None:
-                _shapes[shape] = i
+                _shapes[shape] = _last[0] = i
                 return stamp
     if _EPOCH.fullmatch(text):
         _shapes[shape] = -2
@@ -160,7 +200,7 @@ def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | 
     return None
 
 
-def _plan(keys: frozenset[str]) -> list[tuple[tuple[str, ...], bool]]:
+def _plan(keys: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
     """Which field combinations to try for a set of field names: [(names to join, epoch allowed)]."""
     lower = {k.lower(): k for k in keys}
     plan: list[tuple[tuple[str, ...], bool]] = []
@@ -208,7 +248,7 @@ def parse_timestamp(fields: Mapping[str, str]) -> datetime | None:
     if not fields:
         return None
     try:
-        keys = frozenset(fields)
+        keys = tuple(fields)
         plan = _plans.get(keys)
         if plan is None:
             if len(_plans) >= _CACHE_MAX:
