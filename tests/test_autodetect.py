@@ -138,6 +138,17 @@ def test_a_few_odd_lines_do_not_change_the_choice() -> None:
     assert recs[5].fields == {} and recs[5].content == lines[5]
 
 
+def test_stack_traces_do_not_hide_the_header() -> None:
+    lines = []
+    for i in range(5):
+        lines.append(f"2024-01-01 10:00:0{i},000 ERROR [main] a.B: failed {i}")
+        lines += ["java.lang.IllegalStateException: x", "\tat a.B.run(B.java:1)", "\tat a.C.go(C.java:2)",
+                  "Caused by: java.io.IOException: closed", "\t... 3 more"]
+    fmt, reason, recs = _detect(lines)
+    assert isinstance(fmt, HeaderFormat), reason
+    assert recs[0].fields["Level"] == "ERROR"
+
+
 def test_detected_spec_round_trips() -> None:
     lines = ["2024-01-01 10:00:00,001 INFO [main] a.B: x", "2024-01-01 10:00:00,002 INFO [main] a.B: y"]
     fmt, _ = resolve_format("auto", _sample(lines))

@@ -24,6 +24,7 @@ from logkit.records import RawLine, decode
 __all__ = ["resolve_format", "detect_format", "candidates", "SAMPLE_LINES", "Candidate"]
 
 SAMPLE_LINES = 200
+_CONTINUATION = ("Caused by:", "Traceback (most recent call last)", "at ", "... ")
 MIN_SHARE = 0.5  # a header must fit at least half the non-empty sample lines
 NEAR_BEST = 0.95  # candidates matching this share of the best match count compete on fields
 
@@ -166,7 +167,9 @@ def detect_format(sample: Sequence[RawLine]) -> tuple[LineFormat, str]:
         if n:
             scored.append((cand, n, nfields))
     best_n = max((n for _, n, _ in scored), default=0)
-    if best_n < MIN_SHARE * total:
+    # continuation lines (stack frames, wrapped text) start with white space: they never carry a header
+    starts = total - sum(1 for t in texts if t[:1].isspace() or t.startswith(_CONTINUATION))
+    if best_n < MIN_SHARE * max(starts, 1):
         hint = ""
         if scored:
             top = max(scored, key=lambda s: (s[1], -s[0].order))
