@@ -1,0 +1,174 @@
+"""File-level compression API: compress a log into a ``.lkz`` archive, decompress it, describe it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from logkit.compress.archive import (
+    DEFAULT_BLOCK_BYTES,
+    DEFAULT_BLOCK_LINES,
+    VERSION,
+    compress_stream,
+    decode_lines,
+    iter_blocks,
+    part_path,
+)
+from logkit.errors import ArchiveError, InputError
+
+__all__ = ["CompressResult", "compress_file", "decompress_file", "read_archive", "archive_info"]
+
+
+@dataclass
+class CompressResult:
+    """What :func:`compress_file` wrote: sizes in bytes, and the size of each part before packing."""
+
+    archive: str
+    raw_bytes: int
+    archive_bytes: int
+    lines: int
+    blocks: int
+    parts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        """Original bytes per archive byte."""
+        return self.raw_bytes / self.archive_bytes if self.archive_bytes else 0.0
+
+
+def compress_file(
+    input_path: str,
+    archive: str | os.PathLike[str] | None = None,
+    *,
+    format_spec: str = "auto",
+    block_lines: int = DEFAULT_BLOCK_LINES,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> CompressResult:
+    """Compress ``input_path`` (a path, ``.gz``/``.zst`` by magic, or ``-``) into ``archive``.
+
+    Blocks are appended to ``ARCHIVE.part`` as they fill; the finished archive is renamed onto
+    ``archive``. If the writer is killed, ``ARCHIVE.part`` keeps every finished block (read it with
+    ``decompress --salvage``). An interrupt (Ctrl-C) finishes the archive with what was read.
+
+    ``format_spec`` is validated but not needed: the tokenizer finds header fields by itself (they become
+    columns shared by all templates).
+    """
+    from logkit.parse.formats import compile_format
+    from logkit.parse.sources import open_binary
+
+    if format_spec not in ("auto", "none"):
+        compile_format(format_spec)  # a bad spec is a clear FormatError, even though we do not need it
+    if archive is None:
+        if input_path == "-":
+            raise InputError("compressing standard input needs -o ARCHIVE (there is no file name to use)")
+        archive = input_path + ".lkz"
+    target = Path(archive)
+    tmp = part_path(target)
+    if tmp.exists():
+        raise ArchiveError(
+            f"{tmp} exists (left by an interrupted run): recover it with 'logkit decompress --salvage {tmp}',"
+            " or delete it"
+        )
+    if target.parent and not target.parent.is_dir():
+        raise InputError(f"{target.parent}: no such folder for the archive; create it first")
+    src = open_binary(input_path)
+    try:
+        with open(tmp, "xb") as out:
+            try:
+                writer = compress_stream(src, out, block_lines=block_lines, block_bytes=block_bytes)
+            finally:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        # a crash keeps the .part (salvageable); a clean error removes it
+        if not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    finally:
+        src.close()
+    return CompressResult(
+        archive=str(target),
+        raw_bytes=writer.raw_total,
+        archive_bytes=target.stat().st_size,
+        lines=sum(n for _, n, _ in writer.index),
+        blocks=len(writer.index),
+        parts=dict(writer.sizes),
+    )
+
+
+def read_archive(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an archive file; raises :class:`InputError` when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such archive; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not an archive") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def decompress_file(archive: str, out: IO[bytes], *, salvage: bool = False) -> tuple[int, int]:
+    """Write the original bytes of ``archive`` to ``out``; returns ``(blocks, bytes)``.
+
+    Every block's checksum is verified before anything is written, so a damaged archive gives an
+    :class:`ArchiveError` naming the block and no output. With ``salvage``, the finished blocks of an
+    incomplete archive are written and the rest is skipped.
+    """
+    data = read_archive(archive)
+    blocks = list(iter_blocks(data, str(archive), salvage=salvage))
+    total = 0
+    for b in blocks:
+        raw = decode_lines(b, str(archive))
+        out.write(raw)
+        total += len(raw)
+    return len(blocks), total
+
+
+def archive_info(archive: str) -> dict[str, Any]:
+    """Sizes and counts of an archive: per part (templates, ids, columns, raw lines), ratio, version."""
+    from logkit.compress.columns import decode_block, read_templates
+
+    data = read_archive(archive)
+    blocks = list(iter_blocks(data, str(archive)))
+    parts: dict[str, int] = {}
+    lines = raw = templates = 0
+    for b in blocks:
+        try:
+            head, tmpls = read_templates(b.payload)
+            block = decode_block(b.payload)
+        except Exception:
+            raise ArchiveError(f"{archive}: block {b.number} is damaged (cannot be decoded)") from None
+        templates += len(tmpls)
+        lines += b.n_lines
+        raw += b.raw_len
+        packed = {
+            "templates (packed)": head[5],
+            "ids + columns + verbatim lines (packed)": len(b.payload) - head[5],
+            "templates (before packing)": head[4],
+            "template ids (before packing)": b.n_lines * head[3],
+            "verbatim lines (before packing)": len(b"\n".join(block.raw)),
+            "numeric columns (before packing)": sum(len(c) for c in block.col_data if c[:1] != b"\x00"),
+            "string columns (before packing)": sum(len(c) for c in block.col_data if c[:1] == b"\x00"),
+            "columns (count)": len(block.col_data),
+        }
+        for k, v in packed.items():
+            parts[k] = parts.get(k, 0) + v
+    parts["container (header, frames, index, footer)"] = len(data) - sum(len(b.payload) for b in blocks)
+    return {
+        "archive": str(archive),
+        "version": VERSION,
+        "blocks": len(blocks),
+        "lines": lines,
+        "templates": templates,
+        "original_bytes": raw,
+        "archive_bytes": len(data),
+        "ratio": raw / len(data) if data else 0.0,
+        "parts": parts,
+    }

@@ -1,0 +1,319 @@
+"""The ``.lkz`` container: header, checksummed blocks appended as they fill, an index and a footer.
+
+Layout (all integers little-endian or LEB128 varints)::
+
+    header   b"LKZ\\x89" | version u8 | flags u8 (0) | reserved u16 (0)
+    block*   b"B" | varint payload length | varint n_lines | varint raw length | u32 crc32 of the
+             original bytes | payload | u32 crc32 of everything from b"B" to the payload's end
+    index    b"I" | varint n_blocks | per block: varint offset, n_lines, raw length | u32 crc32
+    footer   u64 index offset | u32 crc32 of the 8 offset bytes | b"LKZE"
+
+A writer killed before the index leaves every finished block readable (:func:`iter_blocks` with
+``salvage=True``); a damaged byte anywhere is reported as an :class:`ArchiveError` naming the block.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from logkit.compress.codecs import get_varint, put_varint
+from logkit.compress.columns import block_lines, decode_block, encode_block
+from logkit.errors import ArchiveError
+
+__all__ = [
+    "MAGIC",
+    "VERSION",
+    "BlockInfo",
+    "ArchiveWriter",
+    "iter_blocks",
+    "read_index",
+    "decode_lines",
+    "compress_bytes",
+    "decompress_bytes",
+]
+
+MAGIC = b"LKZ\x89"
+END = b"LKZE"
+VERSION = 1
+HEADER = MAGIC + bytes([VERSION, 0, 0, 0])
+FOOTER_LEN = 16
+DEFAULT_BLOCK_LINES = 200_000
+DEFAULT_BLOCK_BYTES = 32 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInfo:
+    """One block as found in the archive: its number (1-based), position, and payload."""
+
+    number: int
+    offset: int
+    n_lines: int
+    raw_len: int
+    raw_crc: int
+    payload: bytes
+
+
+class ArchiveWriter:
+    """Append blocks of lines to a binary stream; :meth:`close` writes the index and footer.
+
+    Parameters
+    ----------
+    out:
+        A writable binary stream positioned at its start (a file or ``io.BytesIO``).
+    block_lines, block_bytes:
+        A block is written when either limit is reached (memory stays bounded by them).
+    """
+
+    def __init__(
+        self,
+        out: BinaryIO | IO[bytes],
+        *,
+        block_lines: int = DEFAULT_BLOCK_LINES,
+        block_bytes: int = DEFAULT_BLOCK_BYTES,
+    ) -> None:
+        self.out = out
+        self.block_lines = block_lines
+        self.block_bytes = block_bytes
+        self.offset = 0
+        self.index: list[tuple[int, int, int]] = []
+        self.sizes: dict[str, int] = {}
+        self.raw_total = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._tail = b""  # a line not yet ended by "\n"
+        self._write(HEADER)
+
+    def _write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.offset += len(data)
+
+    def write(self, data: bytes) -> None:
+        """Feed raw bytes (any chunking); full blocks are encoded and written as they fill."""
+        if not data:
+            return
+        parts = (self._tail + data).split(b"\n")
+        self._tail = parts.pop()
+        for line in parts:
+            self._pending.append(line)
+            self._pending_bytes += len(line) + 1
+            if len(self._pending) >= self.block_lines or self._pending_bytes >= self.block_bytes:
+                self._flush_block(final_newline=True)
+        if len(self._tail) >= self.block_bytes:
+            # a giant line without "\n" yet: keep memory bounded by storing it as its own block
+            self._pending.append(self._tail)
+            self._tail = b""
+            self._flush_block(final_newline=False)
+
+    def _flush_block(self, final_newline: bool) -> None:
+        lines = self._pending
+        if not lines:
+            return
+        raw = b"\n".join(lines) + (b"\n" if final_newline else b"")
+        payload, sizes = encode_block(lines, final_newline)
+        for k, v in sizes.items():
+            self.sizes[k] = self.sizes.get(k, 0) + v
+        frame = bytearray(b"B")
+        put_varint(frame, len(payload))
+        put_varint(frame, len(lines))
+        put_varint(frame, len(raw))
+        frame += struct.pack("<I", zlib.crc32(raw))
+        frame += payload
+        frame += struct.pack("<I", zlib.crc32(frame))
+        self.index.append((self.offset, len(lines), len(raw)))
+        self.raw_total += len(raw)
+        self._write(bytes(frame))
+        self.out.flush()
+        self._pending = []
+        self._pending_bytes = 0
+
+    def flush(self) -> None:
+        """Write the lines gathered so far as a block (a ``tail -f`` writer may call this when idle)."""
+        self._flush_block(final_newline=True)
+
+    def close(self) -> None:
+        """Write the last block (its last line may lack ``\\n``), the index and the footer."""
+        if self._tail:
+            self._pending.append(self._tail)
+            self._tail = b""
+            self._flush_block(final_newline=False)
+        else:
+            self._flush_block(final_newline=True)
+        index_at = self.offset
+        idx = bytearray(b"I")
+        put_varint(idx, len(self.index))
+        for off, n, raw_len in self.index:
+            put_varint(idx, off)
+            put_varint(idx, n)
+            put_varint(idx, raw_len)
+        idx += struct.pack("<I", zlib.crc32(idx))
+        self._write(bytes(idx))
+        where = struct.pack("<Q", index_at)
+        self._write(where + struct.pack("<I", zlib.crc32(where)) + END)
+        self.out.flush()
+
+
+def _check_header(data: bytes, name: str) -> None:
+    if len(data) < len(HEADER) or data[:4] != MAGIC:
+        raise ArchiveError(f"{name} is not a logkit archive (no LKZ magic number); give a .lkz file")
+    if data[4] != VERSION:
+        raise ArchiveError(
+            f"{name} is a logkit archive of format version {data[4]}; this logkit reads version {VERSION}"
+            " (upgrade logkit)"
+        )
+    if data[5:8] != b"\x00\x00\x00":
+        raise ArchiveError(f"{name}: damaged archive header (bytes 5-8); the file cannot be trusted")
+
+
+def read_index(data: bytes, name: str = "archive") -> list[tuple[int, int, int]]:
+    """The block index ``[(offset, n_lines, raw_len)]`` read from the footer; raises on damage."""
+    _check_header(data, name)
+    if len(data) < len(HEADER) + FOOTER_LEN + 5 or data[-4:] != END:
+        raise ArchiveError(
+            f"{name} is truncated or damaged (no footer): a writer may have been stopped;"
+            " recover the finished blocks with 'logkit decompress --salvage'"
+        )
+    off_bytes = data[-16:-8]
+    if struct.unpack("<I", data[-8:-4])[0] != zlib.crc32(off_bytes):
+        raise ArchiveError(f"{name}: the footer is damaged (checksum mismatch); try --salvage")
+    (index_at,) = struct.unpack("<Q", off_bytes)
+    end = len(data) - FOOTER_LEN
+    if not len(HEADER) <= index_at < end - 4 or data[index_at : index_at + 1] != b"I":
+        raise ArchiveError(f"{name}: the block index is damaged; try --salvage")
+    body = data[index_at : end - 4]
+    if struct.unpack("<I", data[end - 4 : end])[0] != zlib.crc32(body):
+        raise ArchiveError(f"{name}: the block index is damaged (checksum mismatch); try --salvage")
+    try:
+        n, pos = get_varint(body, 1)
+        out = []
+        for _ in range(n):
+            off, pos = get_varint(body, pos)
+            nl, pos = get_varint(body, pos)
+            rl, pos = get_varint(body, pos)
+            out.append((off, nl, rl))
+    except ValueError:
+        raise ArchiveError(f"{name}: the block index is damaged; try --salvage") from None
+    if pos != len(body):
+        raise ArchiveError(f"{name}: the block index is damaged; try --salvage")
+    return out
+
+
+def _parse_frame(data: bytes, pos: int, limit: int, number: int, name: str) -> tuple[BlockInfo, int]:
+    where = f"{name}: block {number} (byte {pos})"
+    if data[pos : pos + 1] != b"B":
+        raise ArchiveError(f"{where} is damaged (bad block marker)")
+    try:
+        plen, p = get_varint(data, pos + 1)
+        nl, p = get_varint(data, p)
+        rl, p = get_varint(data, p)
+    except ValueError:
+        raise ArchiveError(f"{where} is truncated") from None
+    end = p + 4 + plen + 4
+    if end > limit:
+        raise ArchiveError(f"{where} is truncated or its length is damaged")
+    if struct.unpack("<I", data[end - 4 : end])[0] != zlib.crc32(data[pos : end - 4]):
+        raise ArchiveError(f"{where} is damaged (checksum mismatch)")
+    (raw_crc,) = struct.unpack("<I", data[p : p + 4])
+    return BlockInfo(number, pos, nl, rl, raw_crc, data[p + 4 : end - 4]), end
+
+
+def iter_blocks(data: bytes, name: str = "archive", *, salvage: bool = False) -> Iterator[BlockInfo]:
+    """Yield the archive's blocks after checking their checksums.
+
+    Without ``salvage`` the footer and index must be intact and agree with the blocks. With it, blocks
+    are read from the start until the first one that is incomplete or damaged (then iteration stops).
+    """
+    if salvage:
+        _check_header(data, name)
+        pos = len(HEADER)
+        number = 1
+        while pos < len(data) and data[pos : pos + 1] == b"B":
+            try:
+                info, pos = _parse_frame(data, pos, len(data), number, name)
+            except ArchiveError:
+                return
+            yield info
+            number += 1
+        return
+    index = read_index(data, name)
+    (index_at,) = struct.unpack("<Q", data[-16:-8])
+    pos = len(HEADER)
+    for number, (off, nl, rl) in enumerate(index, 1):
+        if off != pos:
+            raise ArchiveError(f"{name}: block {number} is not where the index says (damaged archive)")
+        info, pos = _parse_frame(data, pos, index_at, number, name)
+        if (info.n_lines, info.raw_len) != (nl, rl):
+            raise ArchiveError(f"{name}: block {number} does not match the index (damaged archive)")
+        yield info
+    if pos != index_at:
+        raise ArchiveError(f"{name}: unexpected bytes after block {len(index)} (damaged archive)")
+
+
+def decode_lines(info: BlockInfo, name: str = "archive") -> bytes:
+    """The original bytes of one block, checked against its stored checksum."""
+    try:
+        block = decode_block(info.payload)
+        lines = block_lines(block)
+        raw = b"\n".join(lines) + (b"\n" if block.final_newline else b"")
+    except ArchiveError:
+        raise
+    except Exception:  # any decoding failure of a damaged payload (lzma, numpy, index errors)
+        raise ArchiveError(f"{name}: block {info.number} is damaged (cannot be decoded)") from None
+    if len(raw) != info.raw_len or zlib.crc32(raw) != info.raw_crc or block.n_lines != info.n_lines:
+        raise ArchiveError(f"{name}: block {info.number} is damaged (content checksum mismatch)")
+    return raw
+
+
+def compress_stream(
+    src: BinaryIO | IO[bytes],
+    out: BinaryIO | IO[bytes],
+    *,
+    block_lines: int = DEFAULT_BLOCK_LINES,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+    chunk: int = 1 << 20,
+) -> ArchiveWriter:
+    """Compress everything readable from ``src`` into ``out``; returns the closed writer (for sizes)."""
+    writer = ArchiveWriter(out, block_lines=block_lines, block_bytes=block_bytes)
+    try:
+        while True:
+            data = src.read(chunk)
+            if not data:
+                break
+            writer.write(data)
+    finally:
+        # also on KeyboardInterrupt: what was read is written and the archive stays valid
+        writer.close()
+    return writer
+
+
+def compress_bytes(data: bytes, **kwargs: int) -> bytes:
+    """In-memory twin of compression: the archive bytes of ``data``."""
+    buf = io.BytesIO()
+    compress_stream(io.BytesIO(data), buf, **kwargs)
+    return buf.getvalue()
+
+
+def decompress_bytes(archive: bytes, *, salvage: bool = False, name: str = "archive") -> bytes:
+    """In-memory twin of decompression: the original bytes (or those of the finished blocks)."""
+    return b"".join(decode_lines(b, name) for b in iter_blocks(archive, name, salvage=salvage))
+
+
+def write_blocks(blocks: Iterable[bytes], out: IO[bytes]) -> int:
+    """Write decoded blocks to ``out``; returns the number of bytes written."""
+    total = 0
+    for raw in blocks:
+        out.write(raw)
+        total += len(raw)
+    return total
+
+
+def part_path(archive: str | os.PathLike[str]) -> Path:
+    """Where a writer keeps an unfinished archive: ``ARCHIVE.part`` beside it."""
+    p = Path(archive)
+    return p.with_name(p.name + ".part")

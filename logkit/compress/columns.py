@@ -1,0 +1,288 @@
+"""Lines <-> one block of templates plus variable columns, exact to the byte.
+
+A line's template is the line with every variable (a digit run, or a hex word of 6+ characters) written
+``\\x01``. A variable's column is keyed by the template text up to and including its slot, so header
+fields (shared prefixes) form one column across templates and keep their line order: timestamps then
+delta-code well. Lines that already hold ``\\x01`` are stored verbatim ("raw").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from logkit.compress.codecs import decode_column, encode_column, get_varint, pack, put_varint, unpack
+
+__all__ = ["Block", "encode_block", "decode_block", "read_templates", "template_columns", "VAR"]
+
+VAR = re.compile(rb"[0-9]+")
+SLOT = b"\x01"
+HEAD_FIELDS = 8  # n_lines, final_newline, n_templates, id width, templates len, packed len, body len, n_raw
+RAW = 0  # template id of verbatim lines; real templates count from 1
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A decoded block's parts (used by grep and ``info``)."""
+
+    n_lines: int
+    final_newline: bool
+    templates: list[bytes]
+    tids: Any  # numpy int64 array of template ids, one per line
+    raw: list[bytes]
+    col_data: list[bytes]
+    col_n: list[int]
+    template_cols: list[list[int]]
+    cache: dict[int, list[bytes]]
+
+    def column(self, cid: int) -> list[bytes]:
+        """The values of column ``cid`` (decoded on first use)."""
+        vals = self.cache.get(cid)
+        if vals is None:
+            vals = self.cache[cid] = decode_column(self.col_data[cid], self.col_n[cid])
+        return vals
+
+
+def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
+    """Column id of every slot of every template (keyed by the template prefix through that slot)."""
+    keys: dict[bytes, int] = {}
+    out: list[list[int]] = []
+    for t in templates:
+        cols = []
+        pos = t.find(SLOT)
+        while pos >= 0:
+            key = t[: pos + 1]
+            cid = keys.get(key)
+            if cid is None:
+                cid = keys[key] = len(keys)
+            cols.append(cid)
+            pos = t.find(SLOT, pos + 1)
+        out.append(cols)
+    return out, len(keys)
+
+
+def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[str, int]]:
+    """Encode lines (without ``\\n``) into a block payload; also returns section sizes for ``info``."""
+    import numpy as np
+
+    index: dict[bytes, int] = {}
+    nslots: list[int] = [0]
+    templates: list[bytes] = []
+    rows: list[list[list[bytes]]] = [[]]
+    tids = np.empty(len(lines), dtype=np.int64)
+    raw: list[bytes] = []
+    sub = VAR.sub
+    findall = VAR.findall
+    for i, line in enumerate(lines):
+        vals = findall(line)
+        t = sub(SLOT, line) if vals else line
+        tid = index.get(t)
+        if tid is None:
+            tid = index[t] = len(templates) + 1
+            templates.append(t)
+            nslots.append(t.count(SLOT))
+            rows.append([])
+        if len(vals) != nslots[tid]:
+            tid = RAW
+            raw.append(line)
+        else:
+            rows[tid].append(vals)
+        tids[i] = tid
+    # values of each column in line order: gather (line, value) per template, then merge per column
+    tcols, ncols = template_columns(templates)
+    col_vals: list[list[bytes]] = [[] for _ in range(ncols)]
+    if ncols:
+        order_src: list[list[np.ndarray]] = [[] for _ in range(ncols)]
+        vals_src: list[list[tuple[bytes, ...]]] = [[] for _ in range(ncols)]
+        for t0, cols in enumerate(tcols):
+            trows = rows[t0 + 1]
+            if not trows or not cols:
+                continue
+            where = np.flatnonzero(tids == t0 + 1)
+            columns = list(zip(*trows, strict=True))
+            for cid, colv in zip(cols, columns, strict=True):
+                order_src[cid].append(where)
+                vals_src[cid].append(colv)
+        for cid in range(ncols):
+            parts = vals_src[cid]
+            if len(parts) == 1:
+                col_vals[cid] = list(parts[0])
+            elif parts:
+                flat = [v for p in parts for v in p]
+                order = np.argsort(np.concatenate(order_src[cid]), kind="stable")
+                col_vals[cid] = [flat[j] for j in order.tolist()]
+    tsec = b"\n".join(templates)
+    body = bytearray()
+    ntemp = len(templates) + 1
+    width = 1 if ntemp < 256 else 2 if ntemp < 65536 else 4
+    body += tids.astype(f"<u{width}").tobytes()
+    rawsec = b"\n".join(raw)
+    put_varint(body, len(rawsec))
+    body += rawsec
+    sizes = {"templates": len(tsec), "ids": len(lines) * width, "raw": len(rawsec)}
+    for vals in col_vals:
+        enc = encode_column(vals)
+        put_varint(body, len(enc))
+        body += enc
+        key = "column_str" if enc[0] == 0 else "column_num"
+        sizes[key] = sizes.get(key, 0) + len(enc)
+    packed_t = pack(tsec)
+    packed_b = pack(bytes(body))
+    head = bytearray()
+    head_vals = (len(lines), int(final_newline), len(templates), width, len(tsec), len(packed_t), len(body))
+    for v in head_vals + (len(raw),):
+        put_varint(head, v)
+    sizes["packed_templates"] = len(packed_t)
+    sizes["packed_body"] = len(packed_b)
+    return bytes(head) + packed_t + packed_b, sizes
+
+
+def _head(payload: bytes) -> tuple[list[int], int]:
+    vals = []
+    pos = 0
+    for _ in range(HEAD_FIELDS):
+        v, pos = get_varint(payload, pos)
+        vals.append(v)
+    return vals, pos
+
+
+def read_templates(payload: bytes) -> tuple[list[int], list[bytes]]:
+    """The block header values and its template table (without decoding the columns)."""
+    head, pos = _head(payload)
+    n_lines, _fn, ntempl, _w, tlen, tplen, _blen, _nraw = head
+    tsec = unpack(payload[pos : pos + tplen], tlen)
+    templates = tsec.split(b"\n") if ntempl else []
+    if len(templates) != ntempl:
+        raise ValueError("template table has the wrong count")
+    return head, templates
+
+
+def decode_block(payload: bytes) -> Block:
+    """Decode a block payload into its parts; raises ``ValueError`` (or lzma errors) on damage."""
+    import numpy as np
+
+    head, templates = read_templates(payload)
+    n_lines, fn, ntempl, width, _tlen, tplen, blen, nraw = head
+    _, pos = _head(payload)
+    body = unpack(payload[pos + tplen :], blen)
+    if width not in (1, 2, 4):
+        raise ValueError("bad id width")
+    tids = np.frombuffer(body[: n_lines * width], dtype=f"<u{width}").astype(np.int64)
+    if len(tids) != n_lines or (n_lines and int(tids.max()) > ntempl):
+        raise ValueError("bad template ids")
+    p = n_lines * width
+    rlen, p = get_varint(body, p)
+    rawsec = body[p : p + rlen]
+    p += rlen
+    tcols, ncols = template_columns(templates)
+    counts = np.bincount(tids, minlength=ntempl + 1)
+    raw = rawsec.split(b"\n") if counts[RAW] else []
+    if len(raw) != counts[RAW] or nraw != len(raw) or (not counts[RAW] and rlen):
+        raise ValueError("raw section has the wrong count")
+    col_n = [0] * ncols
+    for t0, cols in enumerate(tcols):
+        c = int(counts[t0 + 1])
+        for cid in cols:
+            col_n[cid] += c
+    col_data: list[bytes] = []
+    for _cid in range(ncols):
+        clen, p = get_varint(body, p)
+        col_data.append(body[p : p + clen])
+        p += clen
+    if p != len(body):
+        raise ValueError("trailing bytes in block")
+    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {})
+
+
+def _formats(block: Block) -> list[bytes]:
+    return [t.replace(b"%", b"%%").replace(SLOT, b"%s") for t in block.templates]
+
+
+def block_lines(block: Block) -> list[bytes]:
+    """Rebuild every line of a block, in order."""
+    import numpy as np
+
+    tids = block.tids
+    n = block.n_lines
+    tcols = block.template_cols
+    nt = len(block.templates)
+    if n == 0:
+        return []
+    nslots = np.array([0] + [len(c) for c in tcols], dtype=np.int64)
+    per_line = nslots[tids]
+    ends = np.cumsum(per_line)
+    starts = ends - per_line
+    total = int(ends[-1])
+    flat = np.empty(0, dtype=object)
+    if total:
+        # column id of each slot instance in line order; a stable sort groups them column by column
+        table = np.full((nt + 1, max(int(nslots.max()), 1)), -1, dtype=np.int64)
+        for t0, cols in enumerate(tcols):
+            table[t0 + 1, : len(cols)] = cols
+        inst = table[tids]
+        inst = inst[inst >= 0]
+        order = np.argsort(inst, kind="stable")
+        allvals = [v for cid in range(len(block.col_data)) for v in block.column(cid)]
+        if len(allvals) != total:
+            raise ValueError("columns do not match the template ids")
+        flat = np.empty(total, dtype=object)
+        flat[order] = allvals
+    out: list[bytes] = [b""] * n
+    by_tid = np.argsort(tids, kind="stable")
+    counts = np.bincount(tids, minlength=nt + 1)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    fmts = _formats(block)
+    for tid in np.flatnonzero(counts).tolist():
+        where = by_tid[bounds[tid] : bounds[tid + 1]]
+        if tid == RAW:
+            lines = block.raw
+        else:
+            k = len(tcols[tid - 1])
+            if k == 0:
+                lines = [block.templates[tid - 1]] * len(where)
+            else:
+                fmt = fmts[tid - 1]
+                idx = starts[where][:, None] + np.arange(k)
+                lines = [fmt % tuple(r) for r in flat[idx].tolist()]
+        for i, line in zip(where.tolist(), lines, strict=True):
+            out[i] = line
+    return out
+
+
+def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
+    """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
+    those templates use."""
+    import numpy as np
+
+    tids = block.tids
+    pairs: list[tuple[int, bytes]] = []
+    fmts = _formats(block)
+    col_masks: dict[int, np.ndarray] = {}
+    users: dict[int, list[int]] = {}
+    for t0, cols in enumerate(block.template_cols):
+        for cid in cols:
+            users.setdefault(cid, []).append(t0 + 1)
+    for tid in sorted(only):
+        where = np.flatnonzero(tids == tid)
+        if not len(where):
+            continue
+        if tid == RAW:
+            pairs.extend(zip(where.tolist(), block.raw, strict=True))
+            continue
+        cols = block.template_cols[tid - 1]
+        if not cols:
+            pairs.extend((i, block.templates[tid - 1]) for i in where.tolist())
+            continue
+        per_col = []
+        for cid in cols:
+            sub = col_masks.get(cid)
+            if sub is None:
+                sub = col_masks[cid] = tids[np.isin(tids, users[cid])]
+            vals = block.column(cid)
+            pos = np.flatnonzero(sub == tid).tolist()
+            per_col.append([vals[j] for j in pos])
+        fmt = fmts[tid - 1]
+        pairs.extend(zip(where.tolist(), (fmt % r for r in zip(*per_col, strict=True)), strict=True))
+    pairs.sort()
+    return pairs

@@ -1,0 +1,192 @@
+"""Grep inside an archive: skip blocks and templates that cannot hold a match, rebuild only the rest.
+
+A pattern's required literals (the pattern itself with ``-F``; for ``-E`` the plain runs outside groups,
+classes and alternations) are turned into template form (digit runs become slots). A template without
+all of them cannot produce a matching line; a block with no such template is not even unpacked.
+The candidate lines are then matched with the full regular expression, as ``grep -E`` would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from logkit.compress.api import read_archive
+from logkit.compress.archive import BlockInfo, iter_blocks
+from logkit.compress.columns import RAW, block_lines, decode_block, read_templates, select_lines
+from logkit.errors import ArchiveError, UsageError
+from logkit.records import encode
+
+__all__ = ["GrepHit", "compile_pattern", "required_literals", "grep_archive"]
+
+_POSIX = {
+    "[:digit:]": "0-9",
+    "[:alpha:]": "A-Za-z",
+    "[:alnum:]": "A-Za-z0-9",
+    "[:upper:]": "A-Z",
+    "[:lower:]": "a-z",
+    "[:space:]": " \\t\\r\\n\\v\\f",
+    "[:blank:]": " \\t",
+    "[:xdigit:]": "0-9A-Fa-f",
+    "[:punct:]": "!-/:-@\\[-`{-~",
+}
+_SPECIAL = set(".[](){}*+?|^$\\")
+_DIGITS = re.compile(rb"[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class GrepHit:
+    """One matching line: its 1-based number in the decompressed output and its bytes (no ``\\n``)."""
+
+    line_no: int
+    line: bytes
+
+
+def compile_pattern(pattern: str, *, fixed: bool = False, ignore_case: bool = False) -> re.Pattern[bytes]:
+    """The bytes regex for a grep pattern (``-E`` syntax, or a fixed string with ``fixed``)."""
+    flags = re.IGNORECASE if ignore_case else 0
+    alternatives = pattern.split("\n")
+    if fixed:
+        body = b"|".join(re.escape(encode(a)) for a in alternatives)
+    else:
+        text = "|".join(f"(?:{a})" for a in alternatives) if len(alternatives) > 1 else pattern
+        for posix, cls in _POSIX.items():
+            text = text.replace(posix, cls)
+        body = encode(text)
+    try:
+        return re.compile(body, flags)
+    except re.error as exc:
+        raise UsageError(f"invalid pattern {pattern!r} ({exc}); escape special characters, or use -F") \
+            from None
+
+
+def required_literals(pattern: str, *, fixed: bool = False) -> list[bytes]:
+    """Literal strings every matching line must contain (may be empty: then nothing is skipped)."""
+    if "\n" in pattern:
+        return []
+    if fixed:
+        return [encode(pattern)] if pattern else []
+    out: list[bytes] = []
+    run: list[str] = []
+    depth = 0
+    i = 0
+
+    def close() -> None:
+        if run:
+            out.append(encode("".join(run)))
+            run.clear()
+
+    while i < len(pattern):
+        c = pattern[i]
+        nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+        if c == "|" and depth == 0:
+            return []  # alternation at the top: no literal is required
+        if c == "(":
+            depth += 1
+            close()
+        elif c == ")":
+            depth = max(0, depth - 1)
+            close()
+        elif depth:
+            if c == "\\":
+                i += 1
+        elif c == "[":
+            close()
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j : j + 2] == "[:" and pattern.find(":]", j) > 0 else 1
+                if pattern[j - 2 : j] == "[:":
+                    j = pattern.find(":]", j) + 2
+            i = j
+        elif c in "*?{":
+            if run:
+                run.pop()  # the character before is optional
+            close()
+            if c == "{":
+                i = pattern.find("}", i) if "}" in pattern[i:] else len(pattern)
+        elif c == "+":
+            close()
+        elif c in ".^$":
+            close()
+        elif c == "\\":
+            if nxt and not nxt.isalnum():
+                if i + 2 < len(pattern) and pattern[i + 2] in "*?{":
+                    close()
+                else:
+                    run.append(nxt)
+                i += 1
+            else:
+                close()
+                i += 1
+        else:
+            if nxt in ("*", "?", "{"):
+                close()
+            else:
+                run.append(c)
+        i += 1
+    close()
+    return [lit for lit in out if lit]
+
+
+def _template_tests(literals: list[bytes], ignore_case: bool) -> list[re.Pattern[bytes]]:
+    """Regexes over template text: a digit run of a literal may sit in one or more slots."""
+    tests = []
+    for lit in literals:
+        pieces = _DIGITS.split(lit)
+        body = b"\x01+".join(re.escape(p) for p in pieces)
+        tests.append(re.compile(body, re.IGNORECASE if ignore_case else 0))
+    return tests
+
+
+def grep_archive(
+    archive: str,
+    pattern: str,
+    *,
+    fixed: bool = False,
+    ignore_case: bool = False,
+    data: bytes | None = None,
+) -> Iterator[GrepHit]:
+    """Yield the lines of ``archive`` that match ``pattern``, in order, with their line numbers.
+
+    ``data`` may hold the archive's bytes already (the in-memory twin). Raises :class:`ArchiveError`
+    naming the damaged block, or :class:`UsageError` for a bad pattern.
+    """
+    regex = compile_pattern(pattern, fixed=fixed, ignore_case=ignore_case)
+    tests = _template_tests(required_literals(pattern, fixed=fixed), ignore_case)
+    raw_archive = read_archive(archive) if data is None else data
+    blocks = list(iter_blocks(raw_archive, archive))
+    first = 1
+    for info in blocks:
+        yield from _grep_block(info, archive, regex, tests, first)
+        first += info.n_lines
+
+
+def _grep_block(
+    info: BlockInfo, name: str, regex: re.Pattern[bytes], tests: list[re.Pattern[bytes]], first: int
+) -> Iterator[GrepHit]:
+    try:
+        head, templates = read_templates(info.payload)
+        if tests:
+            only = {i + 1 for i, t in enumerate(templates) if all(x.search(t) for x in tests)}
+            only.add(RAW)
+            if only == {RAW} and not head[7]:
+                return  # no template can match and no verbatim line: the body is never unpacked
+            block = decode_block(info.payload)
+            pairs = select_lines(block, only)
+        else:
+            block = decode_block(info.payload)
+            pairs = list(enumerate(block_lines(block)))
+    except ArchiveError:
+        raise
+    except Exception:
+        raise ArchiveError(f"{name}: block {info.number} is damaged (cannot be decoded)") from None
+    search = regex.search
+    for i, line in pairs:
+        if search(line):
+            yield GrepHit(first + i, line)
+
