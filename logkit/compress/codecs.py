@@ -17,6 +17,7 @@ __all__ = [
     "KIND_STR",
     "KIND_INT",
     "KIND_FIXED",
+    "KIND_SAME",
     "put_varint",
     "get_varint",
     "encode_column",
@@ -28,6 +29,7 @@ __all__ = [
 KIND_STR = 0  # values joined by b"\n"
 KIND_INT = 1  # canonical decimal integers (no leading zeros), < 10**18
 KIND_FIXED = 2  # digit strings all of one width (leading zeros kept), width <= 18
+KIND_SAME = 3  # the same values as an earlier column of the block (varint column id follows)
 
 _DELTA = 0x10  # flag bit in the kind byte: values stored as differences
 _MAX_DIGITS = 18
@@ -38,7 +40,8 @@ _PRESET = 9 | lzma.PRESET_EXTREME
 def _filters(size: int) -> list[dict[str, int]]:
     """LZMA2 at -9e with a window no larger than the data (less memory, faster on small sections)."""
     dict_size = 1 << max(12, min(26, (size - 1).bit_length()))
-    return [{"id": lzma.FILTER_LZMA2, "preset": _PRESET, "dict_size": dict_size}]
+    # lc=0, pb=0: columns are mostly binary planes without text context (measured: +1-2 % ratio)
+    return [{"id": lzma.FILTER_LZMA2, "preset": _PRESET, "dict_size": dict_size, "lc": 0, "lp": 0, "pb": 0}]
 
 
 def put_varint(out: bytearray, value: int) -> None:

@@ -12,7 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from logkit.compress.codecs import decode_column, encode_column, get_varint, pack, put_varint, unpack
+from logkit.compress.codecs import (
+    KIND_SAME,
+    decode_column,
+    encode_column,
+    get_varint,
+    pack,
+    put_varint,
+    unpack,
+)
 
 __all__ = ["Block", "encode_block", "decode_block", "read_templates", "template_columns", "VAR"]
 
@@ -40,7 +48,15 @@ class Block:
         """The values of column ``cid`` (decoded on first use)."""
         vals = self.cache.get(cid)
         if vals is None:
-            vals = self.cache[cid] = decode_column(self.col_data[cid], self.col_n[cid])
+            data = self.col_data[cid]
+            if data[:1] == bytes([KIND_SAME]):
+                ref, end = get_varint(data, 1)
+                if ref >= cid or end != len(data) or self.col_n[ref] != self.col_n[cid]:
+                    raise ValueError("bad column reference")
+                vals = self.column(ref)
+            else:
+                vals = decode_column(data, self.col_n[cid])
+            self.cache[cid] = vals
         return vals
 
 
@@ -121,8 +137,17 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     put_varint(body, len(rawsec))
     body += rawsec
     sizes = {"templates": len(tsec), "ids": len(lines) * width, "raw": len(rawsec)}
-    for vals in col_vals:
-        enc = encode_column(vals)
+    seen: dict[bytes, int] = {}
+    for cid, vals in enumerate(col_vals):
+        key = b"\n".join(vals) + b"\n%d" % len(vals)
+        same = seen.setdefault(key, cid)
+        if same != cid:
+            # a column repeating an earlier one (a field written twice in the line) costs a few bytes
+            ref = bytearray([KIND_SAME])
+            put_varint(ref, same)
+            enc = bytes(ref)
+        else:
+            enc = encode_column(vals)
         put_varint(body, len(enc))
         body += enc
         key = "column_str" if enc[0] == 0 else "column_num"
