@@ -150,8 +150,8 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
             enc = encode_column(vals)
         put_varint(body, len(enc))
         body += enc
-        key = "column_str" if enc[0] == 0 else "column_num"
-        sizes[key] = sizes.get(key, 0) + len(enc)
+        part = "column_str" if enc[0] == 0 else "column_num"
+        sizes[part] = sizes.get(part, 0) + len(enc)
     packed_t = pack(tsec)
     packed_b = pack(bytes(body))
     head = bytearray()
