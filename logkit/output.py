@@ -1,0 +1,468 @@
+"""Record writers shared by the verbs: JSON Lines, CSV, Parquet and a terminal table (DESIGN.md 3.1, 3.2).
+
+Every file is written to a temporary file beside its target and renamed into place on close, so a failed or
+interrupted run never leaves a partial file. Lone surrogates (bytes that were not UTF-8) are written as
+``\\udcXX`` escapes, which JSON readers turn back into the same code points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from logkit.errors import DependencyError, UsageError
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "EXTENSIONS",
+    "Writer",
+    "resolve_output_format",
+    "open_writer",
+    "escape_surrogates",
+]
+
+OUTPUT_FORMATS = ("table", "jsonl", "csv", "parquet")
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+JSONL_BATCH = 512  # records joined before one write when not flushing each record
+PARQUET_BATCH = 50_000
+TABLE_BATCH = 200
+_NESTED = (dict, list, tuple)
+
+
+def _is_stdout(path: str | os.PathLike[str] | None) -> bool:
+    return path is None or str(path) == "-"
+
+
+def resolve_output_format(option: str | None, path: str | os.PathLike[str] | None) -> str:
+    """The output kind: the flag, else the extension of ``-o``, else table on a terminal and jsonl in a pipe.
+
+    Parameters
+    ----------
+    option : str or None
+        The value of ``--output-format``.
+    path : path or None
+        The value of ``-o`` (``None`` or ``"-"`` for standard output).
+
+    Returns
+    -------
+    str
+        One of ``table``, ``jsonl``, ``csv``, ``parquet``.
+    """
+    if option:
+        if option not in OUTPUT_FORMATS:
+            raise UsageError(f"unknown --output-format {option!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        return option
+    if not _is_stdout(path):
+        return EXTENSIONS.get(Path(str(path)).suffix.lower(), "jsonl")
+    try:
+        return "table" if sys.stdout.isatty() else "jsonl"
+    except (AttributeError, ValueError):
+        return "jsonl"
+
+
+def escape_surrogates(text: str) -> str:
+    """Write lone surrogates as ``\\udcXX`` text (for Arrow and other strict UTF-8 sinks)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class Writer:
+    """Base class: ``write(record)`` for each record, then ``close()`` (or use it as a context manager).
+
+    On an exception inside the ``with`` block :meth:`abort` runs instead of :meth:`close`: the temporary
+    file is removed and the target is left untouched.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, *, binary: bool = True) -> None:
+        self.path = None if _is_stdout(path) else Path(path)  # type: ignore[arg-type]
+        self.count = 0
+        self._tmp: Path | None = None
+        self._closed = False
+        self.stream: Any
+        if self.path is None:
+            with contextlib.suppress(AttributeError, ValueError):
+                sys.stdout.flush()
+            if binary:
+                self.stream = getattr(sys.stdout, "buffer", None) or _TextAsBinary(sys.stdout)
+            else:
+                self.stream = sys.stdout
+        else:
+            folder = self.path.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            self._tmp = Path(tmp)
+            self.stream = os.fdopen(fd, "wb") if binary else os.fdopen(
+                fd, "w", encoding="utf-8", errors="backslashreplace", newline=""
+            )
+
+    def write(self, record: dict[str, Any]) -> None:  # pragma: no cover - overridden
+        """Write one record."""
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Write what is buffered (subclasses)."""
+
+    def close(self) -> None:
+        """Write what is left and, for a file, rename the temporary file onto the target."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._finish()
+            self.stream.flush()
+        except BaseException:
+            self._discard()
+            raise
+        if self._tmp is not None and self.path is not None:
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+
+    def abort(self) -> None:
+        """Drop the output: remove the temporary file (standard output keeps what was flushed)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+            with contextlib.suppress(OSError):
+                self._tmp.unlink()
+            self._tmp = None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class _TextAsBinary:
+    """A binary face over a text stream that has no ``.buffer`` (some test harnesses)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        self.text.write(data.decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+class JsonlWriter(Writer):
+    """JSON Lines: one compact record a line, keys in the record's order; non-ASCII written as UTF-8."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, *, flush_each: bool = False) -> None:
+        super().__init__(path)
+        self.flush_each = flush_each
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
+        self._pending: list[str] = []
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record (flushed at once when ``flush_each``)."""
+        self.count += 1
+        if self.flush_each:
+            self.stream.write((self._encode(record) + "\n").encode("utf-8", "backslashreplace"))
+            self.stream.flush()
+            return
+        pending = self._pending
+        pending.append(self._encode(record))
+        if len(pending) >= JSONL_BATCH:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            pending = self._pending
+            pending.append("")
+            self.stream.write("\n".join(pending).encode("utf-8", "backslashreplace"))
+            self._pending = []
+
+    def _finish(self) -> None:
+        self._flush_pending()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, _NESTED):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+class CsvWriter(Writer):
+    """CSV with a header row; nested values (``params``, ``fields``) as JSON strings, ``null`` as empty."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None, *, columns: Sequence[str], flush_each: bool = False
+    ) -> None:
+        super().__init__(path, binary=False)
+        import csv
+
+        self.columns = list(columns)
+        self.flush_each = flush_each
+        if self.path is None:
+            self.stream = _SurrogateSafeText(self.stream)
+        self._csv = csv.writer(self.stream, lineterminator="\n")
+        self._csv.writerow(self.columns)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one row; columns missing from the record are empty."""
+        self.count += 1
+        self._csv.writerow([_cell(record.get(c)) for c in self.columns])
+        if self.flush_each:
+            self.stream.flush()
+
+
+class _SurrogateSafeText:
+    """Text stream wrapper escaping lone surrogates (standard output is strict UTF-8)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def write(self, data: str) -> int:
+        return self.text.write(escape_surrogates(data))
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def _parquet_schema(kind: str, columns: Sequence[str]) -> Any:
+    import pyarrow as pa
+
+    types: dict[str, Any] = {
+        "source": pa.string(),
+        "line": pa.int64(),
+        "timestamp": pa.string(),
+        "fields": pa.map_(pa.string(), pa.string()),
+        "template_id": pa.string(),
+        "template": pa.string(),
+        "params": pa.list_(pa.struct([("value", pa.string()), ("type", pa.string())])),
+        "count": pa.int64(),
+        "share": pa.float64(),
+        "example": pa.string(),
+    }
+    if kind in ("parse", "templates"):
+        return pa.schema([(c, types.get(c, pa.string())) for c in columns])
+    return None  # other kinds: inferred from the first batch
+
+
+def _sanitize(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_surrogates(value)
+    if isinstance(value, dict):
+        return {_sanitize(k): _sanitize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_sanitize(v) for v in value]
+    return value
+
+
+class ParquetWriter(Writer):
+    """Parquet in row groups of ``batch`` records; parse records get the schema of DESIGN.md 3.2."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        columns: Sequence[str],
+        kind: str,
+        batch: int = PARQUET_BATCH,
+    ) -> None:
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:  # pragma: no cover - pyarrow is a core dependency
+            raise DependencyError("Parquet output needs pyarrow: pip install pyarrow") from None
+        if _is_stdout(path) and _stdout_is_terminal():
+            raise UsageError("Parquet is binary: give -o PATH.parquet or redirect standard output")
+        super().__init__(path)
+        self.columns = list(columns)
+        self.kind = kind
+        self.batch = batch
+        self._rows: list[dict[str, Any]] = []
+        self._schema = _parquet_schema(kind, self.columns)
+        self._pq: Any = None
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Buffer one record; a full batch becomes a row group."""
+        self.count += 1
+        self._rows.append(record)
+        if len(self._rows) >= self.batch:
+            self._write_batch()
+
+    def _table(self, rows: list[dict[str, Any]]) -> Any:
+        import pyarrow as pa
+
+        cols = self.columns
+        data = {c: [r.get(c) for r in rows] for c in cols}
+        if "fields" in data and self._schema is not None:
+            data["fields"] = [list(v.items()) if isinstance(v, dict) else v for v in data["fields"]]
+        if self._schema is not None:
+            return pa.Table.from_pydict(data, schema=self._schema)
+        table = pa.Table.from_pydict(data)
+        self._schema = table.schema
+        return table
+
+    def _write_batch(self) -> None:
+        import pyarrow.parquet as pq
+
+        rows, self._rows = self._rows, []
+        if not rows and self._pq is not None:
+            return
+        try:
+            table = self._table(rows)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            table = self._table([_sanitize(r) for r in rows])
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(self.stream, table.schema, compression="zstd")
+        self._pq.write_table(table)
+
+    def _finish(self) -> None:
+        self._write_batch()
+        if self._pq is not None:
+            self._pq.close()
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _short(value: Any, width: int = 80) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        text = " ".join(f"{k}={v}" for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        parts = []
+        for v in value:
+            if isinstance(v, dict) and "value" in v and "type" in v:
+                parts.append(f"{v['value']}:{v['type']}")
+            else:
+                parts.append(str(v))
+        text = ", ".join(parts)
+    elif isinstance(value, float):
+        text = f"{value:.4g}"
+    else:
+        text = str(value)
+    text = escape_surrogates(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class TableWriter(Writer):
+    """A rich table on standard output (or a file), printed in batches so a stream shows rows as they come."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        columns: Sequence[str],
+        flush_each: bool = False,
+        batch: int = TABLE_BATCH,
+    ) -> None:
+        super().__init__(path, binary=False)
+        from rich.console import Console
+
+        self.columns = list(columns)
+        self.batch = 1 if flush_each else batch
+        self._rows: list[list[str]] = []
+        self._printed = False
+        out: Any = _SurrogateSafeText(self.stream) if self.path is None else self.stream
+        self.console = Console(file=out, highlight=False, soft_wrap=False,
+                               force_terminal=None if self.path is None else False,
+                               width=None if self.path is None else 200)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Buffer one row; print the batch when full."""
+        self.count += 1
+        self._rows.append([_short(record.get(c)) for c in self.columns])
+        if len(self._rows) >= self.batch:
+            self._print()
+
+    def _print(self) -> None:
+        from rich import box
+        from rich.table import Table
+
+        if not self._rows:
+            return
+        streaming = self.batch == 1
+        table = Table(
+            box=box.SIMPLE_HEAD if not streaming else None,
+            show_header=not self._printed,
+            pad_edge=False,
+        )
+        for c in self.columns:
+            if streaming:
+                table.add_column(c, overflow="ellipsis", no_wrap=True, min_width=_STREAM_WIDTHS.get(c, 8),
+                                 max_width=_STREAM_WIDTHS.get(c, 40))
+            else:
+                table.add_column(c, overflow="fold", justify="right" if c in _NUMERIC else "left")
+        for row in self._rows:
+            table.add_row(*row)
+        self._rows = []
+        self._printed = True
+        self.console.print(table)
+        self.stream.flush()
+
+    def _finish(self) -> None:
+        self._print()
+
+
+_NUMERIC = {"line", "count", "share", "lines", "first_line", "last_line", "score"}
+_STREAM_WIDTHS = {"line": 7, "template_id": 12, "source": 16, "timestamp": 19, "count": 8, "share": 7}
+
+
+def open_writer(
+    fmt: str,
+    path: str | os.PathLike[str] | None,
+    *,
+    columns: Sequence[str],
+    kind: str,
+    flush_each: bool = False,
+) -> Writer:
+    """Open a record writer; use it as a context manager (a file appears only when the block succeeds).
+
+    Parameters
+    ----------
+    fmt : str
+        ``jsonl``, ``csv``, ``parquet`` or ``table`` (see :func:`resolve_output_format`).
+    path : path or None
+        Target file; ``None`` or ``"-"`` for standard output.
+    columns : sequence of str
+        Column order for csv, parquet and table (jsonl writes each record's own keys).
+    kind : str
+        What the records are (``parse``, ``templates``, ``detect``): picks the Parquet schema.
+    flush_each : bool
+        Flush after every record (streams, ``--follow``) instead of in batches.
+
+    Returns
+    -------
+    Writer
+        An object with ``write(record)`` and ``close()``.
+    """
+    if fmt == "jsonl":
+        return JsonlWriter(path, flush_each=flush_each)
+    if fmt == "csv":
+        return CsvWriter(path, columns=columns, flush_each=flush_each)
+    if fmt == "parquet":
+        return ParquetWriter(path, columns=columns, kind=kind)
+    if fmt == "table":
+        return TableWriter(path, columns=columns, flush_each=flush_each)
+    raise UsageError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")
