@@ -15,9 +15,10 @@ from logkit.records import VarType
 
 LABELLED = REPO / "tests" / "data" / "vartypes.jsonl"
 
-# Measured floors (see the commit that set them), minus a small margin.
-FLOOR_ALL = 0.85
-FLOOR_HOLDOUT = 0.74
+# Measured: 0.901 on the whole set, 0.833 on the held-out part (0.776 at first contact, before the
+# rules saw it); the floors are those minus a margin, so a regression fails but a small relabel does not.
+FLOOR_ALL = 0.87
+FLOOR_HOLDOUT = 0.80
 
 
 def t(content: str, value: str) -> str:
@@ -67,6 +68,10 @@ def t(content: str, value: str) -> str:
         ("task moved from SCHEDULED to RUNNING", "RUNNING", "STC"),
         ("Process exited with exit code 137", "137", "STC"),
         ("open() failed (2: No such file or directory)", "2", "STC"),
+        ("connection refused after 3 attempts", "3", "OBA"),
+        ("OOMKilled: used 512Mi of limit", "512Mi", "CRS"),
+        ("IN=eth0 MAC=52:54:00:12:34:56 SRC=10.0.0.1", "52:54:00:12:34:56", "LOI"),
+        ("IN=eth0 MAC=52:54:00:12:34:56 SRC=10.0.0.1", "eth0", "OBN"),
         ('"GET /x HTTP/1.1" 200 5321 "-"', "200", "STC"),
         ('"GET /x HTTP/1.1" 200 5321 "-"', "5321", "CRS"),
     ],
@@ -114,6 +119,8 @@ def test_bounds_and_odd_values() -> None:
     assert classify("x=", 2, 2) in VarType  # empty value: no crash
     assert classify("a \udcff b", 2, 3) in VarType  # surrogate-escaped byte
     assert t("opts: (null)", "(null)") == "OTP"
+    # spaces around the span are ignored
+    assert classify("session opened for user  cyrus  by x", 24, 32) is VarType.OID
 
 
 def test_labelled_set_is_valid_and_balanced() -> None:

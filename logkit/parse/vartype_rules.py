@@ -47,7 +47,7 @@ KEYWORDS: dict[str, VarType] = {
         "port ports ip ips addr address host hostname rhost lhost server remote peer endpoint src dest dst "
         "destination url uri href path paths dir directory folder location loc node datanode namenode "
         "listen bind mount mountpoint line lineno referer referrer origin route gateway nexthop via cwd "
-        "home prefix target socket",
+        "home prefix target socket spt dpt sport dport lport rport",
     ),
     **_words(
         OBN,
@@ -61,14 +61,14 @@ KEYWORDS: dict[str, VarType] = {
         TID,
         "type types kind category level loglevel severity priority mode protocol proto format method "
         "scheme encoding algorithm algo policy action event cipher flavor flavour currency collector "
-        "strategy op operation verb charset codec engine backend suite",
+        "strategy op operation verb charset codec engine backend suite family",
     ),
     **_words(
         OTP,
         "version ver revision rev timezone tz ratio checksum hash md5 sha sha1 sha256 crc bits generation "
         "seed score progress lat lon latitude longitude brightness temperature temp voltage rpm weight price "
         "amount value key msg message statement query reason text comment description title label round "
-        "tty mask expression expr",
+        "tty mask expression expr epoch",
     ),
     **_words(SID, "enabled enable disabled disable switch toggle active flag_value"),
     **_words(
@@ -98,7 +98,7 @@ KEYWORDS: dict[str, VarType] = {
         STC,
         "status statuscode code rc ret retval return returned exit exitcode exitstatus errno err error "
         "errorcode result state states response hresult exception reply outcome health condition "
-        "transitioned",
+        "transitioned signal sig returning respond responded responding",
     ),
 }
 
@@ -131,8 +131,8 @@ TIME_UNITS = frozenset(
     "week weeks".split()
 )
 SIZE_UNITS = frozenset(
-    "b byte bytes k kb kib m mb mib g gb gib t tb tib pb kbps mbps gbps bps pages cores core cpus vcpus "
-    "vcores cpu mhz ghz % percent".split()
+    "b byte bytes k kb kib ki m mb mib mi g gb gib gi t tb tib ti pb kbps mbps gbps bps pages cores core "
+    "cpus vcpus vcores cpu mhz ghz % percent".split()
 )
 
 
@@ -141,7 +141,7 @@ def unit_type(unit: str) -> VarType | None:
 
     A lone upper-case ``M``/``G``/``K``/``T`` is a size, a lone lower-case ``m`` a duration (minutes).
     """
-    if unit in ("M", "G", "K", "T", "B"):
+    if unit in ("M", "G", "K", "T", "B", "Mi", "Gi", "Ki", "Ti"):
         return CRS
     low = unit.lower()
     if low in TIME_UNITS:
@@ -208,6 +208,8 @@ _PATHISH = re.compile(r"[\w.-]+(?:/[\w.@%+-]+){2,}/?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z_-]*")
 _CAPS = re.compile(r"[A-Z][A-Z0-9_]*")
 _BGL_LOC = re.compile(r"R\d+-M\d(?:-[A-Z0-9]+)*(?::J\d+-U\d+)?")
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}")
+_REGISTRY = re.compile(r"(?:HKLM|HKCU|HKCR|HKU|HKCC|HKEY_[A-Z_]+)\\")
 _FRACTION = re.compile(r"\d+/\d+")
 _DEVICE = re.compile(
     r"(?:eth|ens|enp|eno|wlan|wlp|wl|lo|bond|br|docker|veth|virbr|tun|tap|sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|"
@@ -270,7 +272,7 @@ def shape_of(v: str) -> str:
             return "int"
         if _FLOAT.fullmatch(v):
             return "float"
-        if _IPV4.fullmatch(v):
+        if _IPV4.fullmatch(v) or _MAC.fullmatch(v):
             return "=LOI"
         if _DATE.match(v) or _TIME_IN.search(v):
             return "=TDA"
@@ -310,7 +312,7 @@ def shape_of(v: str) -> str:
         if _RUNTIME_ID.fullmatch(v):
             return "=OID"
         return "=LOI"
-    if _PATH_REL.match(v):
+    if _PATH_REL.match(v) or _REGISTRY.match(v) or _MAC.fullmatch(v):
         return "=LOI"
     if c0 == "[" and (_IPV6.fullmatch(v) or _IPV4.fullmatch(v)):
         return "=LOI"
@@ -391,7 +393,7 @@ def _dotted(v: str, low: str) -> str:
         return "version"
     if last in FILE_EXTS and len(parts) == 2:
         return "file"
-    if last in TLDS and len(parts) >= 2 and not v[0].isupper():
+    if last in TLDS and len(parts) >= 2 and (not v[0].isupper() or "-" in v or len(parts) >= 3):
         return "=LOI"
     if _CLASS.fullmatch(v) or (len(parts) >= 2 and v.rsplit(".", 1)[-1][:1].isupper()):
         return "class"

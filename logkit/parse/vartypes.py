@@ -42,7 +42,7 @@ _NEXT_NOUNS: dict[str, VarType] = {
     **dict.fromkeys(
         "mode type protocol format level kind policy algorithm encoding scheme".split(), VarType.TID
     ),
-    **dict.fromkeys("bit bits".split(), VarType.OTP),
+    **dict.fromkeys("bit bits degrees degree celsius fahrenheit volts volt rpm".split(), VarType.OTP),
 }
 _PAST_FORMS = frozenset("sent read written wrote made found got left lost seen taken done spent".split())
 
@@ -73,7 +73,13 @@ def classify(content: str, start: int, end: int) -> VarType:
     >>> classify("killed pid 8080", 11, 15)
     <VarType.OID: 'OID'>
     """
-    shape = shape_of(content[start:end])
+    value = content[start:end]
+    if value and (value[0].isspace() or value[-1].isspace()):
+        stripped = value.strip()
+        start += len(value) - len(value.lstrip())
+        end = start + len(stripped)
+        value = stripped
+    shape = shape_of(value)
     if shape[0] == "=":
         return VarType(shape[1:])
     left = content[max(0, start - _LEFT) : start]
@@ -148,7 +154,7 @@ def _right_context(right: str) -> tuple[str, str, bool, bool]:
         if m.group(1) or not right[m.end() : m.end() + 1].isalnum():
             if unit_type(word) is not None:
                 unit = word
-            elif m.group(1):
+            elif m.group(1) and right[m.end() : m.end() + 1] not in (":", "="):
                 low = word.lower()
                 if low in _NEXT_NOUNS:
                     noun = low
@@ -238,7 +244,7 @@ def _decide(
     if shape in ("hex", "hex0x"):
         if w1.lower() in ADDRESS_WORDS or ctx is LOI:
             return LOI
-        if ctx in (STC, TDA, CRS, OTP):
+        if ctx in (STC, TDA, CRS, OTP, TID):
             return ctx
         return OID
     if shape == "version":
@@ -286,6 +292,10 @@ def _numeric(
         return OID
     if key == "_count":
         return OBA
+    if counted and not key and w1.lower() not in ENTITY_WORDS and w1.lower() not in IDENTITY_WORDS:
+        return OBA
+    if key and _lookup(key) is None and _plural(key.rsplit("_", 1)[-1]):
+        return OBA  # "index scans: 1"
     ctx, word = _context(key, w1, "", "", skip=False)
     if ctx is not None:
         if word == w1.lower() and word in ENTITY_WORDS:
