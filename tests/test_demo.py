@@ -1,0 +1,37 @@
+"""`logkit demo` end to end in a temporary folder (small and fast)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from logkit.cli import cli
+
+
+def test_demo_end_to_end(tmp_path) -> None:
+    folder = tmp_path / "demo"
+    res = CliRunner().invoke(cli, ["demo", str(folder), "--lines", "3000"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    for word in ("Generated", "templates", "Variables by type", "error_burst", "login_storm", "oom_trace"):
+        assert word in out, word
+    for name in ("hdfs", "auth", "access", "app", "java"):
+        parsed = list(folder.glob(f"{name}.parsed.jsonl"))
+        assert parsed, name
+        first = json.loads(parsed[0].read_text(encoding="utf-8").splitlines()[0])
+        assert {"template_id", "template", "params", "line"} <= set(first)
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_demo_default_folder_under_home(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LOGKIT_HOME", str(tmp_path / "home"))
+    res = CliRunner().invoke(cli, ["demo", "--lines", "1000"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "home" / "demo" / "hdfs.parsed.jsonl").exists()
+
+
+def test_demo_steps_are_a_list() -> None:
+    from logkit.cli.demo import STEPS
+
+    assert [name for name, _ in STEPS][:2] == ["generate", "parse"]

@@ -1,0 +1,139 @@
+"""Record writers: each format, atomic files, lone surrogates through JSON Lines, the Parquet schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import pytest
+
+from logkit.errors import UsageError
+from logkit.output import open_writer, resolve_output_format
+
+COLUMNS = ["source", "line", "timestamp", "fields", "template_id", "template", "params"]
+RECORDS = [
+    {"source": "a.log", "line": 1, "timestamp": "2008-11-09T20:36:15", "fields": {"Level": "INFO"},
+     "template_id": "t1", "template": "user <*> logged in", "params": [{"value": "bob", "type": "OID"}]},
+    {"source": "a.log", "line": 2, "timestamp": None, "fields": {}, "template_id": "t2",
+     "template": "caf\udce9 <*> — ünïcode", "params": [{"value": "caf\udce9", "type": "OID"}]},
+]
+
+
+def _jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("option", "path", "want"),
+    [("csv", None, "csv"), (None, "x.jsonl", "jsonl"), (None, "x.CSV", "csv"), (None, "x.parquet", "parquet"),
+     (None, "x.txt", "jsonl"), ("table", "x.jsonl", "table")],
+)
+def test_resolve_output_format(option, path, want) -> None:
+    assert resolve_output_format(option, path) == want
+
+
+def test_resolve_output_format_by_terminal(monkeypatch) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert resolve_output_format(None, None) == "table"
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert resolve_output_format(None, "-") == "jsonl"
+    with pytest.raises(UsageError):
+        resolve_output_format("xml", None)
+
+
+def test_jsonl_matches_the_example_bytes(examples_dir, tmp_path) -> None:
+    want = (examples_dir / "parse.jsonl").read_bytes()
+    records = [json.loads(line) for line in want.decode("utf-8").splitlines()]
+    out = tmp_path / "p.jsonl"
+    with open_writer("jsonl", out, columns=COLUMNS, kind="parse") as w:
+        for r in records:
+            w.write(r)
+    assert out.read_bytes() == want
+
+
+def test_jsonl_surrogates_round_trip(tmp_path) -> None:
+    out = tmp_path / "p.jsonl"
+    with open_writer("jsonl", out, columns=COLUMNS, kind="parse", flush_each=True) as w:
+        for r in RECORDS:
+            w.write(r)
+    raw = out.read_bytes()
+    raw.decode("utf-8")  # valid UTF-8
+    assert b"\\udce9" in raw and "ünïcode".encode() in raw  # escape for the surrogate, UTF-8 for the rest
+    assert _jsonl(out) == RECORDS
+
+
+def test_csv_nested_as_json(tmp_path) -> None:
+    out = tmp_path / "p.csv"
+    with open_writer("csv", out, columns=COLUMNS, kind="parse") as w:
+        for r in RECORDS:
+            w.write(r)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == COLUMNS
+    assert json.loads(rows[0]["params"]) == RECORDS[0]["params"]
+    assert json.loads(rows[0]["fields"]) == {"Level": "INFO"}
+    assert rows[1]["timestamp"] == "" and rows[1]["line"] == "2"
+    assert json.loads(rows[1]["params"])[0]["value"] == "caf\udce9"
+
+
+def test_parquet_schema_and_batches(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from logkit.output import ParquetWriter
+
+    out = tmp_path / "p.parquet"
+    with ParquetWriter(out, columns=COLUMNS, kind="parse", batch=3) as w:
+        for i in range(7):
+            w.write(dict(RECORDS[0], line=i + 1))
+        w.write(RECORDS[1])
+    pf = pq.ParquetFile(out)
+    assert pf.metadata.num_row_groups == 3
+    schema = pf.schema_arrow
+    assert schema.field("line").type == pa.int64()
+    assert schema.field("timestamp").type == pa.string()
+    assert schema.field("fields").type == pa.map_(pa.string(), pa.string())
+    assert schema.field("params").type == pa.list_(pa.struct([("value", pa.string()), ("type", pa.string())]))
+    rows = pf.read().to_pylist()
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 2]
+    assert rows[0]["params"] == [{"value": "bob", "type": "OID"}]
+    assert dict(rows[0]["fields"]) == {"Level": "INFO"}
+    assert rows[7]["params"][0]["value"] == "caf\\udce9"  # Arrow strings are UTF-8: the escape is written
+
+
+def test_table_to_a_file(tmp_path) -> None:
+    out = tmp_path / "t.txt"
+    with open_writer("table", out, columns=COLUMNS, kind="parse") as w:
+        for r in RECORDS:
+            w.write(r)
+    text = out.read_text(encoding="utf-8")
+    assert "template_id" in text and "user <*> logged in" in text and "bob:OID" in text
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
+def test_atomic_on_error(fmt, tmp_path) -> None:
+    out = tmp_path / f"p.{fmt}"
+    out.write_text("old")
+    with pytest.raises(RuntimeError), open_writer(fmt, out, columns=COLUMNS, kind="parse") as w:
+        w.write(RECORDS[0])
+        raise RuntimeError("boom")
+    assert out.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temp file left
+
+
+def test_no_file_until_closed(tmp_path) -> None:
+    out = tmp_path / "p.jsonl"
+    w = open_writer("jsonl", out, columns=COLUMNS, kind="parse")
+    w.write(RECORDS[0])
+    assert not out.exists()
+    w.close()
+    assert _jsonl(out) == RECORDS[:1]
+
+
+def test_jsonl_to_stdout(capsysbinary) -> None:
+    with open_writer("jsonl", "-", columns=COLUMNS, kind="parse", flush_each=True) as w:
+        for r in RECORDS:
+            w.write(r)
+    out = capsysbinary.readouterr().out
+    assert [json.loads(line) for line in out.decode("utf-8").splitlines()] == RECORDS
