@@ -367,7 +367,11 @@ def _short(value: Any, width: int = 80) -> str:
 
 
 class TableWriter(Writer):
-    """A rich table on standard output (or a file), printed in batches so a stream shows rows as they come."""
+    """A rich table on standard output (or a file), printed in batches so a stream shows rows as they come.
+
+    On a narrow console the wide, less telling columns (``fields``, ``source``, ``timestamp``) are left out;
+    a stream (``flush_each``) prints each row at once with fixed column widths so rows stay aligned.
+    """
 
     def __init__(
         self,
@@ -380,7 +384,6 @@ class TableWriter(Writer):
         super().__init__(path, binary=False)
         from rich.console import Console
 
-        self.columns = list(columns)
         self.batch = 1 if flush_each else batch
         self._rows: list[list[str]] = []
         self._printed = False
@@ -388,11 +391,14 @@ class TableWriter(Writer):
         self.console = Console(file=out, highlight=False, soft_wrap=False,
                                force_terminal=None if self.path is None else False,
                                width=None if self.path is None else 200)
+        width = self.console.width
+        self.columns = [c for c in columns if not (width < _DROP_BELOW.get(c, 0) and len(columns) > 3)]
+        self._widths = _fixed_widths(self.columns, width) if flush_each else {}
 
     def write(self, record: dict[str, Any]) -> None:
         """Buffer one row; print the batch when full."""
         self.count += 1
-        self._rows.append([_short(record.get(c)) for c in self.columns])
+        self._rows.append([_short(record.get(c), 200) for c in self.columns])
         if len(self._rows) >= self.batch:
             self._print()
 
@@ -402,18 +408,15 @@ class TableWriter(Writer):
 
         if not self._rows:
             return
-        streaming = self.batch == 1
-        table = Table(
-            box=box.SIMPLE_HEAD if not streaming else None,
-            show_header=not self._printed,
-            pad_edge=False,
-        )
+        streaming = bool(self._widths)
+        table = Table(box=None if streaming else box.SIMPLE_HEAD, show_header=not self._printed,
+                      pad_edge=False)
         for c in self.columns:
+            justify: Any = "right" if c in _NUMERIC else "left"
             if streaming:
-                table.add_column(c, overflow="ellipsis", no_wrap=True, min_width=_STREAM_WIDTHS.get(c, 8),
-                                 max_width=_STREAM_WIDTHS.get(c, 40))
+                table.add_column(c, overflow="ellipsis", no_wrap=True, width=self._widths[c], justify=justify)
             else:
-                table.add_column(c, overflow="fold", justify="right" if c in _NUMERIC else "left")
+                table.add_column(c, overflow="fold", justify=justify)
         for row in self._rows:
             table.add_row(*row)
         self._rows = []
@@ -426,7 +429,18 @@ class TableWriter(Writer):
 
 
 _NUMERIC = {"line", "count", "share", "lines", "first_line", "last_line", "score"}
-_STREAM_WIDTHS = {"line": 7, "template_id": 12, "source": 16, "timestamp": 19, "count": 8, "share": 7}
+_FIXED = {"line": 7, "template_id": 12, "source": 16, "timestamp": 19, "count": 8, "share": 7}
+_DROP_BELOW = {"fields": 160, "source": 130, "timestamp": 110}  # console widths under which a column goes
+
+
+def _fixed_widths(columns: Sequence[str], total: int) -> dict[str, int]:
+    """Column widths for a stream: known narrow columns fixed, the rest share what is left."""
+    fixed = {c: _FIXED[c] for c in columns if c in _FIXED}
+    free = [c for c in columns if c not in fixed]
+    left = max(total - sum(fixed.values()) - len(columns), 10 * len(free))
+    weights = {c: 2 if c == "template" else 1 for c in free}
+    unit = left / max(sum(weights.values()), 1)
+    return {**fixed, **{c: max(int(unit * weights[c]), 8) for c in free}}
 
 
 def open_writer(

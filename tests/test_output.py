@@ -137,3 +137,14 @@ def test_jsonl_to_stdout(capsysbinary) -> None:
             w.write(r)
     out = capsysbinary.readouterr().out
     assert [json.loads(line) for line in out.decode("utf-8").splitlines()] == RECORDS
+
+
+def test_table_stream_prints_each_row(capsys) -> None:
+    with open_writer("table", None, columns=COLUMNS, kind="parse", flush_each=True) as w:
+        w.write(RECORDS[0])
+        first = capsys.readouterr().out
+        assert "user <*> logged in" in first and "template" in first
+        w.write(RECORDS[1])
+        second = capsys.readouterr().out
+    assert "template_id" not in second  # the header is printed once
+    assert "caf\\udce9" in second
