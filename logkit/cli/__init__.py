@@ -23,13 +23,36 @@ __all__ = ["cli", "main", "VERBS"]
 VERBS: dict[str, tuple[str, str]] = {
     "parse": ("logkit.cli.parse", "Parse raw log lines into templates with typed variables."),
     "templates": ("logkit.cli.templates", "List templates with counts, share and an example."),
+    "compress": ("logkit.cli.compress", "Compress a log into a lossless, searchable .lkz archive."),
+    "decompress": ("logkit.cli.decompress", "Write the exact original bytes of a .lkz archive."),
+    "grep": ("logkit.cli.grep", "Print matching lines of .lkz archives without full decompression."),
+    "info": ("logkit.cli.info", "Sizes per part, ratio, version and blocks of a .lkz archive."),
     "bench": ("logkit.cli.bench", "Run the accuracy and speed benchmarks."),
     "demo": ("logkit.cli.demo", "Generate a synthetic multi-service log and run the pipeline on it."),
 }
 
 
+class _LibraryError(click.ClickException):
+    """A :class:`LogkitError` carried through click so that every runner prints the same one line."""
+
+    def __init__(self, error: LogkitError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        get_ui().error(self.message)
+
+
 class LazyGroup(click.Group):
     """A group that imports a verb's module only when that verb runs (keeps ``--help`` fast)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LogkitError as exc:
+            if get_ui().traceback:
+                raise
+            raise _LibraryError(exc) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(VERBS)
