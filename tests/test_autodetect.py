@@ -172,3 +172,18 @@ def test_auto_matches_the_loghub_specs(data_dir) -> None:
         agree[system] = same / len(lines)
     good = [s for s, share in agree.items() if share >= 0.95]
     assert len(good) >= 6, agree
+
+
+def test_access_log_header_is_detected() -> None:
+    from logkit.parse.autodetect import resolve_format
+    from logkit.records import RawLine
+
+    lines = [
+        b'10.0.0.1 - - [11/Mar/2024:08:00:00 +0000] "GET /a HTTP/1.1" 200 512 "-" "curl/8.0"',
+        b'10.0.0.2 - bob [11/Mar/2024:08:00:01 +0000] "POST /login HTTP/1.1" 401 29 "-" "Mozilla/5.0"',
+    ]
+    fmt, reason = resolve_format("auto", [RawLine("x", i, d) for i, d in enumerate(lines, 1)])
+    assert reason.startswith("access log")
+    rec = fmt.split(RawLine("x", 1, lines[0]))
+    assert rec.content.startswith('"GET /a HTTP/1.1" 200')
+    assert rec.fields["User"] == "-" and rec.timestamp is not None

@@ -32,6 +32,6 @@ def test_demo_default_folder_under_home(tmp_path, monkeypatch) -> None:
 
 
 def test_demo_steps_are_a_list() -> None:
-    from logkit.cli.demo import STEPS
+    from logkit.pipeline.demo import STEPS
 
     assert [name for name, _ in STEPS][:2] == ["generate", "parse"]

@@ -12,9 +12,7 @@ from logkit.cli.console import get_ui
 from logkit.cli.options import format_option, output_options
 from logkit.records import ParsedLine
 
-__all__ = ["command", "PARSE_COLUMNS"]
-
-PARSE_COLUMNS = ["source", "line", "timestamp", "fields", "template_id", "template", "params"]
+__all__ = ["command"]
 
 
 @click.command("parse")
@@ -43,7 +41,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
       logkit parse app.log --follow --state app.state.json
     """
     from logkit.output import open_writer, resolve_output_format
-    from logkit.parse.api import Parser
+    from logkit.parse.api import RECORD_COLUMNS, Parser, to_record
+    from logkit.parse.formats import display_spec
     from logkit.parse.sources import looks_binary, open_binary
 
     ui = get_ui()
@@ -62,11 +61,9 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     else:
         records = parser.parse_paths(list(inputs))
     fmt = resolve_output_format(output_format, output)
-    from logkit.parse.api import to_record
-
     interrupted = False
     try:
-        with open_writer(fmt, output, columns=PARSE_COLUMNS, kind="parse", flush_each=streaming) as writer:
+        with open_writer(fmt, output, columns=list(RECORD_COLUMNS), kind="parse", flush_each=streaming) as writer:
             first = True
             try:
                 for p in records:
@@ -82,7 +79,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     st = parser.stats
     if st.unmatched:
         ui.warn(
-            f"{st.unmatched} of {st.lines} lines did not match the header format {st.format_spec!r}; "
+            f"{st.unmatched} of {st.lines} lines did not match the header format "
+            f"{display_spec(st.format_spec)!r}; "
             "they were kept whole as their content"
         )
     ui.verbose(f"{st.lines} lines, {len(parser.templates())} templates")

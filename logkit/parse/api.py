@@ -25,6 +25,7 @@ from logkit.parse.sources import iter_raw_lines
 from logkit.records import LogRecord, Param, ParsedLine, RawLine, TemplateInfo, VarType
 
 __all__ = [
+    "RECORD_COLUMNS",
     "Parser",
     "ParseStats",
     "parse",
@@ -39,6 +40,7 @@ __all__ = [
 
 STATE_KIND = "logkit-parse-state"
 STATE_VERSION = 1
+RECORD_COLUMNS = ("source", "line", "timestamp", "fields", "template_id", "template", "params")
 SAMPLE_LINES = 200  # lines read to choose or check a header format
 STREAM_SAMPLE_LINES = 50  # on a stream, --format auto decides after this many lines
 

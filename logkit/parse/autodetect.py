@@ -79,6 +79,9 @@ _OTHERS: list[tuple[str, str]] = [
     ("epoch + date + node + datetime + level",
      f"<Label:{_TOKEN}> <Epoch:\\d{{9,10}}> <Date:{_DATE}> <Node:{_TOKEN}> <Time:{_STAMP}> "
      f"<NodeRepeat:{_TOKEN}> <Type:{_TOKEN}> <Component:{_TOKEN}> {_L} <Content>"),
+    ("access log (common/combined)",
+     "<Client:[\\w.:-]+> <Ident:\\S+> <User:\\S+> \\[<Time:\\d\\d?/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d"
+     "(?: [+-]\\d{4})?>\\] <Content>"),
     ("level:component:", f"{_L}:<Component:[\\w.$-]+>:<Content>"),
     ("[level] component:", f"\\[{_L}\\] <Component:{_TOKEN}>: <Content>"),
     ("level [component]", f"{_L} \\[<Component:[^\\]]*>\\] <Content>"),
@@ -103,12 +106,12 @@ def candidates() -> list[Candidate]:
     """The header shapes tried by ``--format auto``, most specific first (compiled once)."""
     global _CANDIDATES
     if _CANDIDATES is None:
-        specs: list[tuple[str, str]] = list(_OTHERS[:5])
+        specs: list[tuple[str, str]] = list(_OTHERS[:6])
         for pname, prefix in _PREFIXES:
             specs += [(f"{pname} + {bname}", prefix + body) for bname, body in _BODIES]
             if pname != "date time":
                 specs += [(f"{pname} {bname}", prefix + body) for bname, body in _PIPE_BODIES]
-        specs += _OTHERS[5:]
+        specs += _OTHERS[6:]
         out = []
         for i, (name, spec) in enumerate(specs):
             fmt = compile_format(spec)
