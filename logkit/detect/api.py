@@ -1,0 +1,194 @@
+"""Training and detection end to end: input -> events -> groups -> detector -> router -> §3.4 records."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logkit.detect.grouping import Group, Grouping, group_events
+from logkit.detect.labels import Labels
+from logkit.detect.reading import InputInfo, read_events
+from logkit.detect.router import DEFAULT_BUDGET, Router, parse_budget
+from logkit.errors import StateError, UsageError
+from logkit.fsutil import write_json_atomic
+
+__all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
+
+MODEL_FILE = "model.json"
+MODEL_VERSION = 1
+METHODS = ("router",)
+RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
+                  "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
+
+
+@dataclass
+class ModelInfo:
+    """A model folder's settings: method, header format, grouping; and the detector itself."""
+
+    method: str
+    format_spec: str
+    grouping: Grouping
+    detector: Any = None
+    trained: dict[str, Any] = field(default_factory=dict)
+
+
+def _group_labels(groups: Sequence[Group], labels: Labels) -> list[int]:
+    missing = [g.key for g in groups if g.key not in labels.by_session]
+    if len(missing) == len(groups):
+        raise UsageError("none of the training sessions is in the labels file; check --session against "
+                         "the session ids of the labels")
+    return [labels.by_session.get(g.key, 0) for g in groups]
+
+
+def train(
+    path: str,
+    model_dir: str | os.PathLike[str],
+    *,
+    grouping: Grouping,
+    format: str = "auto",
+    labels: Labels | None = None,
+    method: str = "router",
+    params: dict[str, Any] | None = None,
+) -> ModelInfo:
+    """Train a detector on one input and save it with its method, format and grouping in ``model_dir``.
+
+    Parameters
+    ----------
+    path : str
+        Raw log or ``logkit parse`` JSONL (``-`` for standard input).
+    model_dir : path
+        Folder to write (created if needed).
+    grouping : Grouping
+        Sessions or windows.
+    format : str
+        Header format of raw logs.
+    labels : Labels, optional
+        Session or line labels (supervised); without, normal behaviour only.
+    method : str
+        ``router`` (the small model with LLM routing).
+    params : dict, optional
+        Hyperparameters of the detector.
+    """
+    from logkit.models.small import SmallDetector
+
+    if method not in METHODS:
+        raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
+    info = InputInfo()
+    groups = list(group_events(read_events(path, format=format, info=info), grouping))
+    det = SmallDetector(**(params or {}))
+    if labels is None:
+        det.fit(groups)
+    elif labels.kind == "line":
+        det.fit(groups, line_labels=labels.by_line)
+    else:
+        if grouping.kind != "session":
+            raise UsageError("session labels need --session REGEX; with --window give `line,label` labels")
+        det.fit(groups, _group_labels(groups, labels))
+    fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
+    model = ModelInfo(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
+                                                   "labels": labels.kind if labels else None})
+    out = Path(model_dir)
+    det.save(out)
+    write_json_atomic(out / MODEL_FILE, {
+        "kind": "logkit-model", "version": MODEL_VERSION, "method": method, "format": fmt,
+        "grouping": grouping.to_dict(), "detector": det.name, "trained": model.trained,
+    })
+    return model
+
+
+def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
+    """Read a model folder written by :func:`train`."""
+    import json
+
+    from logkit.models.base import load_detector
+
+    path = Path(model_dir) / MODEL_FILE
+    try:
+        with open(path, encoding="utf-8") as fh:
+            meta = json.load(fh)
+    except FileNotFoundError:
+        raise StateError(f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
+                         "`logkit train INPUT --model DIR`") from None
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path} is not readable JSON ({exc}); train the model again") from None
+    if not isinstance(meta, dict) or meta.get("kind") != "logkit-model":
+        raise StateError(f"{path} is not a logkit model file; train the model again")
+    if meta.get("version") != MODEL_VERSION:
+        raise StateError(f"{path} has format version {meta.get('version')}; train the model again")
+    return ModelInfo(str(meta["method"]), str(meta.get("format") or "auto"),
+                     Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}))
+
+
+def _iso(ts: Any) -> str | None:
+    return ts.isoformat() if ts is not None else None
+
+
+def score_groups(
+    groups: Iterator[Group] | Sequence[Group],
+    detector: Any,
+    *,
+    threshold: float = 0.5,
+    router: Router | None = None,
+    method: str = "router",
+    batch: int = 256,
+    llm: Callable[[Group, dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Detection records (DESIGN.md 3.4) for groups, in the order they close.
+
+    ``llm``, when given, is called for routed items with the group and its model record; it returns
+    ``{"anomaly": bool, "reason": str}`` or ``None`` (no usable answer: the model's decision stays).
+    """
+    router = router or Router(parse_budget(DEFAULT_BUDGET))
+    pending: list[Group] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        for g, s in zip(pending, detector.score(pending), strict=True):
+            anomaly = s.score >= threshold
+            rec: dict[str, Any] = {
+                "group": g.key, "first_line": g.first_line, "last_line": g.last_line, "lines": g.lines,
+                "start": _iso(g.start), "end": _iso(g.end), "score": round(s.score, 4),
+                "threshold": threshold, "anomaly": anomaly, "uncertainty": round(s.uncertainty, 4),
+                "routed": router.route(s.uncertainty), "decided_by": "model", "method": method,
+                "reason": s.reason if anomaly else None,
+            }
+            if rec["routed"] and llm is not None:
+                answer = llm(g, rec)
+                if answer is not None:
+                    rec["anomaly"] = bool(answer["anomaly"])
+                    rec["decided_by"] = "llm"
+                    del rec["reason"]
+                    rec["model_anomaly"] = anomaly
+                    rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
+            yield rec
+        pending.clear()
+
+    for g in groups:
+        pending.append(g)
+        if len(pending) >= batch:
+            yield from flush()
+    if pending:
+        yield from flush()
+
+
+def detect(
+    path: str,
+    model: ModelInfo,
+    *,
+    grouping: Grouping | None = None,
+    format: str | None = None,
+    threshold: float = 0.5,
+    budget: str = DEFAULT_BUDGET,
+    follow: bool = False,
+    idle: float | None = None,
+    stop: Callable[[], bool] | None = None,
+    llm: Callable[[Group, dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Score one input with a trained model; the model's format and grouping apply unless given."""
+    gr = grouping or model.grouping
+    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop)
+    groups = group_events(events, gr, idle=idle if follow else None)
+    return score_groups(groups, model.detector, threshold=threshold, router=Router(parse_budget(budget)),
+                        method=model.method, batch=1 if follow else 256, llm=llm)

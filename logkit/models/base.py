@@ -1,0 +1,168 @@
+"""The detector contract (DESIGN.md section 4): keyword-only hyperparameters, ``fit``/``score``, safe files.
+
+Hyperparameters are stored verbatim by ``__init__``; what ``fit`` learns lives in attributes ending in
+``_``. A fitted detector is saved as ``detector.json`` plus ``arrays.npz`` (never pickle) and loaded back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from logkit.detect.grouping import Group
+from logkit.errors import StateError, UsageError
+from logkit.fsutil import atomic_path, write_json_atomic
+
+__all__ = ["Detector", "Score", "REGISTRY", "register", "load_detector", "DETECTOR_FILE", "ARRAYS_FILE"]
+
+DETECTOR_FILE = "detector.json"
+ARRAYS_FILE = "arrays.npz"
+FORMAT_VERSION = 1
+D = TypeVar("D", bound="Detector")
+
+
+@dataclass
+class Score:
+    """What a detector says about one group.
+
+    ``score`` in [0, 1] (higher is more anomalous, calibrated where the detector can), ``uncertainty`` in
+    [0, 1], ``reason`` a sentence saying what weighed most, ``top_lines`` the line numbers that did.
+    """
+
+    score: float
+    uncertainty: float
+    reason: str
+    top_lines: list[int] = field(default_factory=list)
+
+
+class Detector:
+    """Base class of every detector; subclasses set ``name`` and implement the ``_fit``/``score`` pair."""
+
+    name: ClassVar[str] = ""
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, read back from the attributes ``__init__`` stored verbatim."""
+        sig = inspect.signature(type(self).__init__)
+        return {p: getattr(self, p) for p in sig.parameters if p != "self"}
+
+    # -- the contract ------------------------------------------------------------------------------
+    def fit(
+        self: D,
+        groups: Sequence[Group],
+        labels: Sequence[int] | None = None,
+        *,
+        line_labels: Mapping[int, int] | None = None,
+    ) -> D:
+        """Learn from training groups.
+
+        Parameters
+        ----------
+        groups : sequence of Group
+            Training sessions or windows.
+        labels : sequence of int, optional
+            0/1 per group (supervised). Without labels nor ``line_labels`` the groups are taken as
+            normal behaviour (semi-supervised).
+        line_labels : mapping of int to int, optional
+            0/1 per input line number (supervised at the line level).
+        """
+        if labels is not None and len(labels) != len(groups):
+            raise UsageError(f"{len(labels)} labels for {len(groups)} groups; give one label per group")
+        if not groups:
+            raise UsageError("no sessions or windows to train on; check --session/--window against the input")
+        self._fit(groups, labels, line_labels)
+        return self
+
+    def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None,
+             line_labels: Mapping[int, int] | None) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def score(self, groups: Sequence[Group]) -> list[Score]:  # pragma: no cover - abstract
+        """One :class:`Score` per group."""
+        raise NotImplementedError
+
+    def is_fitted(self) -> bool:
+        """Whether ``fit`` ran (some attribute ending in ``_`` exists)."""
+        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    # -- state ------------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:  # pragma: no cover - abstract
+        """Fitted state as (plain JSON, numpy arrays)."""
+        raise NotImplementedError
+
+    def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def save(self, folder: str | os.PathLike[str]) -> None:
+        """Write ``detector.json`` and ``arrays.npz`` into ``folder`` atomically."""
+        import numpy as np
+
+        if not self.is_fitted():
+            raise UsageError("the detector is not fitted; call fit before save")
+        data, arrays = self._get_state()
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out / ARRAYS_FILE) as tmp, open(tmp, "wb") as fh:
+            arrs: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
+            np.savez_compressed(fh, **arrs)
+        write_json_atomic(out / DETECTOR_FILE, {"kind": "logkit-detector", "version": FORMAT_VERSION,
+                                                "name": self.name, "params": self.get_params(),
+                                                "state": data})
+
+    @classmethod
+    def load(cls: type[D], folder: str | os.PathLike[str]) -> D:
+        """Read a detector saved by :meth:`save` (plain JSON and npz without pickled objects)."""
+        det = load_detector(folder)
+        if not isinstance(det, cls):
+            raise StateError(f"{folder} holds a {det.name!r} detector, not {cls.name!r}")
+        return det
+
+
+REGISTRY: dict[str, type[Detector]] = {}
+
+
+def register(cls: type[D]) -> type[D]:
+    """Class decorator: make a detector known by its ``name`` (the contract tests run over all)."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def load_detector(folder: str | os.PathLike[str]) -> Detector:
+    """The detector saved in ``folder``, of whichever registered kind."""
+    import numpy as np
+
+    path = Path(folder) / DETECTOR_FILE
+    try:
+        with open(path, encoding="utf-8") as fh:
+            meta = json.load(fh)
+    except FileNotFoundError:
+        raise StateError(f"no {DETECTOR_FILE} in {folder}; train a model there with `logkit train`") from None
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path} is not readable JSON ({exc}); train the model again") from None
+    if not isinstance(meta, dict) or meta.get("kind") != "logkit-detector":
+        raise StateError(f"{path} is not a logkit detector file; train the model again")
+    if meta.get("version") != FORMAT_VERSION:
+        raise StateError(f"{path} has format version {meta.get('version')}, this logkit reads "
+                         f"{FORMAT_VERSION}; train the model again")
+    _load_builtin()
+    cls = REGISTRY.get(str(meta.get("name")))
+    if cls is None:
+        raise StateError(f"{path} names an unknown detector {meta.get('name')!r}; train the model again")
+    det = cls(**meta.get("params", {}))
+    try:
+        with np.load(Path(folder) / ARRAYS_FILE, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        where = Path(folder) / ARRAYS_FILE
+        raise StateError(f"{where} is not readable ({exc}); train the model again") from None
+    det._set_state(meta.get("state", {}), arrays)
+    return det
+
+
+def _load_builtin() -> None:
+    import logkit.models.small  # noqa: F401  (registers itself)
+

@@ -1,0 +1,290 @@
+"""The small, fast detector: a cross-fitted ensemble of logistic regressions over template words and counts.
+
+With labels it is supervised (per group, or per line and then the worst line of a group), with its
+probabilities recalibrated on held-out predictions (Platt); without labels it learns normal behaviour only
+and scores novelty (unseen templates, counts far from normal). Uncertainty is ensemble disagreement plus
+closeness to the decision, so the few unsure items can go to the LLM.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from logkit.detect.features import Featurizer, TemplateStats
+from logkit.detect.grouping import Event, Group
+from logkit.errors import UsageError
+from logkit.models.base import Detector, Score, register
+
+__all__ = ["SmallDetector"]
+
+_Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@register
+class SmallDetector(Detector):
+    """Ensemble of logistic regressions with calibrated scores and an uncertainty.
+
+    Parameters
+    ----------
+    n_estimators : int
+        Members of the ensemble (each trained without one fold of the data).
+    C : float
+        Inverse regularisation strength of each logistic regression.
+    random_state : int
+        Seed for the folds and the bootstrap weights.
+    novelty_quantile : float
+        Without labels: the share of training groups scored below the threshold by count deviations.
+    """
+
+    name = "small"
+
+    def __init__(self, *, n_estimators: int = 5, C: float = 4.0, random_state: int = 0,
+                 novelty_quantile: float = 0.995) -> None:
+        self.n_estimators = n_estimators
+        self.C = C
+        self.random_state = random_state
+        self.novelty_quantile = novelty_quantile
+
+    # -- fitting ----------------------------------------------------------------------------------
+    def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None,
+             line_labels: Mapping[int, int] | None) -> None:
+        if self.n_estimators < 2:
+            raise UsageError("n_estimators must be at least 2 (uncertainty comes from their disagreement)")
+        texts: dict[str, str] = {}
+        for g in groups:
+            for ev in g.events:
+                texts.setdefault(ev.template_id, ev.template)
+        self.vocab_ = sorted(texts)
+        if line_labels is not None:
+            self.mode_ = "line"
+            glabels = [int(any(line_labels.get(ev.line, 0) for ev in g.events)) for g in groups]
+        elif labels is not None:
+            self.mode_ = "group"
+            glabels = [int(y) for y in labels]
+        else:
+            self.mode_ = "novelty"
+            glabels = [0] * len(groups)
+        self.stats_ = TemplateStats()
+        for g, y in zip(groups, glabels, strict=True):
+            if not y:
+                self.stats_.add(Counter(ev.template_id for ev in g.events), texts)
+        if self.stats_.n_groups == 0:
+            raise UsageError("every training group is labelled anomalous; give some normal ones")
+        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        if self.mode_ == "novelty":
+            zs = sorted(self._zmax(g)[0] for g in groups)
+            k = min(len(zs) - 1, int(self.novelty_quantile * len(zs)))
+            self.z0_ = max(zs[k], _Z_FAR)
+            self.coef_: Any = None
+            self.intercept_: Any = None
+            self.calib_ = (1.0, 0.0)
+            return
+        if self.mode_ == "line":
+            keyed: dict[tuple[Any, int], list[Any]] = {}
+            seen: set[int] = set()
+            for g in groups:
+                for ev in g.events:
+                    if ev.line in seen:
+                        continue
+                    seen.add(ev.line)
+                    y = int(line_labels.get(ev.line, 0)) if line_labels is not None else 0
+                    key = ((ev.template_id, ev.fields), y)
+                    if key in keyed:
+                        keyed[key][2] += 1
+                    else:
+                        keyed[key] = [self._feat.line_vector(ev), y, 1]
+            rows = [v[0] for v in keyed.values()]
+            ys = [v[1] for v in keyed.values()]
+            counts = [v[2] for v in keyed.values()]
+        else:
+            rows = [self._feat.group_row(g) for g in groups]
+            ys, counts = glabels, [1] * len(groups)
+        if len(set(ys)) < 2:
+            raise UsageError("the labels hold only one class; supervised training needs normal and anomalous "
+                             "items (or leave --labels out to learn normal behaviour only)")
+        self._fit_ensemble(rows, ys, counts)
+
+    def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+
+        rng = np.random.default_rng(self.random_state)
+        X = self._feat.matrix(rows)
+        y = np.asarray(ys)
+        c = np.asarray(counts, dtype=np.int64)
+        K = self.n_estimators
+        # each copy of a row goes to one fold; member k learns without fold k (with Poisson bootstrap noise)
+        held = np.stack([rng.multinomial(int(n), [1.0 / K] * K) for n in c])
+        coefs, inter = [], []
+        held_logit = np.zeros(len(c))
+        held_n = np.zeros(len(c))
+        for k in range(K):
+            w = rng.poisson(c - held[:, k]).astype(np.float64)
+            if len(set(y[w > 0].tolist())) < 2:
+                w = (c - held[:, k]).astype(np.float64)
+            lr = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear",
+                                    random_state=self.random_state)
+            lr.fit(X, y, sample_weight=w)
+            coefs.append(lr.coef_[0].copy())
+            inter.append(float(lr.intercept_[0]))
+            z = X @ lr.coef_[0] + lr.intercept_[0]
+            out = held[:, k] > 0
+            held_logit[out] += z[out] * held[out, k]
+            held_n[out] += held[out, k]
+        self.coef_ = np.stack(coefs)
+        self.intercept_ = np.asarray(inter)
+        ok = held_n > 0
+        zs = held_logit[ok] / held_n[ok]
+        cal = LogisticRegression(C=100.0, solver="lbfgs")
+        cal.fit(zs.reshape(-1, 1), y[ok], sample_weight=held_n[ok])
+        a, b = float(cal.coef_[0][0]), float(cal.intercept_[0])
+        self.calib_ = (a, b) if a > 0 else (1.0, 0.0)
+
+    # -- scoring ----------------------------------------------------------------------------------
+    def _zmax(self, g: Group) -> tuple[float, str, int]:
+        """The largest count deviation (in spreads) of a known template, that template and its count."""
+        counts = Counter(ev.template_id for ev in g.events)
+        best = (0.0, "", 0)
+        for tid, c in counts.items():
+            if tid in self.stats_.text:
+                m, s = self.stats_.mean_std(tid)
+                z = abs(c - m) / (s + 0.5)
+                if z > best[0]:
+                    best = (z, tid, c)
+        st = self.stats_
+        for tid, n in st.groups.items():  # templates nearly every normal group has, missing here
+            if n >= 0.9 * st.n_groups and tid not in counts:
+                m, s = st.mean_std(tid)
+                z = m / (s + 0.5)
+                if z > best[0]:
+                    best = (z, tid, 0)
+        return best
+
+    def _member_logits(self, row: dict[int, float]) -> list[float]:
+        import numpy as np
+
+        a, b = self.calib_
+        idx = np.fromiter(row.keys(), dtype=np.int64, count=len(row))
+        val = np.fromiter(row.values(), dtype=np.float64, count=len(row))
+        z = self.coef_[:, idx] @ val + self.intercept_
+        return [a * float(x) + b for x in z]
+
+    def score(self, groups: Sequence[Group]) -> list[Score]:
+        """One :class:`Score` per group (see the class docstring)."""
+        return [self._score_one(g) for g in groups]
+
+    def _score_one(self, g: Group) -> Score:
+        unseen = [ev for ev in g.events if ev.template_id not in self.stats_.text]
+        z, ztid, zc = self._zmax(g)
+        top: list[int] = []
+        heavy = ""
+        if self.mode_ == "novelty":
+            p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
+            p = max(p_unseen, z / (z + self.z0_))
+            members = [p]
+        elif self.mode_ == "line":
+            per_key: dict[tuple[str, Any], list[float]] = {}
+            for ev in g.events:
+                key = (ev.template_id, ev.fields)
+                if key not in per_key:
+                    per_key[key] = self._line_probs(ev)
+            members = [max(ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
+            worst = max(per_key, key=lambda k: sum(per_key[k]))
+            top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
+            heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
+            p = sum(members) / len(members)
+        else:
+            members = [_sigmoid(x) for x in self._member_logits(self._feat.group_row(g))]
+            p = sum(members) / len(members)
+            top, heavy = self._heaviest(g)
+        sd = math.sqrt(sum((m - p) ** 2 for m in members) / len(members))
+        uncertainty = min(1.0, 2.0 * min(p, 1.0 - p) + 2.0 * sd)
+        return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
+
+    def _line_probs(self, ev: Event) -> list[float]:
+        cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
+        key = (ev.template_id, ev.fields)
+        ps = cache.get(key)
+        if ps is None:
+            ps = [_sigmoid(x) for x in self._member_logits(self._feat.line_vector(ev))]
+            if len(cache) < 100_000:
+                cache[key] = ps
+        return ps
+
+    def _heaviest(self, g: Group) -> tuple[list[int], str]:
+        """The lines of the template whose words pushed the score up most."""
+        best, best_key = -math.inf, None
+        mean = self.coef_.mean(axis=0)
+        done: set[str] = set()
+        for ev in g.events:
+            if ev.template_id in done:
+                continue
+            done.add(ev.template_id)
+            w = sum(float(mean[j]) * v for j, v in self._feat.line_vector(ev).items())
+            if w > best:
+                best, best_key = w, ev.template_id
+        if best_key is None:
+            return [], ""
+        lines = [ev.line for ev in g.events if ev.template_id == best_key]
+        return lines[:5], next(ev.template for ev in g.events if ev.template_id == best_key)
+
+    def _reason(self, g: Group, unseen: list[Event], z: float, ztid: str, zc: int, top: list[int],
+                heavy: str) -> str:
+        parts = []
+        if unseen:
+            ids = list(dict.fromkeys(ev.template_id for ev in unseen))
+            heavy_ids = [ev.template_id for ev in unseen if ev.template == heavy]
+            if heavy_ids:  # the unseen template that weighed most is named first
+                ids.remove(heavy_ids[0])
+                ids.insert(0, heavy_ids[0])
+            first = next(ev for ev in unseen if ev.template_id == ids[0])
+            more = f" (+{len(ids) - 1} more unseen)" if len(ids) > 1 else ""
+            parts.append(f"template {ids[0]} '{_short(first.template)}' never seen in training{more}")
+        if z >= _Z_FAR and ztid:
+            m, s = self.stats_.mean_std(ztid)
+            parts.append(f"template {ztid} '{_short(self.stats_.text[ztid])}' appears {zc} times where "
+                         f"training groups have {m:.1f} ± {s:.1f}")
+        if top:
+            shown = ", ".join(str(n) for n in top[:3])
+            parts.append(f"line{'s' if len(top) > 1 else ''} {shown} ('{_short(heavy, 60)}') weighed most")
+        return "; ".join(parts) if parts else "the score is above the threshold"
+
+    # -- state ------------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        import numpy as np
+
+        data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
+                "calib": list(self.calib_), "z0": getattr(self, "z0_", None)}
+        arrays: dict[str, Any] = {}
+        if self.coef_ is not None:
+            arrays = {"coef": self.coef_, "intercept": self.intercept_}
+        else:
+            arrays = {"coef": np.zeros((0, 0)), "intercept": np.zeros(0)}
+        return data, arrays
+
+    def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
+        self.mode_ = str(data["mode"])
+        self.vocab_ = list(data["vocab"])
+        self.stats_ = TemplateStats.from_dict(data["stats"])
+        a, b = data["calib"]
+        self.calib_ = (float(a), float(b))
+        if data.get("z0") is not None:
+            self.z0_ = float(data["z0"])
+        coef = arrays.get("coef")
+        self.coef_ = coef if coef is not None and coef.size else None
+        self.intercept_ = arrays.get("intercept") if self.coef_ is not None else None
+        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")

@@ -1,0 +1,104 @@
+"""The detector contract, run over every registered detector, and the small model's behaviour."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import random
+
+import pytest
+
+from logkit.detect.grouping import Event, Group
+from logkit.models.base import REGISTRY, Detector, load_detector
+from logkit.models.small import SmallDetector  # noqa: F401  (registers it)
+
+NORMAL = ["open file <*>", "read <*> bytes from <*>", "close file <*>"]
+BAD = ["disk error while reading <*>", "read <*> bytes from <*>"]
+
+
+def make_groups(n: int, rate: float, seed: int = 0) -> tuple[list[Group], list[int]]:
+    rng = random.Random(seed)
+    groups, labels = [], []
+    line = 1
+    for i in range(n):
+        bad = rng.random() < rate
+        templates = BAD if bad else NORMAL
+        g = Group(f"s{i}", line, line)
+        for t in templates:
+            g.add(Event(line, "t" + str(abs(hash(t)) % 10_000), t, t.replace("<*>", "1"), None,
+                        (("Level", "ERROR" if "error" in t else "INFO"),)))
+            line += 1
+        groups.append(g)
+        labels.append(int(bad))
+    return groups, labels
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_contract(name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cls = REGISTRY[name]
+    assert issubclass(cls, Detector) and cls.name == name
+    sig = inspect.signature(cls.__init__)
+    params = [p for p in sig.parameters.values() if p.name != "self"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    det = cls()
+    assert det.get_params() == {p.name: p.default for p in params}  # stored verbatim
+    assert not det.is_fitted()
+    groups, labels = make_groups(120, 0.2)
+    assert det.fit(groups, labels) is det and det.is_fitted()
+    scores = det.score(groups[:20])
+    assert len(scores) == 20
+    assert all(0.0 <= s.score <= 1.0 and 0.0 <= s.uncertainty <= 1.0 for s in scores)
+    det.save(tmp_path)
+    meta = json.loads((tmp_path / "detector.json").read_text())
+    assert meta["name"] == name
+    back = load_detector(tmp_path)
+    assert [round(s.score, 9) for s in back.score(groups[:20])] == [round(s.score, 9) for s in scores]
+
+
+def test_supervised_separates_and_explains() -> None:
+    groups, labels = make_groups(200, 0.2)
+    det = SmallDetector().fit(groups, labels)
+    test, truth = make_groups(50, 0.3, seed=1)
+    scores = det.score(test)
+    assert all((s.score >= 0.5) == bool(y) for s, y in zip(scores, truth, strict=True))
+    bad = next(s for s, y in zip(scores, truth, strict=True) if y)
+    assert "weighed most" in bad.reason
+
+
+def test_unseen_template_is_understood_by_its_words() -> None:
+    groups, labels = make_groups(200, 0.2)
+    det = SmallDetector().fit(groups, labels)
+    g = Group("new", 1, 1)
+    for i, t in enumerate(["disk error while writing <*>", "read <*> bytes from <*>"], 1):
+        tid = "tnew" if "writing" in t else "t" + str(abs(hash(t)) % 10_000)
+        g.add(Event(i, tid, t, t, None, (("Level", "ERROR" if "error" in t else "INFO"),)))
+    s = det.score([g])[0]
+    assert s.score >= 0.5
+    assert "never seen in training" in s.reason and "tnew" in s.reason
+
+
+def test_novelty_without_labels() -> None:
+    groups, _ = make_groups(100, 0.0)
+    det = SmallDetector().fit(groups)
+    odd, _ = make_groups(5, 1.0, seed=3)
+    assert all(s.score >= 0.5 for s in det.score(odd))
+    assert all(s.score < 0.5 for s in det.score(groups[:10]))
+
+
+def test_line_labels_score_the_worst_line() -> None:
+    groups, labels = make_groups(200, 0.2)
+    line_labels = {ev.line: int("error" in ev.template) for g in groups for ev in g.events}
+    det = SmallDetector().fit(groups, line_labels=line_labels)
+    test, truth = make_groups(40, 0.3, seed=2)
+    s = det.score(test)
+    assert all((x.score >= 0.5) == bool(y) for x, y in zip(s, truth, strict=True))
+
+
+def test_load_refuses_pickle_and_foreign_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from logkit.errors import StateError
+
+    with pytest.raises(StateError):
+        load_detector(tmp_path)
+    (tmp_path / "detector.json").write_text('{"kind": "other"}')
+    with pytest.raises(StateError):
+        load_detector(tmp_path)
