@@ -152,7 +152,10 @@ class SmallDetector(Detector):
         cal = LogisticRegression(C=100.0, solver="lbfgs")
         cal.fit(zs.reshape(-1, 1), y[ok], sample_weight=held_n[ok])
         a, b = float(cal.coef_[0][0]), float(cal.intercept_[0])
-        self.calib_ = (a, b) if a > 0 else (1.0, 0.0)
+        if a <= 0:  # held-out scores carry no signal: the honest probability is the base rate
+            rate = min(max(float(np.average(y[ok], weights=held_n[ok])), 1e-4), 1 - 1e-4)
+            a, b = 0.0, math.log(rate / (1 - rate))
+        self.calib_ = (a, b)
 
     # -- scoring ----------------------------------------------------------------------------------
     def _zmax(self, g: Group) -> tuple[float, str, int]:
