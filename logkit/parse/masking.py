@@ -1,0 +1,258 @@
+"""Masking of obvious variables (numbers, ids, addresses, paths, times) before template mining.
+
+Lines are split on whitespace; each word is masked by one compiled regular expression (results cached per
+word, since most words repeat), and dates written with spaces (``Fri Jun 17 07:07:00 2005``) are found
+first on the whole line. A word template writes each variable as the placeholder :data:`PH`.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PH", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "has_spaced_date", "line_key",
+           "line_words", "collapse"]
+
+PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
+MAX_MINED_CHARS = 4096  # only this much of a line is mined; the rest becomes one trailing variable
+
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_HMS = r"\d{1,2}:\d\d:\d\d(?:[.,]\d+)?"
+_W = r"[\w$]++(?:[.\-][\w$]++)*+"  # a word with inner dots/dashes, no trailing punctuation
+
+# Dates that contain spaces, found on the whole line before it is split into words.
+_DATE_RE = re.compile(
+    rf"(?<![\w])(?:{_DAY},?\s+)?{_MON}\s+\d{{1,2}}(?:,?\s+\d{{4}})?\s+{_HMS}(?:\s+[A-Z]{{3,4}})?"
+    rf"(?:\s+\d{{4}})?(?![\w:])"
+    rf"|(?<![\w.])\d{{4}}-\d\d-\d\d\s+{_HMS}(?:Z|\s?[+-]\d\d:?\d\d)?(?![\w:])"
+)
+
+# Variables inside one word. Order matters: the first alternative that matches at a position wins.
+# Group "keep" marks text that looks variable but is a constant (protocol versions such as HTTP/1.1).
+_PATTERNS = [
+    r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.]))",
+    # ISO dates, with an optional time and zone
+    r"(?<![\w.])\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?(?![\w])",
+    # URLs (scheme://...), stopping before closing brackets, quotes and trailing punctuation
+    r"(?<![\w])[A-Za-z][\w+.\-]*://[^,;'\"<>\]\)}]*[^,;'\"<>\]\)}.:]",
+    # MAC addresses and colon-separated hex groups
+    r"(?<![\w:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){3,}(?![\w:])",
+    # IPv4, with an optional host/ prefix, leading slash and :port
+    r"(?<![\w.])(?:[\w.\-]++/)?/?\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.]|:\d)",
+    # host:port where the host has a dot or a dash
+    r"(?<![\w.\-/])[A-Za-z0-9]\w*+(?:[.\-]\w++)++:\d{1,5}(?![\w.:])",
+    # absolute paths (Unix, Windows drive) and ~/ ./ paths
+    r"(?<![\w.\-/])(?:[A-Za-z]:)?(?:~|\.{1,2})?(?=/[\w~$.*])(?:/[\w.\-$@+~*%:=!,#]*)+(?<![.:,!])",
+    r"(?<![\w])[A-Za-z]:\\[^'\"]*[^'\".,:;)\]]",
+    # 0x hex
+    r"(?<![\w])0[xX][0-9a-fA-F]++(?![\w])",
+    # identifiers carrying a number after _ or -: blk_-123, attempt_1_0001_m_000001_0, node-12
+    rf"(?<![\w.\-/$])(?=[\w$.\-]*?[_\-]-?\d)[A-Za-z]{_W}",
+    # versions v1.2.3
+    r"(?<![\w.\-/])v\d+(?:\.\d+)++(?![\w])",
+    # clock times 12:03, 07:07:00.123
+    rf"(?<![\w:.]){_HMS}(?![\w:])|(?<![\w:.])\d{{1,2}}:\d\d(?![\w:])",
+    # numbers, with units or inner dots/dashes: 12, -3, 1.5, 12ms, 0.0.0, 2.6.5-1.358, 003a90fc
+    r"(?<![\w$])[-+]?\d[\w$]*+(?:[.\-][\w$]++)*+(?:\+\d++)?",
+    # long hex strings that begin with a letter: ffff3000, c00045a4
+    r"(?<![\w])(?=[0-9a-f]*\d)[a-f][0-9a-f]{7,}(?![\w])",
+    r"(?<![\w])(?=[0-9A-F]*\d)[A-F][0-9A-F]{7,}(?![\w])",
+]
+_WORD_RE = re.compile("|".join(_PATTERNS))
+_MAYBE_VAR = re.compile(r"[\d/:\\]")
+
+_Masked = tuple[str, tuple[tuple[int, int], ...]]
+_CACHE: dict[str, _Masked] = {}
+_CACHE_MAX = 200_000
+
+
+def mask_word(word: str) -> _Masked:
+    """A word's template (variables as :data:`PH`) and the spans of its variables, relative to the word.
+
+    Parameters
+    ----------
+    word : str
+        Text without whitespace.
+
+    Returns
+    -------
+    (template, spans)
+        ``spans`` are sorted, non-overlapping ``(start, end)`` offsets into ``word``; touching
+        variables are joined into one.
+    """
+    hit = _CACHE.get(word)
+    if hit is not None:
+        return hit
+    spans: list[tuple[int, int]] = []
+    if _MAYBE_VAR.search(word) is not None:
+        for m in _WORD_RE.finditer(word):
+            if m.lastgroup == "keep":
+                continue
+            s, e = m.span()
+            if s == e:
+                continue
+            if spans and spans[-1][1] == s:
+                spans[-1] = (spans[-1][0], e)
+            else:
+                spans.append((s, e))
+    if spans:
+        parts = []
+        pos = 0
+        for s, e in spans:
+            parts.append(word[pos:s])
+            parts.append(PH)
+            pos = e
+        parts.append(word[pos:])
+        out: _Masked = ("".join(parts), tuple(spans))
+    else:
+        out = (word, ())
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[word] = out
+    return out
+
+
+def mask_cache() -> dict[str, _Masked]:
+    """The per-word cache behind :func:`mask_word` (read it with ``.get`` on hot paths)."""
+    return _CACHE
+
+
+def has_spaced_date(content: str) -> bool:
+    """Whether ``content`` holds a date written with spaces (one variable across several words)."""
+    return _DATE_RE.search(content) is not None
+
+
+def line_key(content: str) -> str | None:
+    """The masked form of a line (words' templates joined by one space), or None when the line needs
+    :func:`line_words` (it is long or holds a date written with spaces)."""
+    if len(content) > MAX_MINED_CHARS or _DATE_RE.search(content) is not None:
+        return None
+    get = _CACHE.get
+    return " ".join([(get(w) or mask_word(w))[0] for w in content.split()])
+
+
+class Word:
+    """One whitespace-separated word: its offsets, its template (variables as :data:`PH`), its spans.
+
+    After :func:`collapse`, a run of ``count`` consecutive whole-variable words is one ``Word``.
+    """
+
+    __slots__ = ("start", "end", "tpl", "spans", "count")
+
+    def __init__(self, start: int, end: int, tpl: str, spans: list[tuple[int, int]], count: int = 1):
+        self.start = start
+        self.end = end
+        self.tpl = tpl
+        self.spans = spans
+        self.count = count
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Word({self.start}, {self.end}, {self.tpl!r}, {self.spans}, {self.count})"
+
+
+_WS = re.compile(r"\S+")
+
+
+def _mask_with_dates(word: str, base: int, dates: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Mask a word that overlaps date spans: dates are variables, the pieces between are masked alone."""
+    tpl: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = base
+    end = base + len(word)
+    for ds, de in dates:
+        if de <= pos or ds >= end:
+            continue
+        if ds > pos:
+            t, rel = mask_word(word[pos - base : ds - base])
+            tpl.append(t)
+            spans.extend((pos + s, pos + e) for s, e in rel)
+        tpl.append(PH)
+        if spans and spans[-1][1] == ds:
+            spans[-1] = (spans[-1][0], de)
+        else:
+            spans.append((ds, de))
+        pos = de
+    if pos < end:
+        t, rel = mask_word(word[pos - base :])
+        tpl.append(t)
+        for s, e in rel:
+            if spans and spans[-1][1] == pos + s:
+                spans[-1] = (spans[-1][0], pos + e)
+            else:
+                spans.append((pos + s, pos + e))
+    return "".join(tpl).replace(PH + PH, PH), spans
+
+
+def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]]:
+    """The masked form of a line (as :func:`line_key` gives when it gives one) and its words.
+
+    Each word is ``(start, end, template, spans)`` with absolute offsets into ``content``. Past
+    :data:`MAX_MINED_CHARS` the rest of the line is one variable word.
+    """
+    n = len(content)
+    head = content
+    tail_start = n
+    if n > MAX_MINED_CHARS:
+        cut = MAX_MINED_CHARS
+        while cut > MAX_MINED_CHARS // 2 and not content[cut - 1].isspace():
+            cut -= 1
+        if cut <= MAX_MINED_CHARS // 2:
+            cut = MAX_MINED_CHARS
+        head = content[:cut]
+        tail_start = cut
+        while tail_start < n and content[tail_start].isspace():
+            tail_start += 1
+    words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]] = []
+    dates = [m.span() for m in _DATE_RE.finditer(head)]
+    if dates:
+        # a date is one word even where it holds spaces: hide its spaces while splitting
+        chars = list(head)
+        for s, e in dates:
+            for i in range(s, e):
+                if chars[i].isspace():
+                    chars[i] = "\x00"
+        hidden = "".join(chars)
+        for m in _WS.finditer(hidden):
+            s, e = m.span()
+            if any(ds < e and de > s for ds, de in dates):
+                tpl, sp = _mask_with_dates(head[s:e], s, dates)
+                words.append((s, e, tpl, tuple(sp)))
+            else:
+                tpl, rel = mask_word(m.group())
+                words.append((s, e, tpl, tuple((s + a, s + b) for a, b in rel)))
+    else:
+        pos = 0
+        find = head.find
+        get = _CACHE.get
+        for w in head.split():
+            pos = find(w, pos)
+            tpl, rel = get(w) or mask_word(w)
+            end = pos + len(w)
+            words.append((pos, end, tpl, tuple((pos + a, pos + b) for a, b in rel) if rel else ()))
+            pos = end
+    if tail_start < n:
+        if words and words[-1][1] == tail_start:  # the cut fell inside a word: it joins the tail
+            s, _, tpl, sp = words.pop()
+            if sp and sp[-1][1] == tail_start:
+                sp = (*sp[:-1], (sp[-1][0], n))
+            else:
+                sp = (*sp, (tail_start, n))
+                tpl += PH
+            words.append((s, n, tpl, sp))
+        else:
+            words.append((tail_start, n, PH, ((tail_start, n),)))
+    return " ".join(w[2] for w in words), words
+
+
+def collapse(words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]]) -> list[Word]:
+    """Words as :class:`Word` objects, each run of whole-variable words collapsed into one."""
+    out: list[Word] = []
+    for s, e, tpl, sp in words:
+        if tpl == PH and out and out[-1].tpl == PH:
+            last = out[-1]
+            last.end = e
+            last.spans.extend(sp)
+            last.count += 1
+        else:
+            out.append(Word(s, e, tpl, list(sp)))
+    return out

@@ -1,0 +1,463 @@
+"""Template mining: lines to templates with exact, typed variables (bounded memory, deterministic).
+
+Obvious variables are masked first (:mod:`logkit.parse.masking`); lines are then clustered by their masked
+word sequence. A line whose masked form was seen before goes straight to its cluster (one dict lookup);
+a new form is compared with the clusters of the same length and joins the closest one when most of their
+constant words agree, the differing words (or the differing parts of ``key=value`` words) becoming
+variables. A run of whole-variable words whose length varies within a cluster is one variable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from logkit.errors import StateError
+from logkit.parse.masking import (
+    MAX_MINED_CHARS,
+    PH,
+    Word,
+    collapse,
+    has_spaced_date,
+    line_key,
+    line_words,
+    mask_cache,
+    mask_word,
+)
+from logkit.parse.vartypes import classify
+from logkit.records import Param, VarType
+
+__all__ = ["Match", "TemplateMiner", "STATE_VERSION"]
+
+STATE_VERSION = 1
+MIN_SAME = 3  # constant words two forms must share before the words where they differ become variables
+MIN_SIMILARITY = 0.75  # share of the compared constant words that must agree
+MAX_CACHE = 500_000  # masked forms remembered -> cluster (a cache: cleared when full)
+MAX_EXAMPLE = 2000  # characters of a line kept as a template's example
+TYPE_FREEZE = 4  # after this many agreeing calls, a template slot keeps its variable type
+
+_RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
+
+_DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
+_ALNUM = re.compile(r"[^\W_]|" + PH)
+_VAR = "<*>"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A line's template (variables written ``<*>``) and its parameters, one per ``<*>`` in order."""
+
+    template: str
+    params: tuple[Param, ...]
+
+
+class _Cluster:
+    """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
+
+    __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
+                 "version")
+
+    def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
+        self.cid = cid
+        self.tokens = tokens
+        self.runs = runs  # position -> words in the run there (0: varies)
+        self.count = 0
+        self.example = example
+        self.last = 0
+        self.generic = False  # True once a word was generalised or a run length varied
+        self._text: str | None = None
+        self.types: list[VarType | None] | None = None  # per slot: the type (None: it varies)
+        self.votes: list[int] = []
+        self.version = 0  # bumped whenever the template changes (cached emission plans then expire)
+
+    def text(self) -> str:
+        """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
+        if self._text is None:
+            out = []
+            for i, t in enumerate(self.tokens):
+                if t == PH:
+                    k = self.runs.get(i, 1)
+                    out.append(" ".join([_VAR] * k) if k > 1 else _VAR)
+                else:
+                    out.append(t.replace(PH, _VAR))
+            self._text = " ".join(out)
+        return self._text
+
+
+_RX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _token_rx(token: str) -> re.Pattern[str]:
+    """A regex matching the raw text of a word against a word template with variables."""
+    rx = _RX_CACHE.get(token)
+    if rx is None:
+        if len(_RX_CACHE) > 10_000:
+            _RX_CACHE.clear()
+        rx = re.compile("(.*?)".join(re.escape(p) for p in token.split(PH)), re.DOTALL)
+        _RX_CACHE[token] = rx
+    return rx
+
+
+def _merge_tokens(a: str, b: str) -> str:
+    """The most specific word template covering both ``a`` and ``b``."""
+    if a == b:
+        return a
+    if a == PH or b == PH:
+        return PH
+    pa = _DELIMS.split(a)
+    pb = _DELIMS.split(b)
+    if len(pa) != len(pb) or len(pa) == 1 or any(pa[i] != pb[i] for i in range(1, len(pa), 2)):
+        return PH
+    out = [pa[i] if (i % 2 or pa[i] == pb[i]) else PH for i in range(len(pa))]
+    return "".join(out)
+
+
+def _compare(tokens: list[str], words: list[Word]) -> tuple[int, int] | None:
+    """(same, differing) constant words of a cluster and a line, or None when they cannot merge."""
+    same = diff = 0
+    for t, w in zip(tokens, words, strict=True):
+        wt = w.tpl
+        if t == wt:
+            if t != PH:
+                same += 1
+            continue
+        if t == PH:
+            continue
+        if PH in t and _token_rx(t).fullmatch(wt) is not None:
+            continue
+        if _ALNUM.search(t) is None or _ALNUM.search(wt) is None:
+            return None  # punctuation words are structure: they must agree
+        diff += 1
+    return same, diff
+
+
+class TemplateMiner:
+    """Mines templates from message contents; bounded to ``max_templates`` (least recently used go).
+
+    Parameters
+    ----------
+    max_templates : int
+        The most templates kept in memory; beyond it the least recently seen tenth is forgotten.
+    """
+
+    def __init__(self, *, max_templates: int = 100_000) -> None:
+        if max_templates < 1:
+            raise ValueError("max_templates must be at least 1")
+        self.max_templates = max_templates
+        self._clusters: dict[int, _Cluster] = {}
+        self._buckets: dict[int, list[_Cluster]] = {}
+        self._cache: dict[str, _Cluster] = {}
+        self._next_id = 0
+        self._tick = 0
+
+    # -- public API -------------------------------------------------------------------------------------
+    def add(self, content: str) -> Match:
+        """Learn from one line's content and return its template as known now."""
+        return self._line(content, learn=True)
+
+    def learn(self, content: str) -> None:
+        """Like :meth:`add` without building the result: the fast first pass over a file."""
+        key = line_key(content)
+        raw = None
+        if key is None:
+            key, raw = line_words(content)
+        entry = self._cache.get(key)
+        if entry is None:
+            if raw is None:
+                raw = line_words(content)[1]
+            c = self._learn(key, collapse(raw), content)
+        else:
+            c = entry[0]
+        self._tick += 1
+        c.count += 1
+        c.last = self._tick
+
+    def match(self, content: str) -> Match:
+        """The current template of a line; learns only if no known template fits it."""
+        return self._line(content, learn=False)
+
+    def templates(self) -> list[tuple[str, int, str]]:
+        """Every template with its line count and one example content, most frequent first."""
+        rows = [(c.text(), c.count, c.example) for c in self._clusters.values()]
+        rows.sort(key=lambda r: (-r[1], r[0]))
+        return rows
+
+    def __len__(self) -> int:
+        return len(self._clusters)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The miner's state as plain JSON-serialisable data (with a ``version`` key)."""
+        return {
+            "version": STATE_VERSION,
+            "max_templates": self.max_templates,
+            "clusters": [
+                {
+                    "tokens": list(c.tokens),
+                    "runs": [[i, k] for i, k in sorted(c.runs.items())],
+                    "count": c.count,
+                    "example": c.example,
+                    "generic": c.generic,
+                }
+                for c in sorted(self._clusters.values(), key=lambda c: c.last)
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TemplateMiner:
+        """Rebuild a miner from :meth:`to_dict` data; StateError if it is damaged or of another version."""
+        if not isinstance(d, dict) or d.get("version") != STATE_VERSION:
+            got = d.get("version") if isinstance(d, dict) else None
+            raise StateError(
+                f"template miner state has version {got!r}, this logkit reads {STATE_VERSION}; "
+                "delete the state file to start afresh"
+            )
+        try:
+            miner = cls(max_templates=int(d.get("max_templates", 100_000)))
+            for item in d["clusters"]:
+                tokens = [str(t) for t in item["tokens"]]
+                runs = {int(i): int(k) for i, k in item.get("runs", [])}
+                if any(i < 0 or i >= len(tokens) for i in runs):
+                    raise ValueError("run position out of range")
+                c = miner._new_cluster(tokens, runs, str(item.get("example", "")))
+                c.count = int(item["count"])
+                c.generic = bool(item.get("generic", True))
+                miner._tick += 1
+                c.last = miner._tick
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(
+                f"template miner state is damaged ({exc}); delete the state file to start afresh"
+            ) from None
+        return miner
+
+    # -- internals --------------------------------------------------------------------------------------
+    def _new_cluster(self, tokens: list[str], runs: dict[int, int], example: str) -> _Cluster:
+        c = _Cluster(self._next_id, tokens, runs, example[:MAX_EXAMPLE])
+        self._next_id += 1
+        self._clusters[c.cid] = c
+        self._buckets.setdefault(len(tokens), []).append(c)
+        if len(self._clusters) > self.max_templates:
+            self._evict()
+        return c
+
+    def _evict(self) -> None:
+        """Forget the least recently seen tenth of the templates (at least one)."""
+        n = max(1, len(self._clusters) // 10)
+        victims = sorted(self._clusters.values(), key=lambda c: c.last)[:n]
+        gone = {c.cid for c in victims}
+        for cid in gone:
+            del self._clusters[cid]
+        for size, bucket in list(self._buckets.items()):
+            kept = [c for c in bucket if c.cid not in gone]
+            if kept:
+                self._buckets[size] = kept
+            else:
+                del self._buckets[size]
+        self._cache.clear()
+
+    def _remember(self, key: str, c: _Cluster) -> list[Any]:
+        if len(self._cache) >= MAX_CACHE:
+            self._cache.clear()
+        entry: list[Any] = [c, -1, None]  # cluster, version of the plan, plan
+        self._cache[key] = entry
+        return entry
+
+    def _find(self, words: list[Word], exact: bool) -> _Cluster | None:
+        """The closest cluster a line may join (``exact``: only one it fits without changes)."""
+        best: _Cluster | None = None
+        best_score = (-1.0, -1)
+        for c in reversed(self._buckets.get(len(words), ())):
+            r = _compare(c.tokens, words)
+            if r is None:
+                continue
+            same, diff = r
+            if diff:
+                if exact or same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
+                    continue
+                score = (same / (same + diff), c.count)
+            else:
+                score = (1.0 + same, c.count)
+            if score > best_score:
+                best, best_score = c, score
+        return best
+
+    def _learn(self, key: str, words: list[Word], content: str) -> _Cluster:
+        c = self._find(words, exact=False)
+        if c is None:
+            runs = {i: w.count for i, w in enumerate(words) if w.tpl == PH}
+            c = self._new_cluster([w.tpl for w in words], runs, content)
+        else:
+            self._merge(c, words)
+        self._remember(key, c)
+        return c
+
+    def _line(self, content: str, learn: bool) -> Match:
+        """Find (or learn) a line's cluster and emit its template and typed params."""
+        fast = len(content) <= MAX_MINED_CHARS and not has_spaced_date(content)
+        if fast:
+            words = content.split()
+            get = mask_cache().get
+            masks = [get(w) or mask_word(w) for w in words]
+            key = " ".join([m[0] for m in masks])
+        else:
+            key, raw = line_words(content)
+        entry = self._cache.get(key)
+        if entry is None:
+            if fast:
+                raw = line_words(content)[1]
+            cwords = collapse(raw)
+            if learn:
+                c = self._learn(key, cwords, content)
+            else:
+                found = self._find(cwords, exact=True)
+                if found is None:
+                    return self._line(content, learn=True)
+                c = found
+                self._remember(key, c)
+            entry = self._cache[key]
+        c = entry[0]
+        if learn:
+            self._tick += 1
+            c.count += 1
+            c.last = self._tick
+        if entry[1] != c.version:
+            if fast:
+                raw = line_words(content)[1]
+            entry[2] = _plan(c, raw)
+            entry[1] = c.version
+        plan = entry[2]
+        if fast:
+            starts = _starts(content, words)
+            ends = [s + len(w) for s, w in zip(starts, words, strict=True)]
+            spans: list[tuple[int, int]] = []
+            for op, a, b, tok in plan:
+                if op == 0:
+                    st = starts[a]
+                    spans.extend([(st + x, st + y) for x, y in masks[a][1]])
+                elif op == 1:
+                    spans.append((starts[a], ends[b]))
+                else:
+                    _rx_spans(tok, content, starts[a], ends[a], spans)
+        else:
+            spans = []
+            for op, a, b, tok in plan:
+                if op == 0:
+                    spans.extend(raw[a][3])
+                elif op == 1:
+                    spans.append((raw[a][0], raw[b][1]))
+                else:
+                    _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
+        return Match(c.text(), _params(c, content, spans))
+
+    def _merge(self, c: _Cluster, words: list[Word]) -> None:
+        """Widen cluster ``c`` so that it covers the line ``words``."""
+        changed = False
+        tokens = c.tokens
+        for i, w in enumerate(words):
+            t = tokens[i]
+            if t != w.tpl and not (t == PH or (PH in t and _token_rx(t).fullmatch(w.tpl))):
+                tokens[i] = _merge_tokens(t, w.tpl)
+                changed = True
+            if tokens[i] == PH:
+                old = c.runs.get(i, 1)
+                new = w.count if w.tpl == PH else 1
+                if old != new and old != 0:
+                    c.runs[i] = 0
+                    changed = True
+                elif i not in c.runs:
+                    c.runs[i] = old
+        if changed:
+            c.generic = True
+            c._text = None
+            c.types = None
+            c.version += 1
+
+
+
+def _starts(content: str, words: list[str]) -> list[int]:
+    """Where each word of ``content.split()`` starts."""
+    if len(content) == sum(map(len, words)) + len(words) - 1 and not content[:1].isspace():
+        # single separators only: the offsets follow from the lengths
+        out = [0]
+        pos = 0
+        for w in words[:-1]:
+            pos += len(w) + 1
+            out.append(pos)
+        return out if words else []
+    out = []
+    pos = 0
+    find = content.find
+    for w in words:
+        pos = find(w, pos)
+        out.append(pos)
+        pos += len(w)
+    return out
+
+
+def _rx_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    m = _token_rx(tok).fullmatch(content, start, end)
+    if m is None:
+        spans.append((start, end))
+    else:
+        spans.extend(m.span(g) for g in range(1, (m.lastindex or 0) + 1))
+
+
+def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
+    """How a line of this masked form yields its params under cluster ``c``.
+
+    Steps ``(op, a, b, token)`` over the line's words: op 0 takes word ``a``'s own variables, op 1 one
+    variable from the start of word ``a`` to the end of word ``b``, op 2 matches word ``a`` against the
+    generalised word template ``token``.
+    """
+    plan: list[tuple[int, int, int, str]] = []
+    i = 0  # collapsed position
+    a = 0  # word index
+    n = len(raw)
+    tokens = c.tokens
+    runs = c.runs
+    while a < n:
+        tpl = raw[a][2]
+        b = a
+        if tpl == PH:
+            while b + 1 < n and raw[b + 1][2] == PH:
+                b += 1
+        count = b - a + 1
+        t = tokens[i]
+        if t == tpl:
+            if t == PH and count > 1 and runs.get(i, count) != count:
+                plan.append((1, a, b, ""))
+            else:
+                plan.extend((0, k, k, "") for k in range(a, b + 1) if raw[k][3])
+        elif t == PH:
+            plan.append((1, a, b, ""))
+        else:
+            plan.append((2, a, a, t))
+        i += 1
+        a = b + 1
+    return plan
+
+
+def _params(c: _Cluster, content: str, spans: list[tuple[int, int]]) -> tuple[Param, ...]:
+    """Typed params; a slot whose first calls to ``classify`` agreed keeps that type (cached)."""
+    types = c.types
+    if types is None or len(types) != len(spans):
+        types = c.types = [None] * len(spans)
+        c.votes = [0] * len(spans)
+    votes = c.votes
+    out = []
+    for i, (s, e) in enumerate(spans):
+        v = votes[i]
+        if v >= TYPE_FREEZE:
+            ty = types[i]
+        else:
+            ty = classify(content, s, e)
+            if v == 0:
+                types[i] = ty
+                votes[i] = 1
+            elif v > 0:
+                if types[i] is ty:
+                    votes[i] = v + 1
+                else:
+                    votes[i] = -1  # this slot's type varies: always ask
+        out.append(Param(content[s:e], ty, s, e))  # type: ignore[arg-type]
+    return tuple(out)
