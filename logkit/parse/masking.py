@@ -38,12 +38,14 @@ _PATTERNS = [
     # MAC addresses and colon-separated hex groups
     r"(?<![\w:])[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){3,}(?![\w:])",
     # IPv4, with an optional host/ prefix, leading slash and :port
-    r"(?<![\w.])(?:[\w.\-]++/)?/?\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.]|:\d)",
+    r"(?<![\w.])(?:[\w.\-]++/)?/?\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?!\w|\.\w|:\d)",
     # host:port where the host has a dot or a dash
-    r"(?<![\w.\-/])[A-Za-z0-9]\w*+(?:[.\-]\w++)++:\d{1,5}(?![\w.:])",
+    r"(?<![\w.\-/])[A-Za-z0-9]\w*+(?:[.\-]\w++)++:\d{1,5}(?!\w|[.:]\w)",
     # absolute paths (Unix, Windows drive) and ~/ ./ paths
-    r"(?<![\w.\-/])(?:[A-Za-z]:)?(?:~|\.{1,2})?(?=/[\w~$.*])(?:/[\w.\-$@+~*%:=!,#]*)+(?<![.:,!])",
+    r"(?<![\w.\-/])(?:[A-Za-z]:)?(?:~|\.{1,2})?(?=/[\w~$.*])(?:/[\w.\-$@+~*%:=!,#]*)+(?<![:,!])",
     r"(?<![\w])[A-Za-z]:\\[^'\"]*[^'\".,:;)\]]",
+    # booleans and null
+    r"(?<![\w.\-])(?:true|false|null|TRUE|FALSE|NULL|True|False)(?![\w\-])",
     # 0x hex
     r"(?<![\w])0[xX][0-9a-fA-F]++(?![\w])",
     # identifiers carrying a number after _ or -: blk_-123, attempt_1_0001_m_000001_0, node-12
@@ -59,7 +61,7 @@ _PATTERNS = [
     r"(?<![\w])(?=[0-9A-F]*\d)[A-F][0-9A-F]{7,}(?![\w])",
 ]
 _WORD_RE = re.compile("|".join(_PATTERNS))
-_MAYBE_VAR = re.compile(r"[\d/:\\]")
+_MAYBE_VAR = re.compile(r"[\d/:\\]|true|false|null|TRUE|FALSE|NULL|True|False")
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
 _CACHE: dict[str, _Masked] = {}

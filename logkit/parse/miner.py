@@ -42,6 +42,8 @@ _RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
 _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
+_CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
+_PLAIN_WORD = re.compile(r"[A-Za-z]+[():]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +115,32 @@ def _merge_tokens(a: str, b: str) -> str:
     return "".join(out)
 
 
+def _mergeable(i: int, a: str, b: str) -> bool:
+    """Whether two different words at position ``i`` may become one variable.
+
+    Not when either is only punctuation, when their punctuation differs (``(uid=0)`` / ``LOGIN(uid=0)``),
+    when either is an upper-case constant name (states such as ``RUNNING``), nor two plain words
+    opening the message (``After Scheduling`` / ``Before Scheduling``).
+    """
+    if _ALNUM.search(a) is None or _ALNUM.search(b) is None:
+        return False
+    if a == PH or b == PH:
+        return True
+    pa = _DELIMS.split(a)
+    pb = _DELIMS.split(b)
+    if len(pa) != len(pb) or any(pa[k] != pb[k] for k in range(1, len(pa), 2)):
+        return False
+    if any(pa[k] != pb[k] and not (pa[k] and pb[k]) for k in range(0, len(pa), 2)):
+        return False
+    if _CONST_NAME.fullmatch(a) or _CONST_NAME.fullmatch(b):
+        return False
+    return not (i == 0 and _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b))
+
+
 def _compare(tokens: list[str], words: list[Word]) -> tuple[int, int] | None:
     """(same, differing) constant words of a cluster and a line, or None when they cannot merge."""
     same = diff = 0
-    for t, w in zip(tokens, words, strict=True):
+    for i, (t, w) in enumerate(zip(tokens, words, strict=True)):
         wt = w.tpl
         if t == wt:
             if t != PH:
@@ -126,8 +150,8 @@ def _compare(tokens: list[str], words: list[Word]) -> tuple[int, int] | None:
             continue
         if PH in t and _token_rx(t).fullmatch(wt) is not None:
             continue
-        if _ALNUM.search(t) is None or _ALNUM.search(wt) is None:
-            return None  # punctuation words are structure: they must agree
+        if not _mergeable(i, t, wt):
+            return None
         diff += 1
     return same, diff
 
