@@ -30,6 +30,10 @@ _DATE_RE = re.compile(
 # Variables inside one word. Order matters: the first alternative that matches at a position wins.
 # Group "keep" marks text that looks variable but is a constant (protocol versions such as HTTP/1.1).
 _PATTERNS = [
+    # a literal "<*>" or placeholder character in the text is a variable too (keeps one param per <*>)
+    "<\\*>|" + PH + "+",
+    # a word holding bytes that are not UTF-8 (lone surrogates) is data, not message text
+    "(?<![\\w\udc80-\udcff])[\\w.\\-]*[\udc80-\udcff][\\w.\\-\udc80-\udcff]*",
     r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.]))",
     # ISO dates, with an optional time and zone
     r"(?<![\w.])\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?(?![\w])",
@@ -55,13 +59,13 @@ _PATTERNS = [
     # clock times 12:03, 07:07:00.123
     rf"(?<![\w:.]){_HMS}(?![\w:])|(?<![\w:.])\d{{1,2}}:\d\d(?![\w:])",
     # numbers, with units or inner dots/dashes: 12, -3, 1.5, 12ms, 0.0.0, 2.6.5-1.358, 003a90fc
-    r"(?<![\w$])[-+]?\d[\w$]*+(?:[.\-][\w$]++)*+(?:\+\d++)?",
+    r"(?<![\w$])[-+]?\d[\w$]*+(?:[.\-][\w$]++)*+(?:\+\d++)?%?",
     # long hex strings that begin with a letter: ffff3000, c00045a4
     r"(?<![\w])(?=[0-9a-f]*\d)[a-f][0-9a-f]{7,}(?![\w])",
     r"(?<![\w])(?=[0-9A-F]*\d)[A-F][0-9A-F]{7,}(?![\w])",
 ]
 _WORD_RE = re.compile("|".join(_PATTERNS))
-_MAYBE_VAR = re.compile(r"[\d/:\\]|true|false|null|TRUE|FALSE|NULL|True|False")
+_MAYBE_VAR = re.compile(r"[\d/:\\\ue000\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False")
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
 _CACHE: dict[str, _Masked] = {}
@@ -234,13 +238,13 @@ def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple
             pos = end
     if tail_start < n:
         if words and words[-1][1] == tail_start:  # the cut fell inside a word: it joins the tail
-            s, _, tpl, sp = words.pop()
-            if sp and sp[-1][1] == tail_start:
-                sp = (*sp[:-1], (sp[-1][0], n))
+            s, _, tpl, last = words.pop()
+            if last and last[-1][1] == tail_start:
+                last = (*last[:-1], (last[-1][0], n))
             else:
-                sp = (*sp, (tail_start, n))
+                last = (*last, (tail_start, n))
                 tpl += PH
-            words.append((s, n, tpl, sp))
+            words.append((s, n, tpl, last))
         else:
             words.append((tail_start, n, PH, ((tail_start, n),)))
     return " ".join(w[2] for w in words), words

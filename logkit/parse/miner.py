@@ -171,7 +171,7 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._clusters: dict[int, _Cluster] = {}
         self._buckets: dict[int, list[_Cluster]] = {}
-        self._cache: dict[str, _Cluster] = {}
+        self._cache: dict[str, list[Any]] = {}  # masked form -> [cluster, plan version, plan]
         self._next_id = 0
         self._tick = 0
 

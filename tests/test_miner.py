@@ -1,0 +1,220 @@
+"""Template miner: templates for synthetic lines in several log styles, exact params, state, bounds."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from logkit.errors import StateError
+from logkit.parse.miner import Match, TemplateMiner
+from logkit.records import VarType
+
+
+def mine(lines: list[str]) -> list[Match]:
+    """Two passes, as a file is parsed."""
+    m = TemplateMiner()
+    for line in lines:
+        m.add(line)
+    return [m.match(line) for line in lines]
+
+
+def rebuild(content: str, match: Match) -> str:
+    out, pos = [], 0
+    for p in match.params:
+        assert content[p.start : p.end] == p.value
+        out.append(content[pos : p.start])
+        out.append(p.value)
+        pos = p.end
+    out.append(content[pos:])
+    return "".join(out)
+
+
+def check(match: Match, content: str) -> None:
+    assert match.template.count("<*>") == len(match.params)
+    assert rebuild(content, match) == content
+    assert all(isinstance(p.type, VarType) for p in match.params)
+    starts = [p.start for p in match.params]
+    assert starts == sorted(starts)
+
+
+STYLES = {
+    "openssh": (
+        [
+            "Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
+            "Failed password for invalid user oracle from 10.0.0.7 port 51234 ssh2",
+            "Failed password for invalid user test from 10.9.8.7 port 4022 ssh2",
+        ],
+        "Failed password for invalid user <*> from <*> port <*> ssh2",
+    ),
+    "proxifier": (
+        [
+            "chrome.exe - proxy.cse.cuhk.edu.hk:5070 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) "
+            "received, lifetime 00:02",
+            "Dropbox.exe - proxy.cse.cuhk.edu.hk:5070 close, 12190 bytes (11.9 KB) sent, 671 bytes (0.65 KB) "
+            "received, lifetime 01:12",
+            "firefox.exe - www.example.org:443 close, 2190 bytes (2.13 KB) sent, 1671 bytes (1.63 KB) "
+            "received, lifetime 10:02",
+        ],
+        "<*> - <*> close, <*> bytes (<*> KB) sent, <*> bytes (<*> KB) received, lifetime <*>",
+    ),
+    "openstack": (
+        [
+            '10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 '
+            "len: 1893 time: 0.2477829",
+            '10.11.10.2 "GET /v2/e9746973ac574c6b8a9e8857f56a7608/servers/detail HTTP/1.1" status: 404 '
+            "len: 380 time: 0.0913219",
+        ],
+        '<*> "GET <*> HTTP/1.1" status: <*> len: <*> time: <*>',
+    ),
+    "windows": (
+        [
+            "Session: 30546174_3831622798 initialized by client WindowsUpdateAgent.",
+            "Session: 30546175_3832453123 initialized by client WindowsUpdateAgent.",
+        ],
+        "Session: <*> initialized by client WindowsUpdateAgent.",
+    ),
+    "mac": (
+        ["en0: BSSID changed to 5c:50:15:4c:18:13", "en0: BSSID changed to 5c:50:15:36:bc:03"],
+        "en0: BSSID changed to <*>",
+    ),
+    "android": (
+        [
+            "setSystemUiVisibility vis=40008 mask=ffffffff oldVal=508 newVal=40008 diff=40500 "
+            "fullscreenStackVis=0",
+            "setSystemUiVisibility vis=0 mask=ffffffff oldVal=40008 newVal=0 diff=40008 fullscreenStackVis=0",
+        ],
+        "setSystemUiVisibility vis=<*> mask=ffffffff oldVal=<*> newVal=<*> diff=<*> fullscreenStackVis=<*>",
+    ),
+    "hpc": (["node-246 unavailable", "node-12 unavailable"], "<*> unavailable"),
+    "thunderbird": (
+        ["session opened for user root by (uid=0)", "session opened for user fred by (uid=500)"],
+        "session opened for user <*> by (uid=<*>)",
+    ),
+    "hdfs": (
+        [
+            "Receiving block blk_5792489080791696128 src: /10.251.30.6:33145 dest: /10.251.30.6:50010",
+            "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010",
+        ],
+        "Receiving block <*> src: <*> dest: <*>",
+    ),
+    "syslog-date": (
+        [
+            "connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at Fri Jun 17 07:07:00 2005",
+            "connection from 82.53.6.2 (host2-6.pool8253.interbusiness.it) at Sat Jun 18 12:01:30 2005",
+        ],
+        "connection from <*> (<*>) at <*>",
+    ),
+}
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_templates_by_style(style: str) -> None:
+    lines, expected = STYLES[style]
+    for line, match in zip(lines, mine(lines), strict=True):
+        assert match.template == expected, line
+        check(match, line)
+
+
+def test_params_offsets_and_values() -> None:
+    line = "Receiving block blk_1 src: /10.0.0.1:50010 dest: /10.0.0.2:50010"
+    (m,) = mine([line])
+    assert [p.value for p in m.params] == ["blk_1", "/10.0.0.1:50010", "/10.0.0.2:50010"]
+    assert m.params[1].start == line.index("/10.0.0.1")
+
+
+def test_distinct_messages_stay_apart() -> None:
+    lines = [
+        "After Scheduling: PendingReds:1 ScheduledMaps:9",
+        "Before Scheduling: PendingReds:1 ScheduledMaps:10",
+        "cupsd startup succeeded",
+        "syslogd startup succeeded",
+        "Task moved from RUNNING to FAILED",
+        "Task moved from NEW to SCHEDULED",
+    ]
+    templates = [m.template for m in mine(lines)]
+    assert len(set(templates)) == 6
+
+
+def test_varying_run_is_one_variable() -> None:
+    lines = ["job done in 3 4 s", "job done in 3 s", "job done in 3 4 5 s"]
+    ms = mine(lines)
+    assert {m.template for m in ms} == {"job done in <*> s"}
+    assert ms[2].params[0].value == "3 4 5"
+    fixed = mine(["REPORT : 7007 5002 150089 240", "REPORT : 1 2 3 4"])
+    assert fixed[0].template == "REPORT : <*> <*> <*> <*>"
+
+
+def test_whitespace_runs_and_empty() -> None:
+    m = TemplateMiner()
+    assert m.add("") == Match("", ())
+    r = m.add("  a\t\tb   12  ")
+    assert r.template == "a b <*>"
+    check(r, "  a\t\tb   12  ")
+
+
+def test_odd_text_never_fails() -> None:
+    m = TemplateMiner()
+    for line in ["x\x00y 12", "bad \udcff\udcfe bytes 7", "<*> literal 5", "\t", "é ü 3"]:
+        check(m.add(line), line)
+        check(m.match(line), line)
+
+
+def test_huge_line_is_fast() -> None:
+    line = "start " + " ".join(f"w{i}-{i}x" for i in range(120_000)) + " end"
+    assert len(line) > 1_000_000
+    m = TemplateMiner()
+    t0 = time.perf_counter()
+    r = m.add(line)
+    m.match(line)
+    assert time.perf_counter() - t0 < 2.0
+    check(r, line)
+    unbroken = "a-" * 600_000
+    check(m.add(unbroken), unbroken)
+
+
+def test_state_round_trip() -> None:
+    lines = ["user root logged in from 1.2.3.4", "user fred logged in from 1.2.3.5", "disk full on /dev/sda1"]
+    m = TemplateMiner()
+    for line in lines:
+        m.add(line)
+    d = json.loads(json.dumps(m.to_dict()))
+    assert d["version"] == 1
+    m2 = TemplateMiner.from_dict(d)
+    assert m2.templates() == m.templates()
+    assert [m2.match(x) for x in lines] == [m.match(x) for x in lines]
+    with pytest.raises(StateError):
+        TemplateMiner.from_dict({"version": 99, "clusters": []})
+    with pytest.raises(StateError):
+        TemplateMiner.from_dict({"version": 1, "clusters": [{"tokens": "x"}]})
+
+
+def test_templates_are_bounded() -> None:
+    m = TemplateMiner(max_templates=50)
+    for i in range(500):
+        m.add(f"event{chr(97 + i % 26)}{chr(97 + i // 26 % 26)} happened")
+    assert len(m) <= 50
+    assert sum(c for _, c, _ in m.templates()) <= 500
+    check(m.match("eventzz happened"), "eventzz happened")
+
+
+def test_templates_listing() -> None:
+    m = TemplateMiner()
+    for line in ["a 1", "a 2", "b x"]:
+        m.add(line)
+    assert m.templates()[0] == ("a <*>", 2, "a 1")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab1 :=./_-\t(x)@\x00")), max_size=40), max_size=8))
+def test_rebuild_property(lines: list[str]) -> None:
+    m = TemplateMiner()
+    for line in lines:
+        check(m.add(line), line)
+    for line in lines:
+        r = m.match(line)
+        check(r, line)
+        assert r.template == " ".join(r.template.split())
