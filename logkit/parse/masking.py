@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PH", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "has_spaced_date", "line_key",
+__all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "fill_dates", "line_key",
            "line_words", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
+FILL = "\ue001"  # pads a date replaced by PH so that offsets stay the same
 MAX_MINED_CHARS = 4096  # only this much of a line is mined; the rest becomes one trailing variable
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -31,7 +32,7 @@ _DATE_RE = re.compile(
 # Group "keep" marks text that looks variable but is a constant (protocol versions such as HTTP/1.1).
 _PATTERNS = [
     # a literal "<*>" or placeholder character in the text is a variable too (keeps one param per <*>)
-    "<\\*>|" + PH + "+",
+    "<\\*>|" + PH + "[" + PH + FILL + "]*",
     # a word holding bytes that are not UTF-8 (lone surrogates) is data, not message text
     "(?<![\\w\udc80-\udcff])[\\w.\\-]*[\udc80-\udcff][\\w.\\-\udc80-\udcff]*",
     r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.]))",
@@ -65,7 +66,7 @@ _PATTERNS = [
     r"(?<![\w])(?=[0-9A-F]*\d)[A-F][0-9A-F]{7,}(?![\w])",
 ]
 _WORD_RE = re.compile("|".join(_PATTERNS))
-_MAYBE_VAR = re.compile(r"[\d/:\\\ue000\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False")
+_MAYBE_VAR = re.compile(r"[\d/:\\\ue000\ue001\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False")
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
 _CACHE: dict[str, _Masked] = {}
@@ -123,18 +124,13 @@ def mask_cache() -> dict[str, _Masked]:
     return _CACHE
 
 
-def has_spaced_date(content: str) -> bool:
-    """Whether ``content`` holds a date written with spaces (one variable across several words)."""
-    return _DATE_RE.search(content) is not None
-
-
 def line_key(content: str) -> str | None:
-    """The masked form of a line (words' templates joined by one space), or None when the line needs
-    :func:`line_words` (it is long or holds a date written with spaces)."""
-    if len(content) > MAX_MINED_CHARS or _DATE_RE.search(content) is not None:
+    """The masked form of a line (words' templates joined by one space), or None when the line is
+    longer than :data:`MAX_MINED_CHARS` (then :func:`line_words` gives it)."""
+    if len(content) > MAX_MINED_CHARS:
         return None
     get = _CACHE.get
-    return " ".join([(get(w) or mask_word(w))[0] for w in content.split()])
+    return " ".join([(get(w) or mask_word(w))[0] for w in fill_dates(content).split()])
 
 
 class Word:
@@ -159,34 +155,16 @@ class Word:
 _WS = re.compile(r"\S+")
 
 
-def _mask_with_dates(word: str, base: int, dates: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """Mask a word that overlaps date spans: dates are variables, the pieces between are masked alone."""
-    tpl: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = base
-    end = base + len(word)
-    for ds, de in dates:
-        if de <= pos or ds >= end:
-            continue
-        if ds > pos:
-            t, rel = mask_word(word[pos - base : ds - base])
-            tpl.append(t)
-            spans.extend((pos + s, pos + e) for s, e in rel)
-        tpl.append(PH)
-        if spans and spans[-1][1] == ds:
-            spans[-1] = (spans[-1][0], de)
-        else:
-            spans.append((ds, de))
-        pos = de
-    if pos < end:
-        t, rel = mask_word(word[pos - base :])
-        tpl.append(t)
-        for s, e in rel:
-            if spans and spans[-1][1] == pos + s:
-                spans[-1] = (spans[-1][0], pos + e)
-            else:
-                spans.append((pos + s, pos + e))
-    return "".join(tpl).replace(PH + PH, PH), spans
+def fill_dates(content: str) -> str:
+    """``content`` with each date written with spaces replaced by ``PH`` and padding (same length)."""
+    i = content.find(":")
+    while i != -1:  # a spaced date holds a clock time d:dd:dd; look for one cheaply first
+        if content[i + 3 : i + 4] == ":" and content[i - 1 : i].isdigit() and content[i + 1 : i + 3].isdigit():
+            break
+        i = content.find(":", i + 1)
+    else:
+        return content
+    return _DATE_RE.sub(lambda m: PH + FILL * (m.end() - m.start() - 1), content)
 
 
 def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]]:
@@ -209,33 +187,16 @@ def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple
         while tail_start < n and content[tail_start].isspace():
             tail_start += 1
     words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]] = []
-    dates = [m.span() for m in _DATE_RE.finditer(head)]
-    if dates:
-        # a date is one word even where it holds spaces: hide its spaces while splitting
-        chars = list(head)
-        for s, e in dates:
-            for i in range(s, e):
-                if chars[i].isspace():
-                    chars[i] = "\x00"
-        hidden = "".join(chars)
-        for m in _WS.finditer(hidden):
-            s, e = m.span()
-            if any(ds < e and de > s for ds, de in dates):
-                tpl, sp = _mask_with_dates(head[s:e], s, dates)
-                words.append((s, e, tpl, tuple(sp)))
-            else:
-                tpl, rel = mask_word(m.group())
-                words.append((s, e, tpl, tuple((s + a, s + b) for a, b in rel)))
-    else:
-        pos = 0
-        find = head.find
-        get = _CACHE.get
-        for w in head.split():
-            pos = find(w, pos)
-            tpl, rel = get(w) or mask_word(w)
-            end = pos + len(w)
-            words.append((pos, end, tpl, tuple((pos + a, pos + b) for a, b in rel) if rel else ()))
-            pos = end
+    text = fill_dates(head)
+    pos = 0
+    find = text.find
+    get = _CACHE.get
+    for w in text.split():
+        pos = find(w, pos)
+        tpl, rel = get(w) or mask_word(w)
+        end = pos + len(w)
+        words.append((pos, end, tpl, tuple((pos + a, pos + b) for a, b in rel) if rel else ()))
+        pos = end
     if tail_start < n:
         if words and words[-1][1] == tail_start:  # the cut fell inside a word: it joins the tail
             s, _, tpl, last = words.pop()

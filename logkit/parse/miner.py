@@ -19,7 +19,7 @@ from logkit.parse.masking import (
     PH,
     Word,
     collapse,
-    has_spaced_date,
+    fill_dates,
     line_key,
     line_words,
     mask_cache,
@@ -317,9 +317,10 @@ class TemplateMiner:
 
     def _line(self, content: str, learn: bool) -> Match:
         """Find (or learn) a line's cluster and emit its template and typed params."""
-        fast = len(content) <= MAX_MINED_CHARS and not has_spaced_date(content)
+        fast = len(content) <= MAX_MINED_CHARS
         if fast:
-            words = content.split()
+            text = fill_dates(content)
+            words = text.split()
             get = mask_cache().get
             masks = [get(w) or mask_word(w) for w in words]
             key = " ".join([m[0] for m in masks])
@@ -351,7 +352,7 @@ class TemplateMiner:
             entry[1] = c.version
         plan = entry[2]
         if fast:
-            starts = _starts(content, words)
+            starts = _starts(text, words)
             ends = [s + len(w) for s, w in zip(starts, words, strict=True)]
             spans: list[tuple[int, int]] = []
             for op, a, b, tok in plan:
@@ -395,7 +396,6 @@ class TemplateMiner:
             c._text = None
             c.types = None
             c.version += 1
-
 
 
 def _starts(content: str, words: list[str]) -> list[int]:
