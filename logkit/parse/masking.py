@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "fill_dates", "line_key",
+           "word_templates",
            "line_words", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
@@ -70,6 +71,7 @@ _MAYBE_VAR = re.compile(r"[\d/:\\\ue000\ue001\udc80-\udcff]|<\*>|true|false|null
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
 _CACHE: dict[str, _Masked] = {}
+_TPL: dict[str, str] = {}  # word -> its template only (the same entries as _CACHE; fast to map over)
 _CACHE_MAX = 200_000
 
 
@@ -115,8 +117,18 @@ def mask_word(word: str) -> _Masked:
         out = (word, ())
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
+        _TPL.clear()
     _CACHE[word] = out
+    _TPL[word] = out[0]
     return out
+
+
+def word_templates(words: list[str]) -> list[str]:
+    """The template of each word (cached: a line of known words costs one C-level map)."""
+    tpls = list(map(_TPL.get, words))
+    if None in tpls:
+        return [t if t is not None else mask_word(w)[0] for t, w in zip(tpls, words, strict=True)]
+    return tpls  # type: ignore[return-value]
 
 
 def mask_cache() -> dict[str, _Masked]:
@@ -129,8 +141,7 @@ def line_key(content: str) -> str | None:
     longer than :data:`MAX_MINED_CHARS` (then :func:`line_words` gives it)."""
     if len(content) > MAX_MINED_CHARS:
         return None
-    get = _CACHE.get
-    return " ".join([(get(w) or mask_word(w))[0] for w in fill_dates(content).split()])
+    return " ".join(word_templates(fill_dates(content).split()))
 
 
 class Word:
@@ -159,7 +170,8 @@ def fill_dates(content: str) -> str:
     """``content`` with each date written with spaces replaced by ``PH`` and padding (same length)."""
     i = content.find(":")
     while i != -1:  # a spaced date holds a clock time d:dd:dd; look for one cheaply first
-        if content[i + 3 : i + 4] == ":" and content[i - 1 : i].isdigit() and content[i + 1 : i + 3].isdigit():
+        if content[i + 3 : i + 4] == ":" and content[i - 1 : i].isdigit() \
+                and content[i + 1 : i + 3].isdigit():
             break
         i = content.find(":", i + 1)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from logkit.errors import StateError
@@ -24,6 +25,7 @@ from logkit.parse.masking import (
     line_words,
     mask_cache,
     mask_word,
+    word_templates,
 )
 from logkit.parse.vartypes import classify
 from logkit.records import Param, VarType
@@ -137,9 +139,11 @@ def _mergeable(i: int, a: str, b: str) -> bool:
     return not (i == 0 and _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b))
 
 
-def _compare(tokens: list[str], words: list[Word]) -> tuple[int, int] | None:
-    """(same, differing) constant words of a cluster and a line, or None when they cannot merge."""
-    same = diff = 0
+def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
+    """(same, differing) constant words of a cluster and a line, or None when they may not merge
+    (``exact``: when any word differs)."""
+    same = 0
+    diffs: list[int] = []
     for i, (t, w) in enumerate(zip(tokens, words, strict=True)):
         wt = w.tpl
         if t == wt:
@@ -150,9 +154,16 @@ def _compare(tokens: list[str], words: list[Word]) -> tuple[int, int] | None:
             continue
         if PH in t and _token_rx(t).fullmatch(wt) is not None:
             continue
-        if not _mergeable(i, t, wt):
+        if exact:
             return None
-        diff += 1
+        diffs.append(i)
+    diff = len(diffs)
+    if diff:
+        if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
+            return None
+        for i in diffs:
+            if not _mergeable(i, tokens[i], words[i].tpl):
+                return None
     return same, diff
 
 
@@ -291,13 +302,11 @@ class TemplateMiner:
         best: _Cluster | None = None
         best_score = (-1.0, -1)
         for c in reversed(self._buckets.get(len(words), ())):
-            r = _compare(c.tokens, words)
+            r = _compare(c.tokens, words, exact)
             if r is None:
                 continue
             same, diff = r
             if diff:
-                if exact or same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
-                    continue
                 score = (same / (same + diff), c.count)
             else:
                 score = (1.0 + same, c.count)
@@ -321,9 +330,7 @@ class TemplateMiner:
         if fast:
             text = fill_dates(content)
             words = text.split()
-            get = mask_cache().get
-            masks = [get(w) or mask_word(w) for w in words]
-            key = " ".join([m[0] for m in masks])
+            key = " ".join(word_templates(words))
         else:
             key, raw = line_words(content)
         entry = self._cache.get(key)
@@ -353,16 +360,21 @@ class TemplateMiner:
         plan = entry[2]
         if fast:
             starts = _starts(text, words)
-            ends = [s + len(w) for s, w in zip(starts, words, strict=True)]
+            cache_get = mask_cache().get
             spans: list[tuple[int, int]] = []
             for op, a, b, tok in plan:
                 if op == 0:
                     st = starts[a]
-                    spans.extend([(st + x, st + y) for x, y in masks[a][1]])
+                    rel = (cache_get(words[a]) or mask_word(words[a]))[1]
+                    if len(rel) == 1:
+                        x, y = rel[0]
+                        spans.append((st + x, st + y))
+                    else:
+                        spans.extend([(st + x, st + y) for x, y in rel])
                 elif op == 1:
-                    spans.append((starts[a], ends[b]))
+                    spans.append((starts[a], starts[b] + len(words[b])))
                 else:
-                    _rx_spans(tok, content, starts[a], ends[a], spans)
+                    _rx_spans(tok, content, starts[a], starts[a] + len(words[a]), spans)
         else:
             spans = []
             for op, a, b, tok in plan:
@@ -398,23 +410,19 @@ class TemplateMiner:
             c.version += 1
 
 
-def _starts(content: str, words: list[str]) -> list[int]:
-    """Where each word of ``content.split()`` starts."""
-    if len(content) == sum(map(len, words)) + len(words) - 1 and not content[:1].isspace():
+def _starts(text: str, words: list[str]) -> list[int]:
+    """Where each word of ``text.split()`` starts."""
+    lengths = list(map(len, words))
+    if len(text) == sum(lengths) + len(words) - 1:
         # single separators only: the offsets follow from the lengths
-        out = [0]
-        pos = 0
-        for w in words[:-1]:
-            pos += len(w) + 1
-            out.append(pos)
-        return out if words else []
+        return [c + i for i, c in enumerate(accumulate(lengths, initial=0))]
     out = []
     pos = 0
-    find = content.find
-    for w in words:
+    find = text.find
+    for w, n in zip(words, lengths, strict=True):
         pos = find(w, pos)
         out.append(pos)
-        pos += len(w)
+        pos += n
     return out
 
 
