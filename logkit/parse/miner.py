@@ -359,12 +359,14 @@ class TemplateMiner:
             entry[1] = c.version
         plan = entry[2]
         if fast:
-            starts = _starts(text, words)
+            lengths = list(map(len, words))
+            starts = None if len(text) == sum(lengths) + len(lengths) - 1 else _starts(text, words)
             cache_get = mask_cache().get
             spans: list[tuple[int, int]] = []
             for op, a, b, tok in plan:
+                # with single separators, a word's start follows from the lengths before it
+                st = sum(lengths[:a]) + a if starts is None else starts[a]
                 if op == 0:
-                    st = starts[a]
                     rel = (cache_get(words[a]) or mask_word(words[a]))[1]
                     if len(rel) == 1:
                         x, y = rel[0]
@@ -372,9 +374,10 @@ class TemplateMiner:
                     else:
                         spans.extend([(st + x, st + y) for x, y in rel])
                 elif op == 1:
-                    spans.append((starts[a], starts[b] + len(words[b])))
+                    end = (sum(lengths[:b]) + b if starts is None else starts[b]) + lengths[b]
+                    spans.append((st, end))
                 else:
-                    _rx_spans(tok, content, starts[a], starts[a] + len(words[a]), spans)
+                    _rx_spans(tok, content, st, st + lengths[a], spans)
         else:
             spans = []
             for op, a, b, tok in plan:
