@@ -7,8 +7,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from logkit.cli import VERBS, cli, main
 
 

@@ -27,6 +27,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "decompress": ("logkit.cli.decompress", "Write the exact original bytes of a .lkz archive."),
     "grep": ("logkit.cli.grep", "Print matching lines of .lkz archives without full decompression."),
     "info": ("logkit.cli.info", "Sizes per part, ratio, version and blocks of a .lkz archive."),
+    "train": ("logkit.cli.train", "Train an anomaly detector on a log (sessions or windows)."),
+    "detect": ("logkit.cli.detect", "Score sessions or windows for anomalies; flag unsure ones for an LLM."),
     "bench": ("logkit.cli.bench", "Run the accuracy and speed benchmarks."),
     "demo": ("logkit.cli.demo", "Generate a synthetic multi-service log and run the pipeline on it."),
 }

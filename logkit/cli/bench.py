@@ -62,3 +62,16 @@ def parse_cmd(data_dir: str | None, as_json: bool, speed: bool, no_drain3: bool)
             st.add_row(sr.file, f"{sr.lines:,}", f"{sr.logkit_lines_per_s:,.0f}",
                        f"{sr.drain3_lines_per_s:,.0f}", f"{sr.ratio:.2f}x")
         console.print(st)
+
+
+
+def _register() -> None:
+    """The benchmarks defined beside their library code (their heavy imports stay inside them)."""
+    from logkit.bench.compress import command as compress_command
+    from logkit.bench.detect import command as detect_command
+
+    command.add_command(compress_command, "compress")
+    command.add_command(detect_command, "detect")
+
+
+_register()

@@ -45,6 +45,14 @@ SAMPLE_LINES = 200  # lines read to choose or check a header format
 STREAM_SAMPLE_LINES = 50  # on a stream, --format auto decides after this many lines
 
 
+def _to_bytes(text: str) -> bytes:
+    """Text to the bytes of a log line; surrogates that no byte stands for are written as UTF-8 would."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def template_id(template: str) -> str:
     """A short, stable id for a template text: the same text gives the same id in every run."""
     digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
@@ -265,9 +273,9 @@ class Parser:
             return
         for path in files:  # pass 1: mine
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            add = self.miner.add
+            learn = self.miner.learn
             for rec in self._records(iter_raw_lines(path), fmt, count=False):
-                add(rec.content)
+                learn(rec.content)
         for path in files:  # pass 2: emit each line with its template's final form
             fmt = self._choose_format([], path)
             match = self.miner.match
@@ -296,7 +304,7 @@ class Parser:
 
         def raws() -> Iterator[RawLine]:
             for n, line in enumerate(lines, 1):
-                data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogateescape")
+                data = line if isinstance(line, bytes) else _to_bytes(line)
                 yield RawLine(source, n, data)
 
         return self.parse_stream(raws(), what=source)
@@ -346,10 +354,10 @@ def parse(inputs: str | Sequence[str], **options: Any) -> Iterator[ParsedLine]:
 
 def parse_lines(lines: Iterable[bytes | str], **options: Any) -> list[ParsedLine]:
     """Parse in-memory lines in two passes (mine, then emit), like a file; returns the records."""
-    data = [ln if isinstance(ln, bytes) else ln.encode("utf-8", "surrogateescape") for ln in lines]
+    data = [ln if isinstance(ln, bytes) else _to_bytes(ln) for ln in lines]
     parser = Parser(**options)
     raws = [RawLine("-", n, d) for n, d in enumerate(data, 1)]
     fmt = parser._choose_format(raws[:SAMPLE_LINES], "the lines")
     for rec in parser._records(raws, fmt, count=False):
-        parser.miner.add(rec.content)
+        parser.miner.learn(rec.content)
     return [parser._emit(rec, parser.miner.match(rec.content)) for rec in parser._records(raws, fmt, True)]
