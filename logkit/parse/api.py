@@ -232,7 +232,7 @@ class Parser:
             self.stats.format_reason += " (--multiline ignored: without a header every line is a record)"
         return fmt
 
-    def _records(self, raws: Iterable[RawLine], fmt: LineFormat, count: bool) -> Iterator[LogRecord]:
+    def _records(self, raws: Iterable[RawLine], fmt: LineFormat) -> Iterator[LogRecord]:
         if self.multiline and isinstance(fmt, HeaderFormat):
             raws = join_multiline(raws, fmt)
         header = isinstance(fmt, HeaderFormat)
@@ -240,11 +240,19 @@ class Parser:
         stats = self.stats
         for raw in raws:
             rec = split(raw)
-            if count:
-                stats.lines += raw.n_lines
-                if header and not rec.fields and raw.data.strip():
-                    stats.unmatched += 1
+            stats.lines += raw.n_lines
+            if header and not rec.fields and raw.data.strip():
+                stats.unmatched += 1
             yield rec
+
+    def _learn(self, raws: Iterable[RawLine], fmt: LineFormat) -> None:
+        """Pass 1: feed every record's content to the miner (no fields or timestamps needed)."""
+        if self.multiline and isinstance(fmt, HeaderFormat):
+            raws = join_multiline(raws, fmt)
+        learn = self.miner.learn
+        content = fmt.content
+        for raw in raws:
+            learn(content(raw))
 
     # -- emitting -----------------------------------------------------------------------------------
     def _emit(self, rec: LogRecord, match: Match) -> ParsedLine:
@@ -273,14 +281,12 @@ class Parser:
             return
         for path in files:  # pass 1: mine
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            learn = self.miner.learn
-            for rec in self._records(iter_raw_lines(path), fmt, count=False):
-                learn(rec.content)
+            self._learn(iter_raw_lines(path), fmt)
         for path in files:  # pass 2: emit each line with its template's final form
             fmt = self._choose_format([], path)
             match = self.miner.match
             before = self.stats.lines
-            for rec in self._records(iter_raw_lines(path), fmt, count=True):
+            for rec in self._records(iter_raw_lines(path), fmt):
                 yield self._emit(rec, match(rec.content))
             self.stats.per_source[path] = self.stats.lines - before
 
@@ -296,7 +302,7 @@ class Parser:
             head = list(itertools.islice(it, STREAM_SAMPLE_LINES))
         fmt = self._choose_format(head, what)
         add = self.miner.add
-        for rec in self._records(itertools.chain(head, it), fmt, count=True):
+        for rec in self._records(itertools.chain(head, it), fmt):
             yield self._emit(rec, add(rec.content))
 
     def parse_lines(self, lines: Iterable[bytes | str], *, source: str = "-") -> Iterator[ParsedLine]:
@@ -358,6 +364,5 @@ def parse_lines(lines: Iterable[bytes | str], **options: Any) -> list[ParsedLine
     parser = Parser(**options)
     raws = [RawLine("-", n, d) for n, d in enumerate(data, 1)]
     fmt = parser._choose_format(raws[:SAMPLE_LINES], "the lines")
-    for rec in parser._records(raws, fmt, count=False):
-        parser.miner.learn(rec.content)
-    return [parser._emit(rec, parser.miner.match(rec.content)) for rec in parser._records(raws, fmt, True)]
+    parser._learn(raws, fmt)
+    return [parser._emit(rec, parser.miner.match(rec.content)) for rec in parser._records(raws, fmt)]

@@ -46,6 +46,10 @@ class LineFormat:
         """The record of one line; a line the format does not match keeps the whole line as content."""
         return LogRecord(raw=raw, fields=_EMPTY, content=_strip_cr(decode(raw.data)), timestamp=None)
 
+    def content(self, raw: RawLine) -> str:
+        """Only the message part of a line (what the miner learns from): cheaper than :meth:`split`."""
+        return self.split(raw).content
+
     def matches(self, raw: RawLine) -> bool:
         """Whether the header matches this line."""
         return False
@@ -79,6 +83,13 @@ class HeaderFormat(LineFormat):
         start = m.start("Content") if m.group("Content") is not None else len(text)
         return LogRecord(raw=raw, fields=fields, content=content, timestamp=parse_timestamp(fields),
                          content_start=start)
+
+    def content(self, raw: RawLine) -> str:
+        text = _strip_cr(decode(raw.data))
+        m = self.regex.match(text)
+        if m is None:
+            return text
+        return m.group("Content") or ""
 
     def matches(self, raw: RawLine) -> bool:
         return self.regex.match(_strip_cr(decode(raw.data))) is not None
