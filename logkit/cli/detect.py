@@ -65,13 +65,19 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     idle_s = parse_duration(idle)
     model = load_model(model_dir)
     url = llm_url or os.environ.get("LOGKIT_LLM_URL") or os.environ.get("OPENAI_BASE_URL")
+    judge = None
     if url:
-        ui.warn("the LLM client is not available in this version; routed items keep the model's decision")
+        from logkit.config import logkit_home
+        from logkit.models.llm import CACHE_FILE, open_judge
+
+        judge = open_judge(url, llm_model or os.environ.get("LOGKIT_LLM_MODEL") or "",
+                           api_key=os.environ.get("OPENAI_API_KEY") or None, model_dir=model_dir,
+                           cache_path=logkit_home() / CACHE_FILE)
     fmt = resolve_output_format(output_format, output)
     found = False
     interrupted = False
     records = detect(input_path, model, grouping=grouping, format=format_spec, threshold=threshold,
-                     budget=llm_budget, follow=follow, idle=idle_s)
+                     budget=llm_budget, follow=follow, idle=idle_s, llm=judge)
     streaming = follow or input_path == "-"
     cols = list(RECORD_COLUMNS)
     with open_writer(fmt, output, columns=cols, kind="detect", flush_each=streaming) as writer:
@@ -81,6 +87,12 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
                 writer.write(rec)
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            if judge is not None:
+                judge.close()
+                ui.info(judge.stats.summary())
+                for err in judge.stats.errors[:3]:
+                    ui.warn(err)
     if interrupted:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         sys.exit(130)

@@ -11,7 +11,7 @@ from typing import Any
 from logkit.detect.grouping import Group, Grouping, group_events
 from logkit.detect.labels import Labels
 from logkit.detect.reading import InputInfo, read_events
-from logkit.detect.router import DEFAULT_BUDGET, Router, parse_budget
+from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
 from logkit.errors import StateError, UsageError
 from logkit.fsutil import write_json_atomic
 
@@ -33,6 +33,7 @@ class ModelInfo:
     grouping: Grouping
     detector: Any = None
     trained: dict[str, Any] = field(default_factory=dict)
+    folder: str | None = None
 
 
 def _group_labels(groups: Sequence[Group], labels: Labels) -> list[int]:
@@ -79,24 +80,41 @@ def train(
     info = InputInfo()
     groups = list(group_events(read_events(path, format=format, info=info), grouping))
     det = SmallDetector(**(params or {}))
+    glabels: list[int] | None = None
     if labels is None:
         det.fit(groups)
     elif labels.kind == "line":
         det.fit(groups, line_labels=labels.by_line)
+        glabels = [int(any(labels.by_line.get(ev.line, 0) for ev in g.events)) for g in groups]
     else:
         if grouping.kind != "session":
             raise UsageError("session labels need --session REGEX; with --window give `line,label` labels")
-        det.fit(groups, _group_labels(groups, labels))
+        glabels = _group_labels(groups, labels)
+        det.fit(groups, glabels)
     fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
     model = ModelInfo(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
                                                    "labels": labels.kind if labels else None})
     out = Path(model_dir)
     det.save(out)
+    _save_error_cases(out, groups, glabels, det)
     write_json_atomic(out / MODEL_FILE, {
         "kind": "logkit-model", "version": MODEL_VERSION, "method": method, "format": fmt,
         "grouping": grouping.to_dict(), "detector": det.name, "trained": model.trained,
     })
     return model
+
+
+def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] | None, det: Any) -> None:
+    """Keep the training items the model gets wrong (or is unsure of) for the LLM's prompt (plain JSON)."""
+    from logkit.models.llm import ERROR_CASES_FILE, ErrorCases
+
+    if labels is None:  # no true labels: nothing to learn from; an old file must not outlive its model
+        (out / ERROR_CASES_FILE).unlink(missing_ok=True)
+        return
+    scores = []
+    for i in range(0, len(groups), 1024):
+        scores.extend(det.score(groups[i:i + 1024]))
+    ErrorCases.from_training(groups, labels, scores, min_uncertainty=DEFAULT_MIN_UNCERTAINTY).save(out)
 
 
 def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
@@ -119,7 +137,8 @@ def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
     if meta.get("version") != MODEL_VERSION:
         raise StateError(f"{path} has format version {meta.get('version')}; train the model again")
     return ModelInfo(str(meta["method"]), str(meta.get("format") or "auto"),
-                     Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}))
+                     Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}),
+                     str(model_dir))
 
 
 def _iso(ts: Any) -> str | None:
