@@ -53,24 +53,47 @@ def _to_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+_IDS: dict[str, str] = {}  # template text -> id (a cache: cleared when full)
+
+
 def template_id(template: str) -> str:
     """A short, stable id for a template text: the same text gives the same id in every run."""
-    digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
-    return "t" + digest
+    tid = _IDS.get(template)
+    if tid is None:
+        digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+        tid = "t" + digest
+        if len(_IDS) >= 200_000:
+            _IDS.clear()
+        _IDS[template] = tid
+    return tid
+
+
+_TYPE_NAMES = {t: t.value for t in VarType}  # Enum.value is a slow descriptor on the hot path
+_last_iso: list[Any] = [None, None]  # the latest timestamp and its text (lines of one second share it)
 
 
 def to_record(p: ParsedLine) -> dict[str, Any]:
     """The JSON record of DESIGN.md section 3.2 for one parsed line (every key always present)."""
     rec = p.record
     ts = rec.timestamp
+    if ts is None:
+        iso = None
+    elif ts is _last_iso[0]:
+        iso = _last_iso[1]
+    else:
+        iso = ts.isoformat()
+        _last_iso[0] = ts
+        _last_iso[1] = iso
+    raw = rec.raw
+    names = _TYPE_NAMES
     return {
-        "source": rec.raw.source,
-        "line": rec.raw.line_no,
-        "timestamp": ts.isoformat() if ts is not None else None,
+        "source": raw.source,
+        "line": raw.line_no,
+        "timestamp": iso,
         "fields": dict(rec.fields),
         "template_id": p.template_id,
         "template": p.template,
-        "params": [{"value": q.value, "type": q.type.value} for q in p.params],
+        "params": [{"value": q.value, "type": names[q.type]} for q in p.params],
     }
 
 

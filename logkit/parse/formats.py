@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from logkit.errors import FormatError
-from logkit.parse.timestamps import parse_timestamp
+from logkit.parse.timestamps import parse_timestamp, timestamp_reader
 from logkit.records import LogRecord, RawLine, decode
 
 __all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_format", "resolve_format",
@@ -69,19 +69,35 @@ class HeaderFormat(LineFormat):
         self.spec = spec
         self.fields = fields
         self.regex = regex
+        index = regex.groupindex
+        # header fields in the order of their groups (as ``groupdict`` gives them), Content apart
+        self._names = tuple(sorted((n for n in index if n != "Content"), key=index.__getitem__))
+        self._groups = tuple(index[n] for n in self._names)
+        self._content = index["Content"]
+        self._stamp = timestamp_reader(self._names)
 
     def split(self, raw: RawLine) -> LogRecord:
-        text = _strip_cr(decode(raw.data))
+        text = raw.data.decode("utf-8", "surrogateescape")
+        if text[-1:] == "\r":
+            text = text[:-1]
         m = self.regex.match(text)
         if m is None:
             return LogRecord(raw=raw, fields=_EMPTY, content=text, timestamp=None)
-        groups = m.groupdict()
-        content = groups.pop("Content", None)
+        ci = self._content
+        content = m.group(ci)
         if content is None:
             content = ""
-        fields = {k: (v if v is not None else "") for k, v in groups.items()}
-        start = m.start("Content") if m.group("Content") is not None else len(text)
-        return LogRecord(raw=raw, fields=fields, content=content, timestamp=parse_timestamp(fields),
+            start = len(text)
+        else:
+            start = m.start(ci)
+        groups = self._groups
+        if not groups:
+            fields: dict[str, str] = {}
+        elif len(groups) == 1:
+            fields = {self._names[0]: m.group(groups[0]) or ""}
+        else:
+            fields = dict(zip(self._names, [v or "" for v in m.group(*groups)], strict=True))
+        return LogRecord(raw=raw, fields=fields, content=content, timestamp=self._stamp(fields),
                          content_start=start)
 
     def content(self, raw: RawLine) -> str:

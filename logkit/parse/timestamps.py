@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-__all__ = ["parse_timestamp", "parse_timestamp_text"]
+__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader"]
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -265,3 +266,34 @@ def parse_timestamp(fields: Mapping[str, str]) -> datetime | None:
         return None
     return None
 
+
+
+def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datetime | None]:
+    """A :func:`parse_timestamp` for lines whose fields always have these ``keys`` (a header format's).
+
+    The field combinations to try are worked out once, and the latest text is remembered: lines
+    written in the same second cost one string comparison.
+    """
+    plan = _plan(tuple(keys))
+    last: list[Any] = [None, None]  # text of the first combination, and its timestamp
+
+    def read(fields: Mapping[str, str]) -> datetime | None:
+        try:
+            first = True
+            for names, allow_epoch in plan:
+                text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
+                if first:
+                    if text == last[0]:
+                        return last[1]
+                stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
+                if stamp is not None:
+                    if first:
+                        last[0] = text
+                        last[1] = stamp
+                    return stamp
+                first = False
+        except Exception:  # a timestamp is optional: never let it fail a parse
+            return None
+        return None
+
+    return read
