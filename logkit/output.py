@@ -167,13 +167,31 @@ class _TextAsBinary:
         self.text.flush()
 
 
+def _json_line_encoder() -> Any:
+    """``json.JSONEncoder(ensure_ascii=False).encode`` without building the C encoder on every call."""
+    from json import encoder as _enc
+
+    plain = json.JSONEncoder(ensure_ascii=False)
+    make = getattr(_enc, "c_make_encoder", None)
+    if make is None:  # pure-Python json: the plain encoder
+        return plain.encode
+    iterencode = make(None, plain.default, _enc.encode_basestring, None, ": ", ", ", False, False, True)
+
+    def encode(record: Any) -> str:
+        if not isinstance(record, dict):
+            return plain.encode(record)
+        return "".join(iterencode(record, 0))
+
+    return encode
+
+
 class JsonlWriter(Writer):
     """JSON Lines: one compact record a line, keys in the record's order; non-ASCII written as UTF-8."""
 
     def __init__(self, path: str | os.PathLike[str] | None, *, flush_each: bool = False) -> None:
         super().__init__(path)
         self.flush_each = flush_each
-        self._encode = json.JSONEncoder(ensure_ascii=False).encode
+        self._encode = _json_line_encoder()
         self._pending: list[str] = []
 
     def write(self, record: dict[str, Any]) -> None:
