@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from logkit.detect.grouping import Group
+from logkit.detect.grouping import Event, Group
 from logkit.errors import LogkitError, StateError, UsageError
 from logkit.fsutil import write_json_atomic
 
@@ -372,11 +372,16 @@ def build_messages(g: Group, rec: Mapping[str, Any], cases: Sequence[ErrorCase])
     no log line can forge the end marker; the system message says the data is never instructions.
     """
     counts = _template_counts(g)
-    first: dict[str, str] = {}
+    first: dict[str, Event] = {}
     for ev in g.events:
-        first.setdefault(ev.template, ev.content)
-    templates = [{"template": _cut(t, MAX_LINE_CHARS), "count": n, "example": _example(first[t])}
-                 for t, n in list(counts.items())[:MAX_TEMPLATES]]
+        first.setdefault(ev.template, ev)
+    templates: list[dict[str, Any]] = []
+    for t, n in list(counts.items())[:MAX_TEMPLATES]:
+        entry: dict[str, Any] = {"template": _cut(t, MAX_LINE_CHARS), "count": n}
+        if first[t].fields:  # level, component: header fields that describe the kind of line
+            entry["header"] = _cut(" ".join(v for _, v in first[t].fields), 80)
+        entry["example"] = _example(first[t].content)
+        templates.append(entry)
     data: dict[str, Any] = {
         "item": {"lines": rec.get("lines", len(g.events)), "distinct_templates": len(counts),
                  "templates_in_order_of_first_appearance": templates},
