@@ -275,7 +275,9 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     written in the same second cost one string comparison.
     """
     plan = _plan(tuple(keys))
-    last: list[Any] = [None, None]  # text of the first combination, and its timestamp
+    # text of the first combination and its timestamp; the text before a trailing hh:mm:ss and the
+    # timestamp it gave (None: no such text yet, or too close to now for a year-less date to be sure)
+    last: list[Any] = [None, None, None, None]
 
     def read(fields: Mapping[str, str]) -> datetime | None:
         try:
@@ -285,11 +287,17 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
                 if first:
                     if text == last[0]:
                         return last[1]
+                    stamp = _same_day(text, last)
+                    if stamp is not None:
+                        last[0] = text
+                        last[1] = stamp
+                        return stamp
                 stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
                 if stamp is not None:
                     if first:
                         last[0] = text
                         last[1] = stamp
+                        _remember_day(text, stamp, last)
                     return stamp
                 first = False
         except Exception:  # a timestamp is optional: never let it fail a parse
@@ -297,3 +305,38 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
         return None
 
     return read
+
+
+def _clock(text: str) -> tuple[int, int, int] | None:
+    """Hour, minute and second of a text ending in ``hh:mm:ss`` (None when it does not)."""
+    if len(text) < 9 or text[-3] != ":" or text[-6] != ":" or not text[-9].isspace() and text[-9] != "T":
+        return None
+    digits = text[-8:-6] + text[-5:-3] + text[-2:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits[:2]), int(digits[2:4]), int(digits[4:])
+
+
+def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
+    """Remember the date part of ``text`` when later texts of that day may reuse it."""
+    last[2] = last[3] = None
+    if stamp.tzinfo is not None or stamp.microsecond or _clock(text) != (stamp.hour, stamp.minute,
+                                                                        stamp.second):
+        return
+    if abs((stamp - _now()).days) <= 2:  # a year-less date near today: its year may depend on the time
+        return
+    last[2] = text[:-8]
+    last[3] = stamp
+
+
+def _same_day(text: str, last: list[Any]) -> datetime | None:
+    """The timestamp of ``text`` when only its trailing ``hh:mm:ss`` differs from a remembered text."""
+    if last[3] is None or not text.startswith(last[2]) or len(text) != len(last[2]) + 8:
+        return None
+    clock = _clock(text)
+    if clock is None:
+        return None
+    h, m, s = clock
+    if h > 23 or m > 59 or s > 59:
+        return None
+    return last[3].replace(hour=h, minute=m, second=s)

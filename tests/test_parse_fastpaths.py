@@ -1,0 +1,51 @@
+"""The parse hot-path shortcuts give exactly what the plain code gives (timestamps, records, JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from logkit.output import _json_line_encoder
+from logkit.parse.formats import compile_format
+from logkit.parse.timestamps import parse_timestamp, timestamp_reader
+from logkit.records import RawLine
+
+
+def test_timestamp_reader_agrees_with_parse_timestamp() -> None:
+    rows = [
+        {"Month": m, "Day": d, "Time": t}
+        for m, d in (("Jun", "14"), ("Jun", "14"), ("Feb", "30"), ("Dec", "31"), ("Jan", "1"))
+        for t in ("15:16:01", "15:16:02", "15:16:02", "5:16:03", "24:00:00", "23:59:60", "00:00:00", "x1:00:00")
+    ]
+    rows += [
+        {"Date": "2024-01-01", "Time": t}
+        for t in ("10:00:00", "10:00:01", "10:00:01.5", "10:00:02+01:00", "10:00:03Z", "10:00:04", "1:00:00")
+    ]
+    rows += [{"Date": "2024-02-30", "Time": "10:00:00"}, {"Date": "2024-02-29", "Time": "10:00:00"}]
+    readers = {}
+    for fields in rows:
+        keys = tuple(fields)
+        read = readers.setdefault(keys, timestamp_reader(keys))
+        assert read(fields) == parse_timestamp(fields), fields
+
+
+def test_header_split_matches_groupdict() -> None:
+    fmt = compile_format(r"(<<Pri:\d+>>)?<Month> <Day> <Time> <Host> <Component>(\[<Pid:\d+>\])?: <Content>")
+    for line in (b"Jun 14 15:16:01 combo sshd[19939]: a b c\r", b"<3>Jun 14 15:16:01 combo su: x=1", b"junk"):
+        rec = fmt.split(RawLine("f", 1, line))
+        text = line.decode().rstrip("\r")
+        m = fmt.regex.match(text)  # type: ignore[attr-defined]
+        if m is None:
+            assert rec.fields == {} and rec.content == text
+            continue
+        want = {k: v or "" for k, v in m.groupdict().items() if k != "Content"}
+        assert dict(rec.fields) == want
+        assert list(rec.fields) == list(want)
+        assert rec.content == m.group("Content")
+        assert rec.content_start == m.start("Content")
+
+
+def test_json_line_encoder_is_the_plain_encoder() -> None:
+    enc = _json_line_encoder()
+    plain = json.JSONEncoder(ensure_ascii=False).encode
+    for rec in ({"a": 1.5, "b": None, "c": [{"x": "é\udc80\n\""}], "d": True, "e": {}, "f": 10**20}, [1, "x"]):
+        assert enc(rec) == plain(rec)
