@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from logkit.output import _json_line_encoder
 from logkit.parse.formats import compile_format
@@ -21,7 +22,7 @@ def test_timestamp_reader_agrees_with_parse_timestamp() -> None:
         for t in ("10:00:00", "10:00:01", "10:00:01.5", "10:00:02+01:00", "10:00:03Z", "10:00:04", "1:00:00")
     ]
     rows += [{"Date": "2024-02-30", "Time": "10:00:00"}, {"Date": "2024-02-29", "Time": "10:00:00"}]
-    readers = {}
+    readers: dict[tuple[str, ...], Any] = {}
     for fields in rows:
         keys = tuple(fields)
         read = readers.setdefault(keys, timestamp_reader(keys))
@@ -47,5 +48,6 @@ def test_header_split_matches_groupdict() -> None:
 def test_json_line_encoder_is_the_plain_encoder() -> None:
     enc = _json_line_encoder()
     plain = json.JSONEncoder(ensure_ascii=False).encode
+    rec: Any
     for rec in ({"a": 1.5, "b": None, "c": [{"x": "é\udc80\n\""}], "d": True, "e": {}, "f": 10**20}, [1, "x"]):
         assert enc(rec) == plain(rec)
