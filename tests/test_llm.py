@@ -166,3 +166,10 @@ def test_http_client_gives_up_after_retries() -> None:
     c401 = HTTPChatClient("http://x", "m", transport=httpx.MockTransport(lambda r: httpx.Response(401)))
     with pytest.raises(LLMCallError):
         c401.complete([])
+
+
+def test_prompt_shows_header_fields() -> None:
+    g = Group("w1", 1, 1)
+    g.add(Event(1, "t1", "core dumped <*>", "core dumped 7", fields=(("Level", "FATAL"), ("Component", "APP"))))
+    data = json.loads(build_messages(g, REC, [])[1]["content"].splitlines()[2])
+    assert data["item"]["templates_in_order_of_first_appearance"][0]["header"] == "FATAL APP"
