@@ -106,19 +106,52 @@ def candidates() -> list[Candidate]:
     """The header shapes tried by ``--format auto``, most specific first (compiled once)."""
     global _CANDIDATES
     if _CANDIDATES is None:
-        specs: list[tuple[str, str]] = list(_OTHERS[:6])
-        for pname, prefix in _PREFIXES:
-            specs += [(f"{pname} + {bname}", prefix + body) for bname, body in _BODIES]
-            if pname != "date time":
-                specs += [(f"{pname} {bname}", prefix + body) for bname, body in _PIPE_BODIES]
-        specs += _OTHERS[6:]
         out = []
-        for i, (name, spec) in enumerate(specs):
-            fmt = compile_format(spec)
-            assert isinstance(fmt, HeaderFormat)
-            out.append(Candidate(name, fmt, i))
+        for i, (name, spec, _family) in enumerate(_specs()):
+            cand = _COMPILED.get(i)
+            if cand is None:
+                fmt = compile_format(spec)
+                assert isinstance(fmt, HeaderFormat)
+                cand = _COMPILED[i] = Candidate(name, fmt, i)
+            out.append(cand)
         _CANDIDATES = out
     return _CANDIDATES
+
+
+def _specs() -> list[tuple[str, str, int]]:
+    """(name, spec, family) of every candidate in order; family -1 stands alone, else a prefix index."""
+    specs: list[tuple[str, str, int]] = [(n, sp, -1) for n, sp in _OTHERS[:6]]
+    for k, (pname, prefix) in enumerate(_PREFIXES):
+        specs += [(f"{pname} + {bname}", prefix + body, k) for bname, body in _BODIES]
+        if pname != "date time":
+            specs += [(f"{pname} {bname}", prefix + body, k) for bname, body in _PIPE_BODIES]
+    specs += [(n, sp, -1) for n, sp in _OTHERS[6:]]
+    return specs
+
+
+_COMPILED: dict[int, Candidate] = {}
+
+
+def _fitting(texts: list[str]) -> list[Candidate]:
+    """The candidates that may match one of ``texts``, in order; a family of candidates sharing a
+    timestamp prefix is compiled only when that prefix fits a line (compiling costs start-up time)."""
+    fits: dict[int, bool] = {}
+    out = []
+    for i, (name, spec, family) in enumerate(_specs()):
+        if family >= 0:
+            if family not in fits:
+                head = compile_format(_PREFIXES[family][1] + "<Content>")
+                assert isinstance(head, HeaderFormat)
+                fits[family] = any(head.regex.match(t) is not None for t in texts)
+            if not fits[family]:
+                continue
+        cand = _COMPILED.get(i)
+        if cand is None:
+            fmt = compile_format(spec)
+            assert isinstance(fmt, HeaderFormat)
+            cand = _COMPILED[i] = Candidate(name, fmt, i)
+        out.append(cand)
+    return out
 
 
 def _texts(sample: Sequence[RawLine]) -> list[str]:
@@ -158,7 +191,7 @@ def detect_format(sample: Sequence[RawLine]) -> tuple[LineFormat, str]:
         what = f"message key {key!r}" if key else "no message key found: the whole line is the content"
         return JsonFormat(), f"json: {n_json} of {total} lines are JSON objects ({what})"
     scored: list[tuple[Candidate, int, int]] = []
-    for cand in candidates():
+    for cand in _fitting(texts):
         match = cand.format.regex.match
         n = 0
         nfields = 0
