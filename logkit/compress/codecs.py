@@ -18,6 +18,8 @@ __all__ = [
     "KIND_INT",
     "KIND_FIXED",
     "KIND_SAME",
+    "KIND_JOIN",
+    "KIND_PART",
     "put_varint",
     "get_varint",
     "encode_column",
@@ -30,6 +32,8 @@ KIND_STR = 0  # values joined by b"\n"
 KIND_INT = 1  # canonical decimal integers (no leading zeros), < 10**18
 KIND_FIXED = 2  # digit strings all of one width (leading zeros kept), width <= 18
 KIND_SAME = 3  # the same values as an earlier column of the block (varint column id follows)
+KIND_JOIN = 4  # digit columns of successive slots (``12:34:56``) stored as one integer (see join_columns)
+KIND_PART = 5  # a later slot of a KIND_JOIN group (varint id of the group's first column follows)
 
 _DELTA = 0x10  # flag bit in the kind byte: values stored as differences
 _MAX_DIGITS = 18
@@ -118,6 +122,116 @@ def _cost(arr: np.ndarray) -> float:
     import numpy as np
 
     return float(np.log2(np.abs(arr.astype(np.float64)) + 1.0).sum())
+
+
+def _digit_kind(values: list[bytes]) -> tuple[int, int] | None:
+    """``(KIND_INT, 0)`` for canonical integers, ``(KIND_FIXED, width)`` for same-width digit strings."""
+    if not values or max(map(len, values)) > _MAX_DIGITS:
+        return None
+    joined = b" ".join(values)
+    if not joined.replace(b" ", b"").isdigit():
+        return None
+    if " ".join(str(int(v)) for v in values).encode() == joined:
+        return KIND_INT, 0
+    width = len(values[0])
+    if all(len(v) == width for v in values):
+        return KIND_FIXED, width
+    return None
+
+
+def _int_cost(arr: np.ndarray) -> float:
+    """Estimated bits of an integer column stored plainly or as deltas, whichever is smaller."""
+    import numpy as np
+
+    def zz(a: np.ndarray) -> float:  # bits of zigzag magnitudes: a sign costs one bit
+        return float(np.log2(np.abs(a.astype(np.float64)) * 2.0 + 1.0).sum())
+
+    if len(arr) < 2:
+        return zz(arr)
+    return min(zz(arr), zz(np.diff(arr, prepend=np.int64(0))))
+
+
+def join_columns(cols: list[list[bytes]]) -> bytes | None:
+    """Encode successive digit fields as one integer per row (``head * 10**W + tails``), or ``None``.
+
+    ``cols[0]`` (the head) holds canonical integers or same-width digits; every later column holds
+    same-width digits. Fields such as hours, minutes, seconds and fractions then form one value that grows
+    with time, whose deltas are small and positive (it is kept only when its estimated cost is lower).
+    """
+    import numpy as np
+
+    head_kind = _digit_kind(cols[0])
+    if head_kind is None:
+        return None
+    widths = []
+    for c in cols[1:]:
+        w = len(c[0]) if c else 0
+        if not 1 <= w <= _MAX_DIGITS or any(len(v) != w for v in c) or not b"".join(c).isdigit():
+            return None
+        widths.append(w)
+    total = sum(widths)
+    if max(map(len, cols[0])) + total > _MAX_DIGITS:
+        return None
+    arrs = [np.array(list(map(int, c)), dtype=np.int64) for c in cols]
+    combined = arrs[0]
+    for a, w in zip(arrs[1:], widths, strict=True):
+        combined = combined * np.int64(10**w) + a
+    if _int_cost(combined) >= sum(_int_cost(a) for a in arrs):
+        return None
+    out = bytearray([KIND_JOIN, head_kind[0], head_kind[1], len(widths)])
+    out += bytes(widths)
+    out += _encode_ints(combined)
+    return bytes(out)
+
+
+def split_join(data: bytes, n: int) -> list[list[bytes]]:
+    """Inverse of :func:`join_columns`: the values of every field of the group."""
+    import numpy as np
+
+    if len(data) < 4 or data[0] != KIND_JOIN:
+        raise ValueError("bad joined column")
+    head_kind, head_width, m = data[1], data[2], data[3]
+    widths = list(data[4 : 4 + m])
+    if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
+        raise ValueError("bad joined column")
+    arr = _decode_ints(data[4 + m :], n)
+    parts: list[np.ndarray] = []
+    for w in reversed(widths):
+        arr, rem = np.divmod(arr, np.int64(10**w))
+        parts.append(rem)
+    parts.append(arr)
+    parts.reverse()
+    out = [_format_ints(parts[0], head_width if head_kind == KIND_FIXED else 0)]
+    out += [_format_ints(p, w) for p, w in zip(parts[1:], widths, strict=True)]
+    return out
+
+
+def _format_ints(arr: np.ndarray, width: int) -> list[bytes]:
+    if len(arr) and int(arr.min()) < 0:
+        raise ValueError("negative value in a digit column")
+    vals = " ".join(map(str, arr.tolist())).encode().split(b" ")
+    if width:
+        vals = [v.zfill(width) for v in vals]
+        if any(len(v) != width for v in vals):
+            raise ValueError("digit value wider than its column")
+    return vals
+
+
+def _encode_ints(arr: np.ndarray) -> bytes:
+    """Delta flag, byte width and byte planes of an int64 array (deltas when they are cheaper)."""
+    import numpy as np
+
+    delta = np.diff(arr, prepend=np.int64(0))
+    use_delta = len(arr) > 1 and _cost(delta) < _cost(arr)
+    bw, planes = _to_planes(delta if use_delta else arr)
+    return bytes([int(use_delta), bw]) + planes
+
+
+def _decode_ints(data: bytes, n: int) -> np.ndarray:
+    if len(data) < 2 or data[0] > 1 or not 1 <= data[1] <= 8:
+        raise ValueError("bad integer column")
+    arr = _from_planes(data[2:], data[1], n)
+    return arr.cumsum() if data[0] else arr
 
 
 def encode_column(values: list[bytes]) -> bytes:

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from logkit.compress.codecs import (
+    KIND_JOIN,
+    KIND_PART,
     KIND_SAME,
     decode_column,
     encode_column,
     get_varint,
+    join_columns,
     pack,
     put_varint,
+    split_join,
     unpack,
 )
 
@@ -27,6 +31,7 @@ __all__ = ["Block", "encode_block", "decode_block", "read_templates", "template_
 VAR = re.compile(rb"[0-9]+")
 SLOT = b"\x01"
 HEAD_FIELDS = 8  # n_lines, final_newline, n_templates, id width, templates len, packed len, body len, n_raw
+JOIN_MIN_ROWS = 16  # a joined group's header costs a few bytes: not worth it on shorter columns
 RAW = 0  # template id of verbatim lines; real templates count from 1
 
 
@@ -49,6 +54,17 @@ class Block:
         vals = self.cache.get(cid)
         if vals is None:
             data = self.col_data[cid]
+            if data[:1] == bytes([KIND_JOIN]):
+                self._split(cid, data)
+                return self.cache[cid]
+            if data[:1] == bytes([KIND_PART]):
+                ref, end = get_varint(data, 1)
+                if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
+                    raise ValueError("bad column reference")
+                self.column(ref)
+                if cid not in self.cache:
+                    raise ValueError("bad column reference")
+                return self.cache[cid]
             if data[:1] == bytes([KIND_SAME]):
                 ref, end = get_varint(data, 1)
                 if ref >= cid or end != len(data) or self.col_n[ref] != self.col_n[cid]:
@@ -58,6 +74,62 @@ class Block:
                 vals = decode_column(data, self.col_n[cid])
             self.cache[cid] = vals
         return vals
+
+    def _split(self, cid: int, data: bytes) -> None:
+        """Decode a joined group headed by ``cid``: its data names the later columns of the group."""
+        m, pos = get_varint(data, 1)
+        members = [cid]
+        for _ in range(m):
+            c, pos = get_varint(data, pos)
+            if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
+                raise ValueError("bad joined column")
+            members.append(c)
+        parts = split_join(data[pos:], self.col_n[cid])
+        if len(parts) != len(members):
+            raise ValueError("bad joined column")
+        for c, vals in zip(members, parts, strict=True):
+            self.cache[c] = vals
+
+
+def _join_groups(templates: list[bytes], tcols: list[list[int]], col_vals: list[list[bytes]]) -> list[list[int]]:
+    """Chains of columns that always follow each other in the same lines, split to fit 18 digits and
+    kept only where :func:`join_columns` finds them cheaper; each group is listed head first."""
+    nxt: dict[int, int | None] = {}
+    for t, cols in zip(templates, tcols, strict=True):
+        pieces = t.split(SLOT)
+        for k, cid in enumerate(cols):
+            succ = cols[k + 1] if k + 1 < len(cols) else None
+            gap = pieces[k + 1]
+            # only fields separated by a short run of punctuation or spaces (12:34:56.789, 2015-10-17 21)
+            if succ is not None and (len(gap) > 2 or not gap or any(c > 127 or chr(c).isalnum() for c in gap)):
+                succ = None
+            if nxt.setdefault(cid, succ) != succ:
+                nxt[cid] = None
+    prev: dict[int, int] = {}
+    for c, s in nxt.items():
+        if s is not None:
+            prev[s] = -1 if s in prev else c
+    links = {c: s for c, s in nxt.items() if s is not None and prev.get(s) == c}
+    groups: list[list[int]] = []
+    for start in sorted(set(links) - set(links.values())):
+        chain = [start]
+        while chain[-1] in links:
+            chain.append(links[chain[-1]])
+        # cut from the end (the finest fields): each segment holds at most 18 digits
+        while len(chain) > 1:
+            digits = 0
+            i = len(chain)
+            while i > 0:
+                w = max(map(len, col_vals[chain[i - 1]]), default=99)
+                if digits + w > 18:
+                    break
+                digits += w
+                i -= 1
+            seg = chain[i:] if i < len(chain) - 1 else chain[-1:]
+            if len(seg) > 1:
+                groups.append(seg)
+            chain = chain[: len(chain) - len(seg)]
+    return groups
 
 
 def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
@@ -138,10 +210,26 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     body += rawsec
     sizes = {"templates": len(tsec), "ids": len(lines) * width, "raw": len(rawsec)}
     seen: dict[bytes, int] = {}
+    special: dict[int, bytes] = {}
+    for group in _join_groups(templates, tcols, col_vals):
+        if len(col_vals[group[0]]) < JOIN_MIN_ROWS:
+            continue
+        joined = join_columns([col_vals[c] for c in group])
+        if joined is None:
+            continue
+        head = bytearray([KIND_JOIN])
+        put_varint(head, len(group) - 1)
+        for c in group[1:]:
+            put_varint(head, c)
+            ref = bytearray([KIND_PART])
+            put_varint(ref, group[0])
+            special[c] = bytes(ref)
+        special[group[0]] = bytes(head) + joined
     for cid, vals in enumerate(col_vals):
         key = b"\n".join(vals) + b"\n%d" % len(vals)
-        same = seen.setdefault(key, cid)
-        if same != cid:
+        if cid in special:
+            enc = special[cid]
+        elif (same := seen.setdefault(key, cid)) != cid:
             # a column repeating an earlier one (a field written twice in the line) costs a few bytes
             ref = bytearray([KIND_SAME])
             put_varint(ref, same)
