@@ -35,6 +35,7 @@ KIND_SAME = 3  # the same values as an earlier column of the block (varint colum
 KIND_JOIN = 4  # digit columns of successive slots (``12:34:56``) stored as one integer (see join_columns)
 KIND_PART = 5  # a later slot of a KIND_JOIN group (varint id of the group's first column follows)
 
+_NATURAL = 0x40  # flag bit in a byte-width byte: values stored without zigzag (none negative)
 _DELTA = 0x10  # flag bit in the kind byte: values stored as differences
 _MAX_DIGITS = 18
 
@@ -90,12 +91,14 @@ def unpack(data: bytes, size: int) -> bytes:
     return out
 
 
-def _to_planes(arr: np.ndarray) -> tuple[int, bytes]:
+def _to_planes(arr: np.ndarray, allow_natural: bool = True) -> tuple[int, bytes]:
     """Zigzag int64 -> smallest unsigned width, stored as byte planes (all low bytes first)."""
     import numpy as np
 
-    zz = (arr << 1) ^ (arr >> 63)
-    u = zz.view(np.uint64)
+    # all >= 0 (counters, deltas of sorted values): stored as they are, flagged in the width byte;
+    # otherwise zigzag (a sign bit in the lowest bit)
+    natural = allow_natural and (len(arr) == 0 or int(arr.min()) >= 0)
+    u = arr.view(np.uint64) if natural else ((arr << 1) ^ (arr >> 63)).view(np.uint64)
     top = int(u.max()) if len(u) else 0
     width = 1
     while width < 8 and top >> (8 * width):
@@ -103,11 +106,16 @@ def _to_planes(arr: np.ndarray) -> tuple[int, bytes]:
     planes = u.astype(f"<u{width}" if width in (1, 2, 4, 8) else "<u8")
     real = planes.dtype.itemsize
     b = planes.view(np.uint8).reshape(-1, real)[:, :width]
-    return width, b.T.tobytes()
+    return width | (_NATURAL if natural else 0), b.T.tobytes()
 
 
 def _from_planes(data: bytes, width: int, n: int) -> np.ndarray:
     import numpy as np
+
+    natural = bool(width & _NATURAL)
+    width &= ~_NATURAL
+    if not 1 <= width <= 8:
+        raise ValueError("bad byte width")
 
     if len(data) != width * n:
         raise ValueError("numeric column has the wrong length")
@@ -115,6 +123,8 @@ def _from_planes(data: bytes, width: int, n: int) -> np.ndarray:
     full = np.zeros((n, 8), dtype=np.uint8)
     full[:, :width] = b
     u = full.view("<u8").reshape(n)
+    if natural:
+        return u.view(np.int64)
     return (u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(np.int64)
 
 
@@ -223,12 +233,12 @@ def _encode_ints(arr: np.ndarray) -> bytes:
 
     delta = np.diff(arr, prepend=np.int64(0))
     use_delta = len(arr) > 1 and _cost(delta) < _cost(arr)
-    bw, planes = _to_planes(delta if use_delta else arr)
+    bw, planes = _to_planes(delta if use_delta else arr, use_delta)
     return bytes([int(use_delta), bw]) + planes
 
 
 def _decode_ints(data: bytes, n: int) -> np.ndarray:
-    if len(data) < 2 or data[0] > 1 or not 1 <= data[1] <= 8:
+    if len(data) < 2 or data[0] > 1:
         raise ValueError("bad integer column")
     arr = _from_planes(data[2:], data[1], n)
     return arr.cumsum() if data[0] else arr
@@ -254,7 +264,7 @@ def encode_column(values: list[bytes]) -> bytes:
                 delta = np.diff(arr, prepend=np.int64(0))
                 use_delta = len(arr) > 1 and _cost(delta) < _cost(arr)
                 kind = (KIND_INT if canonical else KIND_FIXED) | (_DELTA if use_delta else 0)
-                bw, planes = _to_planes(delta if use_delta else arr)
+                bw, planes = _to_planes(delta if use_delta else arr, use_delta)
                 out.append(kind)
                 if fixed:
                     out.append(width)
@@ -288,8 +298,6 @@ def decode_column(data: bytes, n: int) -> list[bytes]:
         pos += 1
     bw = data[pos]
     pos += 1
-    if not 1 <= bw <= 8:
-        raise ValueError("bad byte width")
     arr = _from_planes(data[pos:], bw, n)
     if kind & _DELTA:
         arr = arr.cumsum()

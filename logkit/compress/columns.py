@@ -3,7 +3,9 @@
 A line's template is the line with every variable (a digit run, or a hex word of 6+ characters) written
 ``\\x01``. A variable's column is keyed by the template text up to and including its slot, so header
 fields (shared prefixes) form one column across templates and keep their line order: timestamps then
-delta-code well. Lines that already hold ``\\x01`` are stored verbatim ("raw").
+delta-code well (words of up to three letters in the prefix, such as day and month names, are not part
+of the key). Successive digit fields (``12:34:56.789``) may be stored as one joined integer column.
+Lines that already hold ``\\x01`` are stored verbatim ("raw").
 """
 
 from __future__ import annotations
@@ -132,6 +134,15 @@ def _join_groups(templates: list[bytes], tcols: list[list[int]], col_vals: list[
     return groups
 
 
+_SHORT_WORD = re.compile(rb"(?<![A-Za-z])[A-Za-z]{1,3}(?![A-Za-z])")
+
+
+def _skeleton(prefix: bytes) -> bytes:
+    """A column key: short words (``Thu``, ``Jun``, ``PM``) do not split a field into several columns,
+    so a date written with day and month names stays one column in line order."""
+    return _SHORT_WORD.sub(b"A", prefix)
+
+
 def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     """Column id of every slot of every template (keyed by the template prefix through that slot)."""
     keys: dict[bytes, int] = {}
@@ -140,7 +151,7 @@ def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
         cols = []
         pos = t.find(SLOT)
         while pos >= 0:
-            key = t[: pos + 1]
+            key = _skeleton(t[: pos + 1])
             cid = keys.get(key)
             if cid is None:
                 cid = keys[key] = len(keys)
