@@ -148,15 +148,20 @@ def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     keys: dict[bytes, int] = {}
     out: list[list[int]] = []
     for t in templates:
+        if SLOT not in t:
+            out.append([])
+            continue
+        # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton
+        sk = _skeleton(t)
         cols = []
-        pos = t.find(SLOT)
-        while pos >= 0:
-            key = _skeleton(t[: pos + 1])
+        end = 0
+        for piece in sk.split(SLOT)[:-1]:
+            end += len(piece) + 1
+            key = sk[:end]
             cid = keys.get(key)
             if cid is None:
                 cid = keys[key] = len(keys)
             cols.append(cid)
-            pos = t.find(SLOT, pos + 1)
         out.append(cols)
     return out, len(keys)
 
@@ -352,26 +357,14 @@ def block_lines(block: Block) -> list[bytes]:
             raise ValueError("columns do not match the template ids")
         flat = np.empty(total, dtype=object)
         flat[order] = allvals
-    out: list[bytes] = [b""] * n
-    by_tid = np.argsort(tids, kind="stable")
-    counts = np.bincount(tids, minlength=nt + 1)
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    fmts = _formats(block)
-    for tid in np.flatnonzero(counts).tolist():
-        where = by_tid[bounds[tid] : bounds[tid + 1]]
-        if tid == RAW:
-            lines = block.raw
-        else:
-            k = len(tcols[tid - 1])
-            if k == 0:
-                lines = [block.templates[tid - 1]] * len(where)
-            else:
-                fmt = fmts[tid - 1]
-                idx = starts[where][:, None] + np.arange(k)
-                lines = [fmt % tuple(r) for r in flat[idx].tolist()]
-        for i, line in zip(where.tolist(), lines, strict=True):
-            out[i] = line
-    return out
+    # one pass over the lines: each is its template's format applied to its slice of slot values
+    fmts: list[bytes] = [b""] + _formats(block)
+    values: list[bytes] = flat.tolist()
+    raw_iter = iter(block.raw)
+    return [
+        fmts[t] % tuple(values[a:b]) if t else next(raw_iter)
+        for t, a, b in zip(tids.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    ]
 
 
 def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
