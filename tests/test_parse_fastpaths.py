@@ -51,3 +51,44 @@ def test_json_line_encoder_is_the_plain_encoder() -> None:
     rec: Any
     for rec in ({"a": 1.5, "b": None, "c": [{"x": "é\udc80\n\""}], "d": True, "e": {}, "f": 10**20}, [1, "x"]):
         assert enc(rec) == plain(rec)
+
+
+def _lines() -> list[str]:
+    base = [
+        "session opened for user root by (uid=0)",
+        "session closed for user root",
+        "connection from 10.0.0.1 port 22",
+        "connection from 10.0.0.2 port 22",
+        "job 17 finished in 12ms status OK",
+        "job 18 finished in 3ms status FAILED",
+        "user alice logged in",
+        "user bob logged in",
+        "session opened for user bob by (uid=1000)",
+    ]
+    out = []
+    for i in range(60):  # the same contents again and again while the templates still change
+        out.append(base[(i * 7) % len(base)])
+        out.append(f"worker {i % 5} took {i}.5 seconds")
+    return out
+
+
+def test_repeated_contents_give_what_the_uncached_miner_gives() -> None:
+    from logkit.parse.miner import TemplateMiner
+
+    lines = _lines()
+    cached = TemplateMiner()
+    plain = TemplateMiner()
+    for line in lines:  # one pass, learning (streams)
+        a = cached.add(line)
+        plain._seen.clear()
+        plain._done.clear()
+        assert a == plain.add(line)
+    for line in lines:  # learn, then match (files)
+        cached.learn(line)
+        plain._seen.clear()
+        plain.learn(line)
+    for line in lines:
+        a = cached.match(line)
+        plain._done.clear()
+        assert a == plain.match(line)
+    assert cached.templates() == plain.templates()

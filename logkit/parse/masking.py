@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "fill_dates", "line_key",
-           "word_templates",
-           "line_words", "collapse"]
+__all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "template_cache", "fill_dates",
+           "line_key", "word_templates", "line_words", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
 FILL = "\ue001"  # pads a date replaced by PH so that offsets stay the same
@@ -131,6 +130,11 @@ def word_templates(words: list[str]) -> list[str]:
     return tpls  # type: ignore[return-value]
 
 
+def template_cache() -> dict[str, str]:
+    """Word -> template for the words :func:`mask_word` has seen (read it with ``.get``)."""
+    return _TPL
+
+
 def mask_cache() -> dict[str, _Masked]:
     """The per-word cache behind :func:`mask_word` (read it with ``.get`` on hot paths)."""
     return _CACHE
@@ -164,17 +168,12 @@ class Word:
 
 
 _WS = re.compile(r"\S+")
+_CLOCK = re.compile(r"\d:\d\d:\d").search
 
 
 def fill_dates(content: str) -> str:
     """``content`` with each date written with spaces replaced by ``PH`` and padding (same length)."""
-    i = content.find(":")
-    while i != -1:  # a spaced date holds a clock time d:dd:dd; look for one cheaply first
-        if content[i + 3 : i + 4] == ":" and content[i - 1 : i].isdigit() \
-                and content[i + 1 : i + 3].isdigit():
-            break
-        i = content.find(":", i + 1)
-    else:
+    if _CLOCK(content) is None:  # a spaced date holds a clock time d:dd:dd; look for one cheaply first
         return content
     return _DATE_RE.sub(lambda m: PH + FILL * (m.end() - m.start() - 1), content)
 

@@ -25,6 +25,7 @@ from logkit.parse.masking import (
     line_words,
     mask_cache,
     mask_word,
+    template_cache,
     word_templates,
 )
 from logkit.parse.vartypes import classify
@@ -36,6 +37,8 @@ STATE_VERSION = 1
 MIN_SAME = 3  # constant words two forms must share before the words where they differ become variables
 MIN_SIMILARITY = 0.75  # share of the compared constant words that must agree
 MAX_CACHE = 500_000  # masked forms remembered -> cluster (a cache: cleared when full)
+MAX_SEEN = 32_768  # exact contents remembered (a cache: cleared when full)
+MAX_SEEN_CHARS = 512  # only contents up to this long are remembered
 MAX_EXAMPLE = 2000  # characters of a line kept as a template's example
 TYPE_FREEZE = 4  # after this many agreeing calls, a template slot keeps its variable type
 
@@ -90,6 +93,9 @@ class _Cluster:
 
 
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
+_MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
+_TPL_GET = template_cache().get
+_CLOCK = re.compile(r"\d:\d\d:\d").search  # what a date with spaces holds (see masking.fill_dates)
 
 
 def _token_rx(token: str) -> re.Pattern[str]:
@@ -183,6 +189,11 @@ class TemplateMiner:
         self._clusters: dict[int, _Cluster] = {}
         self._buckets: dict[int, list[_Cluster]] = {}
         self._cache: dict[str, list[Any]] = {}  # masked form -> [cluster, plan version, plan]
+        # Exact line contents seen lately (logs repeat whole messages): content -> its ``_cache`` entry,
+        # and content -> (cluster, version, types, Match) once every slot's type is frozen. Both are
+        # emptied whenever ``_cache`` is.
+        self._seen: dict[str, list[Any]] = {}
+        self._done: dict[str, tuple[Any, ...]] = {}
         self._next_id = 0
         self._tick = 0
 
@@ -193,17 +204,23 @@ class TemplateMiner:
 
     def learn(self, content: str) -> None:
         """Like :meth:`add` without building the result: the fast first pass over a file."""
-        key = line_key(content)
-        raw = None
-        if key is None:
-            key, raw = line_words(content)
-        entry = self._cache.get(key)
-        if entry is None:
-            if raw is None:
-                raw = line_words(content)[1]
-            c = self._learn(key, collapse(raw), content)
-        else:
+        entry = self._seen.get(content)
+        if entry is not None:
             c = entry[0]
+        else:
+            key = line_key(content)
+            raw = None
+            if key is None:
+                key, raw = line_words(content)
+            entry = self._cache.get(key)
+            if entry is None:
+                if raw is None:
+                    raw = line_words(content)[1]
+                c = self._learn(key, collapse(raw), content)
+                entry = self._cache[key]
+            else:
+                c = entry[0]
+            self._see(content, entry)
         self._tick += 1
         c.count += 1
         c.last = self._tick
@@ -288,11 +305,22 @@ class TemplateMiner:
                 self._buckets[size] = kept
             else:
                 del self._buckets[size]
+        self._forget()
+
+    def _forget(self) -> None:
         self._cache.clear()
+        self._seen.clear()
+        self._done.clear()
+
+    def _see(self, content: str, entry: list[Any]) -> None:
+        if len(content) <= MAX_SEEN_CHARS:
+            if len(self._seen) >= MAX_SEEN:
+                self._seen.clear()
+            self._seen[content] = entry
 
     def _remember(self, key: str, c: _Cluster) -> list[Any]:
         if len(self._cache) >= MAX_CACHE:
-            self._cache.clear()
+            self._forget()
         entry: list[Any] = [c, -1, None]  # cluster, version of the plan, plan
         self._cache[key] = entry
         return entry
@@ -326,11 +354,25 @@ class TemplateMiner:
 
     def _line(self, content: str, learn: bool) -> Match:
         """Find (or learn) a line's cluster and emit its template and typed params."""
+        done = self._done.get(content)
+        if done is not None:
+            c = done[0]
+            if c.version == done[1] and c.types is done[2]:
+                if learn:
+                    self._tick += 1
+                    c.count += 1
+                    c.last = self._tick
+                return done[3]
+        match = self._line_uncached(content, learn)
+        return match
+
+    def _line_uncached(self, content: str, learn: bool) -> Match:
         fast = len(content) <= MAX_MINED_CHARS
         if fast:
-            text = fill_dates(content)
+            text = content if _CLOCK(content) is None else fill_dates(content)
             words = text.split()
-            key = " ".join(word_templates(words))
+            tpls = list(map(_TPL_GET, words))
+            key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
         else:
             key, raw = line_words(content)
         entry = self._cache.get(key)
@@ -361,7 +403,7 @@ class TemplateMiner:
         if fast:
             lengths = list(map(len, words))
             starts = None if len(text) == sum(lengths) + len(lengths) - 1 else _starts(text, words)
-            cache_get = mask_cache().get
+            cache_get = _MASK_GET
             spans: list[tuple[int, int]] = []
             for op, a, b, tok in plan:
                 # with single separators, a word's start follows from the lengths before it
@@ -387,7 +429,12 @@ class TemplateMiner:
                     spans.append((raw[a][0], raw[b][1]))
                 else:
                     _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
-        return Match(c.text(), _params(c, content, spans))
+        match = Match(c.text(), _params(c, content, spans))
+        if len(content) <= MAX_SEEN_CHARS and min(c.votes, default=TYPE_FREEZE) >= TYPE_FREEZE:
+            if len(self._done) >= MAX_SEEN:
+                self._done.clear()
+            self._done[content] = (c, c.version, c.types, match)
+        return match
 
     def _merge(self, c: _Cluster, words: list[Word]) -> None:
         """Widen cluster ``c`` so that it covers the line ``words``."""
