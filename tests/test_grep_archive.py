@@ -66,3 +66,24 @@ def test_cli_grep(tmp_path: Path) -> None:
     assert r.stdout_bytes == (f"{path}:400\n" * 2).encode()
     r = CliRunner().invoke(grep.command, ["no such thing", str(path)])
     assert r.exit_code == 1 and r.stdout_bytes == b""
+
+
+HEX_LINES = [
+    b"job %d blk_%08x@cafe%04d done, id=%012x ok" % (i, 0x3A5B0000 + i * 7919, i, 0xDEADBEEF00 + i)
+    for i in range(200)
+] + [b"plain deadbeef words and 12ab34cd56 here", b"cafebabe12345678 at line start"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["deadbeef0a", "3a5b[0-9a-f]+@", "=00deadbeef", "ef05 ok", "deadbeef words", "12ab34cd56",
+     "cafebabe1234", "@cafe0042", "id=[0-9a-f]+", "5678 at"],
+)
+def test_grep_finds_text_inside_hex_words(pattern: str) -> None:
+    data = b"\n".join(HEX_LINES)
+    archive = compress_bytes(data, block_lines=50)
+    got = [(h.line_no, h.line) for h in grep_archive("mem", pattern, data=archive)]
+    rx = re.compile(pattern.encode())
+    want = [(i + 1, line) for i, line in enumerate(HEX_LINES) if rx.search(line)]
+    assert got == want
+    assert want

@@ -1,6 +1,6 @@
 """Lines <-> one block of templates plus variable columns, exact to the byte.
 
-A line's template is the line with every variable (a digit run, or a hex word of 6+ characters) written
+A line's template is the line with every variable (a digit run, or a hex word of 8+ characters) written
 ``\\x01``. A variable's column is keyed by the template text up to and including its slot, so header
 fields (shared prefixes) form one column across templates and keep their line order: timestamps then
 delta-code well (words of up to three letters in the prefix, such as day and month names, are not part
@@ -30,7 +30,11 @@ from logkit.compress.codecs import (
 
 __all__ = ["Block", "encode_block", "decode_block", "read_templates", "template_columns", "VAR"]
 
-VAR = re.compile(rb"[0-9]+")
+# a variable: a hex word (8+ hex characters with a digit and a letter, not glued to other letters or
+# digits: ids, hashes, addresses) or a digit run
+VAR = re.compile(rb"(?<![0-9A-Za-z])(?=[a-fA-F]*[0-9])(?=[0-9]*[a-fA-F])[0-9a-fA-F]{8,}(?![0-9A-Za-z])|[0-9]+")
+DIGITS = re.compile(rb"[0-9]+")
+_HEX8 = re.compile(rb"[0-9a-fA-F]{8}")
 SLOT = b"\x01"
 HEAD_FIELDS = 8  # n_lines, final_newline, n_templates, id width, templates len, packed len, body len, n_raw
 JOIN_MIN_ROWS = 16  # a joined group's header costs a few bytes: not worth it on shorter columns
@@ -176,11 +180,11 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     rows: list[list[list[bytes]]] = [[]]
     tids = np.empty(len(lines), dtype=np.int64)
     raw: list[bytes] = []
-    sub = VAR.sub
-    findall = VAR.findall
+    maybe_hex = _HEX8.search
     for i, line in enumerate(lines):
-        vals = findall(line)
-        t = sub(SLOT, line) if vals else line
+        var = VAR if maybe_hex(line) else DIGITS  # the cheap pattern when no hex word can be there
+        vals = var.findall(line)
+        t = var.sub(SLOT, line) if vals else line
         tid = index.get(t)
         if tid is None:
             tid = index[t] = len(templates) + 1

@@ -1,7 +1,8 @@
 """Grep inside an archive: skip blocks and templates that cannot hold a match, rebuild only the rest.
 
 A pattern's required literals (the pattern itself with ``-F``; for ``-E`` the plain runs outside groups,
-classes and alternations) are turned into template form (digit runs become slots). A template without
+classes and alternations) are turned into template form (digit runs become slots, and a hex run may be
+a hex-word slot). A template without
 all of them cannot produce a matching line; a block with no such template is not even unpacked.
 The candidate lines are then matched with the full regular expression, as ``grep -E`` would.
 """
@@ -33,6 +34,7 @@ _POSIX = {
 }
 _SPECIAL = set(".[](){}*+?|^$\\")
 _DIGITS = re.compile(rb"[0-9]+")
+_HEX_RUN = re.compile(rb"[0-9a-fA-F]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +139,24 @@ def _template_tests(literals: list[bytes], ignore_case: bool) -> list[re.Pattern
     """Regexes over template text: a digit run of a literal may sit in one or more slots."""
     tests = []
     for lit in literals:
-        pieces = _DIGITS.split(lit)
-        body = b"\x01+".join(re.escape(p) for p in pieces)
-        tests.append(re.compile(body, re.IGNORECASE if ignore_case else 0))
+        parts: list[bytes] = []
+        pos = 0
+        for m in _HEX_RUN.finditer(lit):
+            parts.append(_digit_form(lit[pos : m.start()]))
+            form = _digit_form(m.group())
+            # a hex run not glued to other letters or digits may be (part of) a hex-word slot
+            if not lit[m.start() - 1 : m.start()].isalnum() and not lit[m.end() : m.end() + 1].isalnum():
+                form = b"(?:" + form + b"|\x01)"
+            parts.append(form)
+            pos = m.end()
+        parts.append(_digit_form(lit[pos:]))
+        tests.append(re.compile(b"".join(parts), re.IGNORECASE if ignore_case else 0))
     return tests
+
+
+def _digit_form(text: bytes) -> bytes:
+    """A literal piece as template text: each digit run may span one or more slots."""
+    return b"\x01+".join(re.escape(p) for p in _DIGITS.split(text))
 
 
 def grep_archive(
