@@ -35,6 +35,8 @@ __all__ = ["Block", "encode_block", "decode_block", "read_templates", "template_
 VAR = re.compile(rb"(?<![0-9A-Za-z])(?=[a-fA-F]*[0-9])(?=[0-9]*[a-fA-F])[0-9a-fA-F]{8,}(?![0-9A-Za-z])|[0-9]+")
 DIGITS = re.compile(rb"[0-9]+")
 _HEX8 = re.compile(rb"[0-9a-fA-F]{8}")
+_SPLIT_VAR = re.compile(b"(" + VAR.pattern + b")")
+_SPLIT_DIGITS = re.compile(b"(" + DIGITS.pattern + b")")
 SLOT = b"\x01"
 HEAD_FIELDS = 8  # n_lines, final_newline, n_templates, id width, templates len, packed len, body len, n_raw
 JOIN_MIN_ROWS = 16  # a joined group's header costs a few bytes: not worth it on shorter columns
@@ -181,10 +183,14 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     tids = np.empty(len(lines), dtype=np.int64)
     raw: list[bytes] = []
     maybe_hex = _HEX8.search
+    split_hex = _SPLIT_VAR.split
+    split_digits = _SPLIT_DIGITS.split
+    join = SLOT.join
     for i, line in enumerate(lines):
-        var = VAR if maybe_hex(line) else DIGITS  # the cheap pattern when no hex word can be there
-        vals = var.findall(line)
-        t = var.sub(SLOT, line) if vals else line
+        # text, value, text, ..., text in one pass; the cheap pattern when no hex word can be there
+        parts = split_hex(line) if maybe_hex(line) else split_digits(line)
+        vals = parts[1::2]
+        t = join(parts[0::2]) if vals else line
         tid = index.get(t)
         if tid is None:
             tid = index[t] = len(templates) + 1
