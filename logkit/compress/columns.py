@@ -188,9 +188,9 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     join = SLOT.join
     for i, line in enumerate(lines):
         # text, value, text, ..., text in one pass; the cheap pattern when no hex word can be there
-        parts = split_hex(line) if maybe_hex(line) else split_digits(line)
-        vals = parts[1::2]
-        t = join(parts[0::2]) if vals else line
+        pieces: list[bytes] = split_hex(line) if maybe_hex(line) else split_digits(line)
+        vals = pieces[1::2]
+        t = join(pieces[0::2]) if vals else line
         tid = index.get(t)
         if tid is None:
             tid = index[t] = len(templates) + 1
