@@ -108,8 +108,16 @@ def _silence_broken_pipe() -> None:
         pass
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the ``logkit`` script: runs the group and maps errors to exit codes."""
+    import signal
+
+    # SIGTERM (a service manager stopping us) ends a run like Ctrl-C: outputs are closed and stay valid
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         cli.main(args=argv, prog_name="logkit", standalone_mode=False)
     except click.exceptions.Exit as exc:

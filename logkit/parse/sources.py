@@ -136,6 +136,11 @@ class _NoClose(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         return self._inner.read(-1 if size is None else size)
 
+    def read1(self, size: int = -1) -> bytes:
+        """What standard input has now (one system read at most), so piped lines are not held back."""
+        read1 = getattr(self._inner, "read1", None)
+        return read1(size) if read1 is not None else self._inner.read(size)
+
     def readinto(self, b: bytearray) -> int:  # type: ignore[override]
         data = self._inner.read(len(b))
         b[: len(data)] = data
@@ -176,10 +181,12 @@ def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
     fh = open_binary(path)
     line_no = 0
     pending: list[bytes] = []  # pieces of a line longer than a chunk
+    # read1: what is there now (at most one system read), so a pipe's lines flow as they arrive
+    read = getattr(fh, "read1", fh.read)
     try:
         while True:
             try:
-                chunk = fh.read(CHUNK_SIZE)
+                chunk = read(CHUNK_SIZE)
             except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
                 raise _damaged(path, exc) from None
             except Exception as exc:  # zstandard.ZstdError
