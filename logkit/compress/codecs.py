@@ -176,7 +176,7 @@ def join_columns(cols: list[list[bytes]]) -> bytes | None:
     widths = []
     for c in cols[1:]:
         w = len(c[0]) if c else 0
-        if not 1 <= w <= _MAX_DIGITS or any(len(v) != w for v in c) or not b"".join(c).isdigit():
+        if not 1 <= w <= _MAX_DIGITS or min(map(len, c)) != max(map(len, c)) or not b"".join(c).isdigit():
             return None
         widths.append(w)
     total = sum(widths)

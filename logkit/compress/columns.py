@@ -99,6 +99,9 @@ class Block:
             self.cache[c] = vals
 
 
+_JOIN_GAP = re.compile(rb"[^0-9A-Za-z\x80-\xff]{1,2}").fullmatch
+
+
 def _join_groups(templates: list[bytes], tcols: list[list[int]], col_vals: list[list[bytes]]) -> list[list[int]]:
     """Chains of columns that always follow each other in the same lines, split to fit 18 digits and
     kept only where :func:`join_columns` finds them cheaper; each group is listed head first."""
@@ -109,7 +112,7 @@ def _join_groups(templates: list[bytes], tcols: list[list[int]], col_vals: list[
             succ = cols[k + 1] if k + 1 < len(cols) else None
             gap = pieces[k + 1]
             # only fields separated by a short run of punctuation or spaces (12:34:56.789, 2015-10-17 21)
-            if succ is not None and (len(gap) > 2 or not gap or any(c > 127 or chr(c).isalnum() for c in gap)):
+            if succ is not None and not _JOIN_GAP(gap):
                 succ = None
             if nxt.setdefault(cid, succ) != succ:
                 nxt[cid] = None
@@ -120,6 +123,8 @@ def _join_groups(templates: list[bytes], tcols: list[list[int]], col_vals: list[
     links = {c: s for c, s in nxt.items() if s is not None and prev.get(s) == c}
     groups: list[list[int]] = []
     for start in sorted(set(links) - set(links.values())):
+        if len(col_vals[start]) < JOIN_MIN_ROWS:
+            continue
         chain = [start]
         while chain[-1] in links:
             chain.append(links[chain[-1]])
@@ -238,8 +243,6 @@ def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[s
     seen: dict[bytes, int] = {}
     special: dict[int, bytes] = {}
     for group in _join_groups(templates, tcols, col_vals):
-        if len(col_vals[group[0]]) < JOIN_MIN_ROWS:
-            continue
         joined = join_columns([col_vals[c] for c in group])
         if joined is None:
             continue
