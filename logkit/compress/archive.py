@@ -41,7 +41,7 @@ __all__ = [
 
 MAGIC = b"LKZ\x89"
 END = b"LKZE"
-VERSION = 1
+VERSION = 2  # 2: column keys ignore short words, joined digit fields, hex-word slots, unsigned deltas
 HEADER = MAGIC + bytes([VERSION, 0, 0, 0])
 FOOTER_LEN = 16
 DEFAULT_BLOCK_LINES = 200_000
@@ -165,7 +165,7 @@ def _check_header(data: bytes, name: str) -> None:
     if data[4] != VERSION:
         raise ArchiveError(
             f"{name} is a logkit archive of format version {data[4]}; this logkit reads version {VERSION}"
-            " (upgrade logkit)"
+            + (" (upgrade logkit)" if data[4] > VERSION else " (decompress it with the logkit that wrote it)")
         )
     if data[5:8] != b"\x00\x00\x00":
         raise ArchiveError(f"{name}: damaged archive header (bytes 5-8); the file cannot be trusted")
