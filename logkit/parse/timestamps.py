@@ -307,36 +307,37 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     return read
 
 
-def _clock(text: str) -> tuple[int, int, int] | None:
-    """Hour, minute and second of a text ending in ``hh:mm:ss`` (None when it does not)."""
-    if len(text) < 9 or text[-3] != ":" or text[-6] != ":" or not text[-9].isspace() and text[-9] != "T":
-        return None
-    digits = text[-8:-6] + text[-5:-3] + text[-2:]
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(digits[:2]), int(digits[2:4]), int(digits[4:])
+_CLOCK = re.compile(r"(?<![\d:])(\d\d):(\d\d):(\d\d)(?!\d)")
 
 
 def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
-    """Remember the date part of ``text`` when later texts of that day may reuse it."""
+    """Remember the text around the ``hh:mm:ss`` of ``text`` when later texts of that day may reuse it."""
     last[2] = last[3] = None
-    if stamp.tzinfo is not None or stamp.microsecond or _clock(text) != (stamp.hour, stamp.minute,
-                                                                        stamp.second):
+    if stamp.tzinfo is not None or stamp.microsecond:
+        return
+    m = _CLOCK.search(text)
+    if m is None or (int(m[1]), int(m[2]), int(m[3])) != (stamp.hour, stamp.minute, stamp.second):
         return
     if abs((stamp - _now()).days) <= 2:  # a year-less date near today: its year may depend on the time
         return
-    last[2] = text[:-8]
+    last[2] = (m.start(), text[: m.start()], text[m.end() :])
     last[3] = stamp
 
 
 def _same_day(text: str, last: list[Any]) -> datetime | None:
-    """The timestamp of ``text`` when only its trailing ``hh:mm:ss`` differs from a remembered text."""
-    if last[3] is None or not text.startswith(last[2]) or len(text) != len(last[2]) + 8:
+    """The timestamp of ``text`` when only its ``hh:mm:ss`` differs from a remembered text."""
+    if last[3] is None:
         return None
-    clock = _clock(text)
-    if clock is None:
+    pos, head, tail = last[2]
+    if len(text) != pos + 8 + len(tail) or not text.startswith(head) or not text.endswith(tail):
         return None
-    h, m, s = clock
+    if text[pos + 2] != ":" or text[pos + 5] != ":":
+        return None
+    digits = text[pos : pos + 2] + text[pos + 3 : pos + 5] + text[pos + 6 : pos + 8]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     if h > 23 or m > 59 or s > 59:
         return None
-    return last[3].replace(hour=h, minute=m, second=s)
+    stamp: datetime = last[3].replace(hour=h, minute=m, second=s)
+    return stamp
