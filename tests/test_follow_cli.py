@@ -40,6 +40,8 @@ def test_stdin_stream_flushes_records_as_they_come(tmp_path) -> None:
         proc.stdin.flush()
         first = proc.stdout.readline()  # arrives while stdin is still open
         assert json.loads(first)["line"] == 1
-        rest, _ = proc.communicate(timeout=10)
+        proc.stdin.close()
+        rest = proc.stdout.read()  # the same buffered reader as readline (communicate would skip its buffer)
+        proc.wait(timeout=10)
     assert proc.returncode == 0
     assert len(rest.splitlines()) == 59
