@@ -1,4 +1,4 @@
-"""File-system helpers: atomic writes (temp file in the same folder, then rename)."""
+"""File-system helpers: atomic writes (temp file in the same folder, then rename), versioned JSON files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open", "write_json_atomic"]
+__all__ = ["atomic_path", "atomic_open", "write_json_atomic", "read_versioned_json"]
 
 
 @contextlib.contextmanager
@@ -46,3 +46,31 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
     with atomic_open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
+
+
+def read_versioned_json(
+    path: str | os.PathLike[str], *, kind: str, version: int, what: str, fix: str, missing: str | None = None
+) -> dict[str, Any]:
+    """Read one of our JSON files and check its ``kind`` and ``version``; any fault is a one-line StateError.
+
+    ``what`` names the file for a person ("logkit model"), ``fix`` is what to do about a bad one, and
+    ``missing`` (when given) is the message for a file that does not exist; else FileNotFoundError passes.
+    """
+    import json
+
+    from logkit.errors import StateError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        if missing is None:
+            raise
+        raise StateError(missing) from None
+    except (OSError, ValueError) as exc:
+        raise StateError(f"{path} is not readable JSON ({exc}); {fix}") from None
+    if not isinstance(data, dict) or data.get("kind") != kind:
+        raise StateError(f"{path} is not a {what} file; {fix}")
+    if data.get("version") != version:
+        raise StateError(f"{path} has format version {data.get('version')}, this logkit reads {version}; {fix}")
+    return data

@@ -12,8 +12,8 @@ from logkit.detect.grouping import Group, Grouping, group_events
 from logkit.detect.labels import Labels
 from logkit.detect.reading import InputInfo, read_events
 from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
-from logkit.errors import StateError, UsageError
-from logkit.fsutil import write_json_atomic
+from logkit.errors import UsageError
+from logkit.fsutil import read_versioned_json, write_json_atomic
 
 __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
 
@@ -119,23 +119,14 @@ def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] 
 
 def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
     """Read a model folder written by :func:`train`."""
-    import json
-
     from logkit.models.base import load_detector
 
     path = Path(model_dir) / MODEL_FILE
-    try:
-        with open(path, encoding="utf-8") as fh:
-            meta = json.load(fh)
-    except FileNotFoundError:
-        raise StateError(f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
-                         "`logkit train INPUT --model DIR`") from None
-    except (OSError, ValueError) as exc:
-        raise StateError(f"{path} is not readable JSON ({exc}); train the model again") from None
-    if not isinstance(meta, dict) or meta.get("kind") != "logkit-model":
-        raise StateError(f"{path} is not a logkit model file; train the model again")
-    if meta.get("version") != MODEL_VERSION:
-        raise StateError(f"{path} has format version {meta.get('version')}; train the model again")
+    meta = read_versioned_json(
+        path, kind="logkit-model", version=MODEL_VERSION, what="logkit model", fix="train the model again",
+        missing=f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
+        "`logkit train INPUT --model DIR`",
+    )
     return ModelInfo(str(meta["method"]), str(meta.get("format") or "auto"),
                      Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}),
                      str(model_dir))

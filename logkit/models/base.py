@@ -7,7 +7,6 @@ Hyperparameters are stored verbatim by ``__init__``; what ``fit`` learns lives i
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,19 +134,14 @@ def load_detector(folder: str | os.PathLike[str]) -> Detector:
     """The detector saved in ``folder``, of whichever registered kind."""
     import numpy as np
 
+    from logkit.fsutil import read_versioned_json
+
     path = Path(folder) / DETECTOR_FILE
-    try:
-        with open(path, encoding="utf-8") as fh:
-            meta = json.load(fh)
-    except FileNotFoundError:
-        raise StateError(f"no {DETECTOR_FILE} in {folder}; train a model there with `logkit train`") from None
-    except (OSError, ValueError) as exc:
-        raise StateError(f"{path} is not readable JSON ({exc}); train the model again") from None
-    if not isinstance(meta, dict) or meta.get("kind") != "logkit-detector":
-        raise StateError(f"{path} is not a logkit detector file; train the model again")
-    if meta.get("version") != FORMAT_VERSION:
-        raise StateError(f"{path} has format version {meta.get('version')}, this logkit reads "
-                         f"{FORMAT_VERSION}; train the model again")
+    meta = read_versioned_json(
+        path, kind="logkit-detector", version=FORMAT_VERSION, what="logkit detector",
+        fix="train the model again",
+        missing=f"no {DETECTOR_FILE} in {folder}; train a model there with `logkit train`",
+    )
     _load_builtin()
     cls = REGISTRY.get(str(meta.get("name")))
     if cls is None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logkit.errors import FormatError, StateError, UsageError
-from logkit.fsutil import write_json_atomic
+from logkit.errors import FormatError, UsageError
+from logkit.fsutil import read_versioned_json, write_json_atomic
 from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, resolve_format
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_multiline
@@ -156,21 +155,8 @@ def is_state_file(path: str | os.PathLike[str]) -> bool:
 
 
 def _read_state(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise StateError(f"state file {path} is not readable JSON ({exc}); delete it to start afresh") from None
-    if not isinstance(data, dict) or data.get("kind") != STATE_KIND:
-        raise StateError(f"{path} is not a logkit parse state file; give another --state path")
-    if data.get("version") != STATE_VERSION:
-        raise StateError(
-            f"state file {path} has format version {data.get('version')}, this logkit reads {STATE_VERSION}; "
-            "delete it to start afresh"
-        )
-    return data
+    return read_versioned_json(path, kind=STATE_KIND, version=STATE_VERSION, what="logkit parse state",
+                               fix="delete it to start afresh, or give another --state path")
 
 
 def load_state(path: str | os.PathLike[str]) -> list[TemplateInfo]:
