@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from logkit.detect.grouping import Group
 from logkit.errors import StateError, UsageError
-from logkit.fsutil import atomic_path, write_json_atomic
+from logkit.fsutil import atomic_path, read_versioned_json, write_json_atomic
 
 __all__ = ["Detector", "Score", "REGISTRY", "register", "load_detector", "DETECTOR_FILE", "ARRAYS_FILE"]
 
@@ -133,8 +133,6 @@ def register(cls: type[D]) -> type[D]:
 def load_detector(folder: str | os.PathLike[str]) -> Detector:
     """The detector saved in ``folder``, of whichever registered kind."""
     import numpy as np
-
-    from logkit.fsutil import read_versioned_json
 
     path = Path(folder) / DETECTOR_FILE
     meta = read_versioned_json(
