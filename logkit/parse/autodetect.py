@@ -108,12 +108,7 @@ def candidates() -> list[Candidate]:
     if _CANDIDATES is None:
         out = []
         for i, (name, spec, _family) in enumerate(_specs()):
-            cand = _COMPILED.get(i)
-            if cand is None:
-                fmt = compile_format(spec)
-                assert isinstance(fmt, HeaderFormat)
-                cand = _COMPILED[i] = Candidate(name, fmt, i)
-            out.append(cand)
+            out.append(_compiled(i, name, spec))
         _CANDIDATES = out
     return _CANDIDATES
 
@@ -132,6 +127,16 @@ def _specs() -> list[tuple[str, str, int]]:
 _COMPILED: dict[int, Candidate] = {}
 
 
+def _compiled(i: int, name: str, spec: str) -> Candidate:
+    """Candidate ``i``, compiled on first use and kept."""
+    cand = _COMPILED.get(i)
+    if cand is None:
+        fmt = compile_format(spec)
+        assert isinstance(fmt, HeaderFormat)
+        cand = _COMPILED[i] = Candidate(name, fmt, i)
+    return cand
+
+
 def _fitting(texts: list[str]) -> list[Candidate]:
     """The candidates that may match one of ``texts``, in order; a family of candidates sharing a
     timestamp prefix is compiled only when that prefix fits a line (compiling costs start-up time)."""
@@ -145,12 +150,7 @@ def _fitting(texts: list[str]) -> list[Candidate]:
                 fits[family] = any(head.regex.match(t) is not None for t in texts)
             if not fits[family]:
                 continue
-        cand = _COMPILED.get(i)
-        if cand is None:
-            fmt = compile_format(spec)
-            assert isinstance(fmt, HeaderFormat)
-            cand = _COMPILED[i] = Candidate(name, fmt, i)
-        out.append(cand)
+        out.append(_compiled(i, name, spec))
     return out
 
 
