@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,28 @@ def examples_dir() -> Path:
             pytest.fail("CI=true but ../shared/examples was not found")
         pytest.skip("../shared/examples not found")
     return EXAMPLES
+
+
+def write_session_log(path: Path, n: int, rate: float, seed: int, odd: float = 0.0) -> dict[str, int]:
+    """A small synthetic session log (start / query / done per request id) and its labels.
+
+    ``rate`` of the sessions fail (an ERROR line and status 500); with ``odd``, that share of sessions
+    hold a slow-cache warning instead of their query line, whatever their label.
+    """
+    rng = random.Random(seed)
+    lines, labels = [], {}
+    for i in range(n):
+        sid = f"req_{seed}{i:04d}"
+        bad = rng.random() < rate
+        ts = f"2024-01-01 10:{i // 60 % 60:02d}:{i % 60:02d}"
+        lines.append(f"{ts} INFO api: start {sid} from 10.0.0.{i % 9}")
+        if odd and rng.random() < odd:
+            lines.append(f"{ts} WARN cache: slow lookup for {sid} took {rng.randint(5, 50)} ms")
+        elif bad:
+            lines.append(f"{ts} ERROR db: query failed for {sid} timeout after {rng.randint(5, 50)} ms")
+        else:
+            lines.append(f"{ts} INFO db: query ok for {sid} rows {rng.randint(1, 99)}")
+        lines.append(f"{ts} INFO api: done {sid} status {500 if bad else 200}")
+        labels[sid] = int(bad)
+    path.write_text("\n".join(lines) + "\n")
+    return labels

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_session_log as write_log
 
 from logkit.cli import cli
 from logkit.cli.detect import command as detect_command
@@ -16,24 +16,6 @@ from logkit.errors import UsageError
 
 KEYS = ["group", "first_line", "last_line", "lines", "start", "end", "score", "threshold", "anomaly",
         "uncertainty", "routed", "decided_by", "method", "reason"]
-
-
-def write_log(path, n: int, rate: float, seed: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    rng = random.Random(seed)
-    lines, labels = [], {}
-    for i in range(n):
-        sid = f"req_{seed}{i:04d}"
-        bad = rng.random() < rate
-        labels[sid] = int(bad)
-        ts = f"2024-01-01 10:{i // 60 % 60:02d}:{i % 60:02d}"
-        lines.append(f"{ts} INFO api: start {sid} from 10.0.0.{i % 9}")
-        if bad:
-            lines.append(f"{ts} ERROR db: query failed for {sid} timeout after {rng.randint(5, 50)} ms")
-        else:
-            lines.append(f"{ts} INFO db: query ok for {sid} rows {rng.randint(1, 99)}")
-        lines.append(f"{ts} INFO api: done {sid} status {500 if bad else 200}")
-    path.write_text("\n".join(lines) + "\n")
-    return labels
 
 
 @pytest.fixture()

@@ -12,33 +12,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_session_log as write_log
 
 from logkit.cli import cli
 from logkit.cli.detect import command as detect_command
 from logkit.cli.train import command as train_command
 
 REASON = "a slow cache lookup precedes the reply (fake LLM)"
-
-
-def write_log(path: Path, n: int, rate: float, seed: int, odd: float) -> dict[str, int]:
-    """Sessions start / query / done; ``odd`` of them hold a cache warning labelled at random in training."""
-    rng = random.Random(seed)
-    lines, labels = [], {}
-    for i in range(n):
-        sid = f"req_{seed}{i:04d}"
-        bad = rng.random() < rate
-        ts = f"2024-01-01 10:{i // 60 % 60:02d}:{i % 60:02d}"
-        lines.append(f"{ts} INFO api: start {sid} from 10.0.0.{i % 9}")
-        if rng.random() < odd:
-            lines.append(f"{ts} WARN cache: slow lookup for {sid} took {rng.randint(5, 50)} ms")
-        elif bad:
-            lines.append(f"{ts} ERROR db: query failed for {sid} timeout after {rng.randint(5, 50)} ms")
-        else:
-            lines.append(f"{ts} INFO db: query ok for {sid} rows {rng.randint(1, 99)}")
-        lines.append(f"{ts} INFO api: done {sid} status {500 if bad else 200}")
-        labels[sid] = int(bad)
-    path.write_text("\n".join(lines) + "\n")
-    return labels
 
 
 class FakeServer:
