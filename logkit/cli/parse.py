@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Iterator
 
@@ -85,5 +84,4 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
         )
     ui.verbose(f"{st.lines} lines, {len(parser.templates())} templates")
     if interrupted:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         sys.exit(130)

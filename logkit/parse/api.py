@@ -241,9 +241,12 @@ class Parser:
             self.stats.format_reason += " (--multiline ignored: without a header every line is a record)"
         return fmt
 
+    def _joined(self, raws: Iterable[RawLine], fmt: LineFormat) -> Iterable[RawLine]:
+        """With ``--multiline``, continuation lines joined to the record before them."""
+        return join_multiline(raws, fmt) if self.multiline and isinstance(fmt, HeaderFormat) else raws
+
     def _records(self, raws: Iterable[RawLine], fmt: LineFormat) -> Iterator[LogRecord]:
-        if self.multiline and isinstance(fmt, HeaderFormat):
-            raws = join_multiline(raws, fmt)
+        raws = self._joined(raws, fmt)
         header = isinstance(fmt, HeaderFormat)
         split = fmt.split
         stats = self.stats
@@ -256,8 +259,7 @@ class Parser:
 
     def _learn(self, raws: Iterable[RawLine], fmt: LineFormat) -> None:
         """Pass 1: feed every record's content to the miner (no fields or timestamps needed)."""
-        if self.multiline and isinstance(fmt, HeaderFormat):
-            raws = join_multiline(raws, fmt)
+        raws = self._joined(raws, fmt)
         learn = self.miner.learn
         content = fmt.content
         for raw in raws:
