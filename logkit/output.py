@@ -22,6 +22,7 @@ __all__ = [
     "OUTPUT_FORMATS",
     "EXTENSIONS",
     "Writer",
+    "JsonlWriter",
     "resolve_output_format",
     "open_writer",
     "escape_surrogates",
@@ -203,6 +204,18 @@ class JsonlWriter(Writer):
             return
         pending = self._pending
         pending.append(self._encode(record))
+        if len(pending) >= JSONL_BATCH:
+            self._flush_pending()
+
+    def write_json(self, line: str) -> None:
+        """Write one record already encoded as JSON text (one line, no newline)."""
+        self.count += 1
+        if self.flush_each:
+            self.stream.write((line + "\n").encode("utf-8", "backslashreplace"))
+            self.stream.flush()
+            return
+        pending = self._pending
+        pending.append(line)
         if len(pending) >= JSONL_BATCH:
             self._flush_pending()
 

@@ -151,3 +151,30 @@ def test_multiline_joins_stack_traces(tmp_path) -> None:
     assert out[0].record.raw.n_lines == 3
     assert "RuntimeException" in out[0].record.content
     assert [p.record.raw.line_no for p in out] == [1, 4]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_record_json_is_the_generic_encoding(lines: list[str]) -> None:
+    from logkit.output import _json_line_encoder
+    from logkit.parse.api import record_json
+
+    encode = _json_line_encoder()
+    header = ["2024-05-01 10:00:0%d INFO [svc] %s" % (i % 10, t) for i, t in enumerate(lines)]
+    for text in lines + header + ['{"msg": "x \\u00e9", "level": 3, "ok": true}']:
+        for p in Parser().parse_lines([text], source="s\u00e9.log"):
+            assert record_json(p) == encode(to_record(p))
+
+
+def test_parse_cli_jsonl_fast_path_matches_records(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from logkit.cli import cli
+
+    log = tmp_path / "a.log"
+    log.write_bytes(b"2024-05-01T10:00:00Z ERROR disk \xff full on /dev/sda1\nplain caf\xc3\xa9 line 42\n")
+    res = CliRunner().invoke(cli, ["parse", str(log), "--output-format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    expected = [to_record(p) for p in Parser().parse_paths([str(log)])]
+    assert rows == json.loads(json.dumps(expected, ensure_ascii=False))

@@ -39,8 +39,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
       tail -f app.log | logkit parse - --format auto
       logkit parse app.log --follow --state app.state.json
     """
-    from logkit.output import open_writer, resolve_output_format
-    from logkit.parse.api import RECORD_COLUMNS, Parser, to_record
+    from logkit.output import JsonlWriter, open_writer, resolve_output_format
+    from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
     from logkit.parse.formats import display_spec
     from logkit.parse.sources import looks_binary, open_binary
 
@@ -64,12 +64,16 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     try:
         with open_writer(fmt, output, columns=list(RECORD_COLUMNS), kind="parse", flush_each=streaming) as writer:
             first = True
+            fast = isinstance(writer, JsonlWriter)
             try:
                 for p in records:
                     if first:
                         ui.verbose(f"format: {parser.format_reason}")
                         first = False
-                    writer.write(to_record(p))
+                    if fast:
+                        writer.write_json(record_json(p))
+                    else:
+                        writer.write(to_record(p))
             except KeyboardInterrupt:  # what was written so far is kept and stays valid
                 interrupted = True
     finally:
