@@ -160,7 +160,7 @@ def test_record_json_is_the_generic_encoding(lines: list[str]) -> None:
     from logkit.parse.api import record_json
 
     encode = _json_line_encoder()
-    header = ["2024-05-01 10:00:0%d INFO [svc] %s" % (i % 10, t) for i, t in enumerate(lines)]
+    header = [f"2024-05-01 10:00:0{i % 10} INFO [svc] {t}" for i, t in enumerate(lines)]
     for text in lines + header + ['{"msg": "x \\u00e9", "level": 3, "ok": true}']:
         for p in Parser().parse_lines([text], source="s\u00e9.log"):
             assert record_json(p) == encode(to_record(p))

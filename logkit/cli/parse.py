@@ -64,14 +64,14 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     try:
         with open_writer(fmt, output, columns=list(RECORD_COLUMNS), kind="parse", flush_each=streaming) as writer:
             first = True
-            fast = isinstance(writer, JsonlWriter)
+            jsonl = writer if isinstance(writer, JsonlWriter) else None
             try:
                 for p in records:
                     if first:
                         ui.verbose(f"format: {parser.format_reason}")
                         first = False
-                    if fast:
-                        writer.write_json(record_json(p))
+                    if jsonl is not None:
+                        jsonl.write_json(record_json(p))
                     else:
                         writer.write(to_record(p))
             except KeyboardInterrupt:  # what was written so far is kept and stays valid
