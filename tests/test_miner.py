@@ -68,7 +68,7 @@ STYLES = {
             '10.11.10.2 "GET /v2/e9746973ac574c6b8a9e8857f56a7608/servers/detail HTTP/1.1" status: 404 '
             "len: 380 time: 0.0913219",
         ],
-        '<*> "GET <*> HTTP/1.1" status: <*> len: <*> time: <*>',
+        '<*> "GET <*>" status: <*> len: <*> time: <*>',
     ),
     "windows": (
         [
@@ -218,3 +218,20 @@ def test_rebuild_property(lines: list[str]) -> None:
         r = m.match(line)
         check(r, line)
         assert r.template == " ".join(r.template.split())
+
+
+def test_request_target_and_protocol_are_one_variable() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        '10.0.0.1 "GET /v2/servers/detail?limit=5 HTTP/1.1" status: 200 len: 1893 time: 0.25',
+        '10.0.0.2 "GET /v2/images HTTP/1.1" status: 200 len: 12 time: 0.01',
+        '10.0.0.3 "GET /a%20b/c HTTP/2" status: 404 len: 0 time: 0.1',
+        "upgrade to HTTP/1.1 refused",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:3]} == {'<*> "GET <*>" status: <*> len: <*> time: <*>'}
+    assert parsed[0].params[1].value == "/v2/servers/detail?limit=5 HTTP/1.1"
+    assert parsed[3].template == "upgrade to HTTP/1.1 refused"  # a protocol outside a request stays text
+    for p in parsed:
+        assert p.rebuild() == p.record.content

@@ -21,6 +21,7 @@ from logkit.parse.masking import (
     Word,
     collapse,
     fill_dates,
+    has_spaced,
     line_key,
     line_words,
     mask_cache,
@@ -95,7 +96,6 @@ class _Cluster:
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
 _MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
 _TPL_GET = template_cache().get
-_CLOCK = re.compile(r"\d:\d\d:\d").search  # what a date with spaces holds (see masking.fill_dates)
 
 
 def _token_rx(token: str) -> re.Pattern[str]:
@@ -369,7 +369,7 @@ class TemplateMiner:
     def _line_uncached(self, content: str, learn: bool) -> Match:
         fast = len(content) <= MAX_MINED_CHARS
         if fast:
-            text = content if _CLOCK(content) is None else fill_dates(content)
+            text = content if has_spaced(content) is None else fill_dates(content)
             words = text.split()
             tpls = list(map(_TPL_GET, words))
             key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
