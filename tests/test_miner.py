@@ -235,3 +235,30 @@ def test_request_target_and_protocol_are_one_variable() -> None:
     assert parsed[3].template == "upgrade to HTTP/1.1 refused"  # a protocol outside a request stays text
     for p in parsed:
         assert p.rebuild() == p.record.content
+
+
+def test_value_with_varying_unit_is_one_variable() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "Block b1 stored in memory (estimated size 5.2 KB, free 5.2 KB)",
+        "Block b2 stored in memory (estimated size 380.0 B, free 14.0 KB)",
+        "Block b3 stored in memory (estimated size 2.1 MB, free 1.0 GB)",
+        "Finished task 3 in 120 ms, result 4096 bytes",
+        "Finished task 4 in 98 ms, result 512 bytes",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:3]} == {"Block <*> stored in memory (estimated size <*>, free <*>)"}
+    assert [q.value for q in parsed[1].params] == ["b2", "380.0 B", "14.0 KB"]
+    # units that never vary stay text
+    assert parsed[3].template == "Finished task <*> in <*> ms, result <*> bytes"
+    for p in parsed:
+        assert p.rebuild() == p.record.content
+
+
+def test_glued_units_survive_the_state_round_trip() -> None:
+    m = TemplateMiner()
+    for line in ["size 5 KB, free 2 KB now", "size 7 B, free 9 MB now", "size 1 GB, free 3 KB now"]:
+        m.add(line)
+    again = TemplateMiner.from_dict(m.to_dict())
+    assert again.match("size 8 MB, free 1 KB now").template == "size <*>, free <*> now"

@@ -52,6 +52,25 @@ _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():]*")
 
 
+# Units that may follow a number; when the unit after a variable differs between lines of one template
+# (``12 KB`` / ``3 MB``), value and unit are one variable (the Loghub convention).
+_UNIT = re.compile(
+    r"[(\[]?(?:[KMGTP]i?B|[kmgtp]b|B|bytes?|ms|us|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|%)"
+    r"[)\],;:.]*"
+)
+_TRAIL = re.compile(r"[)\],;:.'\"]*$")
+
+
+def _suffix(token: str) -> str:
+    """The closing punctuation that ends a word template (stays outside a glued variable)."""
+    m = _TRAIL.search(token)
+    return m.group(0) if m is not None else ""
+
+
+def _is_unit(token: str) -> bool:
+    return token != PH and _UNIT.fullmatch(token.replace(PH, "")) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """A line's template (variables written ``<*>``) and its parameters, one per ``<*>`` in order."""
@@ -64,7 +83,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version")
+                 "version", "glue")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -78,12 +97,23 @@ class _Cluster:
         self.types: list[VarType | None] | None = None  # per slot: the type (None: it varies)
         self.votes: list[int] = []
         self.version = 0  # bumped whenever the template changes (cached emission plans then expire)
+        # first position -> last position of words that form one variable together (a value and its unit
+        # where the unit varies: ``12 KB`` / ``3 MB`` -> ``<*>``)
+        self.glue: dict[int, int] = {}
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
         if self._text is None:
             out = []
+            glue = self.glue
+            skip = -1
             for i, t in enumerate(self.tokens):
+                if i <= skip:
+                    continue
+                if i in glue:
+                    skip = glue[i]
+                    out.append(_VAR + _suffix(self.tokens[skip]))
+                    continue
                 if t == PH:
                     k = self.runs.get(i, 1)
                     out.append(" ".join([_VAR] * k) if k > 1 else _VAR)
@@ -145,6 +175,29 @@ def _mergeable(i: int, a: str, b: str) -> bool:
     return not (i == 0 and _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b))
 
 
+def _glue_units(c: _Cluster, i: int, *, all_pairs: bool) -> None:
+    """Make the variable before position ``i`` and the unit at ``i`` one variable; with ``all_pairs``,
+    every other value-unit pair of the template too (one formatter writes them all alike)."""
+    glue = c.glue
+    start = next((g for g, e in glue.items() if e == i - 1), i - 1)
+    glue[start] = i
+    if all_pairs:
+        tokens = c.tokens
+        inside = {k for g, e in glue.items() for k in range(g, e + 1)}
+        for k in range(1, len(tokens)):
+            if k not in inside and tokens[k - 1] == PH and k - 1 not in inside and _is_unit(tokens[k]):
+                glue[k - 1] = k
+                inside.update((k - 1, k))
+
+
+def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
+    """Whether position ``i`` holds two different units after a variable (``<*> KB`` / ``<*> MB``)."""
+    return (
+        i > 0 and tokens[i - 1] == PH and words[i - 1].tpl == PH
+        and _is_unit(tokens[i]) and _is_unit(words[i].tpl)
+    )
+
+
 def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
     """(same, differing) constant words of a cluster and a line, or None when they may not merge
     (``exact``: when any word differs)."""
@@ -168,7 +221,7 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
             return None
         for i in diffs:
-            if not _mergeable(i, tokens[i], words[i].tpl):
+            if not (_mergeable(i, tokens[i], words[i].tpl) or _unit_pair(tokens, words, i)):
                 return None
     return same, diff
 
@@ -250,6 +303,7 @@ class TemplateMiner:
                     "count": c.count,
                     "example": c.example,
                     "generic": c.generic,
+                    "glue": [[i, j] for i, j in sorted(c.glue.items())],
                 }
                 for c in sorted(self._clusters.values(), key=lambda c: c.last)
             ],
@@ -274,6 +328,9 @@ class TemplateMiner:
                 c = miner._new_cluster(tokens, runs, str(item.get("example", "")))
                 c.count = int(item["count"])
                 c.generic = bool(item.get("generic", True))
+                c.glue = {int(i): int(j) for i, j in item.get("glue", [])}
+                if any(not 0 <= i < j < len(tokens) for i, j in c.glue.items()):
+                    raise ValueError("glued positions out of range")
                 miner._tick += 1
                 c.last = miner._tick
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -417,7 +474,7 @@ class TemplateMiner:
                         spans.extend([(st + x, st + y) for x, y in rel])
                 elif op == 1:
                     end = (sum(lengths[:b]) + b if starts is None else starts[b]) + lengths[b]
-                    spans.append((st, end))
+                    spans.append((st, end - len(tok)))
                 else:
                     _rx_spans(tok, content, st, st + lengths[a], spans)
         else:
@@ -426,7 +483,7 @@ class TemplateMiner:
                 if op == 0:
                     spans.extend(raw[a][3])
                 elif op == 1:
-                    spans.append((raw[a][0], raw[b][1]))
+                    spans.append((raw[a][0], raw[b][1] - len(tok)))
                 else:
                     _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
         match = Match(c.text(), _params(c, content, spans))
@@ -443,6 +500,8 @@ class TemplateMiner:
         for i, w in enumerate(words):
             t = tokens[i]
             if t != w.tpl and not (t == PH or (PH in t and _token_rx(t).fullmatch(w.tpl))):
+                if _unit_pair(tokens, words, i):
+                    _glue_units(c, i, all_pairs=True)
                 tokens[i] = _merge_tokens(t, w.tpl)
                 changed = True
             if tokens[i] == PH:
@@ -497,7 +556,20 @@ def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
     n = len(raw)
     tokens = c.tokens
     runs = c.runs
+    glue = c.glue
     while a < n:
+        if i in glue:  # words of positions i..last: one variable, closing punctuation left out
+            last = glue[i]
+            first = a
+            while i <= last and a < n:
+                b = a
+                if raw[a][2] == PH:
+                    while b + 1 < n and raw[b + 1][2] == PH:
+                        b += 1
+                i += 1
+                a = b + 1
+            plan.append((1, first, a - 1, _suffix(tokens[last])))
+            continue
         tpl = raw[a][2]
         b = a
         if tpl == PH:
