@@ -262,3 +262,33 @@ def test_glued_units_survive_the_state_round_trip() -> None:
         m.add(line)
     again = TemplateMiner.from_dict(m.to_dict())
     assert again.match("size 8 MB, free 1 KB now").template == "size <*>, free <*> now"
+
+
+def test_values_of_varying_length_make_one_event() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "host-a:443 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02",
+        "host-b:80 close, 0 bytes sent, 0 bytes received, lifetime <1 sec",
+        "host-c:80 close, 12 bytes sent, 2048 bytes (2.00 KB) received, lifetime 01:10",
+        "host-d:443 close, 90 bytes sent, 3 bytes received, lifetime 00:05",
+        "cache table entries: 4096 (order: 3, 32768 bytes)",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:4]} == {"<*> close, <*> sent, <*> received, lifetime <*>"}
+    assert len({p.template_id for p in parsed[:4]}) == 1
+    assert [q.value for q in parsed[0].params] == ["host-a:443", "1190 bytes (1.16 KB)", "1671 bytes (1.63 KB)",
+                                                 "00:02"]
+    assert parsed[1].params[3].value == "<1 sec"
+    # a lone form keeps its unit as text
+    assert parsed[4].template == "cache table entries: <*> (order: <*>, <*> bytes)"
+    for p in parsed:
+        assert p.rebuild() == p.record.content
+
+
+def test_family_forms_are_listed_once() -> None:
+    m = TemplateMiner()
+    for line in ["job 1 done, 10 bytes sent now", "job 2 done, 10 bytes (0.01 KB) sent now", "job 3 done, 7 sent now"]:
+        m.add(line)
+    rows = m.templates()
+    assert [(t, n) for t, n, _ in rows] == [("job <*> done, <*> sent now", 3)]

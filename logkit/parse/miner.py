@@ -15,6 +15,7 @@ from itertools import accumulate
 from typing import Any
 
 from logkit.errors import StateError
+from logkit.parse.families import glue_suffix, is_unit, reduced
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
@@ -52,25 +53,6 @@ _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():]*")
 
 
-# Units that may follow a number; when the unit after a variable differs between lines of one template
-# (``12 KB`` / ``3 MB``), value and unit are one variable (the Loghub convention).
-_UNIT = re.compile(
-    r"[(\[]?(?:[KMGTP]i?B|[kmgtp]b|B|bytes?|ms|us|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|%)"
-    r"[)\],;:.]*"
-)
-_TRAIL = re.compile(r"[)\],;:.'\"]*$")
-
-
-def _suffix(token: str) -> str:
-    """The closing punctuation that ends a word template (stays outside a glued variable)."""
-    m = _TRAIL.search(token)
-    return m.group(0) if m is not None else ""
-
-
-def _is_unit(token: str) -> bool:
-    return token != PH and _UNIT.fullmatch(token.replace(PH, "")) is not None
-
-
 @dataclass(frozen=True, slots=True)
 class Match:
     """A line's template (variables written ``<*>``) and its parameters, one per ``<*>`` in order."""
@@ -83,7 +65,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue")
+                 "version", "glue", "sig")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -100,6 +82,7 @@ class _Cluster:
         # first position -> last position of words that form one variable together (a value and its unit
         # where the unit varies: ``12 KB`` / ``3 MB`` -> ``<*>``)
         self.glue: dict[int, int] = {}
+        self.sig = ""  # the template with every value as one variable (see logkit.parse.families)
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
@@ -112,7 +95,7 @@ class _Cluster:
                     continue
                 if i in glue:
                     skip = glue[i]
-                    out.append(_VAR + _suffix(self.tokens[skip]))
+                    out.append(_VAR + glue_suffix(self.tokens, i, skip))
                     continue
                 if t == PH:
                     k = self.runs.get(i, 1)
@@ -185,7 +168,7 @@ def _glue_units(c: _Cluster, i: int, *, all_pairs: bool) -> None:
         tokens = c.tokens
         inside = {k for g, e in glue.items() for k in range(g, e + 1)}
         for k in range(1, len(tokens)):
-            if k not in inside and tokens[k - 1] == PH and k - 1 not in inside and _is_unit(tokens[k]):
+            if k not in inside and tokens[k - 1] == PH and k - 1 not in inside and is_unit(tokens[k]):
                 glue[k - 1] = k
                 inside.update((k - 1, k))
 
@@ -194,7 +177,7 @@ def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
     """Whether position ``i`` holds two different units after a variable (``<*> KB`` / ``<*> MB``)."""
     return (
         i > 0 and tokens[i - 1] == PH and words[i - 1].tpl == PH
-        and _is_unit(tokens[i]) and _is_unit(words[i].tpl)
+        and is_unit(tokens[i]) and is_unit(words[i].tpl)
     )
 
 
@@ -241,6 +224,7 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._clusters: dict[int, _Cluster] = {}
         self._buckets: dict[int, list[_Cluster]] = {}
+        self._families: dict[str, list[_Cluster]] = {}  # value-reduced form -> its clusters
         self._cache: dict[str, list[Any]] = {}  # masked form -> [cluster, plan version, plan]
         # Exact line contents seen lately (logs repeat whole messages): content -> its ``_cache`` entry,
         # and content -> (cluster, version, types, Match) once every slot's type is frozen. Both are
@@ -284,7 +268,14 @@ class TemplateMiner:
 
     def templates(self) -> list[tuple[str, int, str]]:
         """Every template with its line count and one example content, most frequent first."""
-        rows = [(c.text(), c.count, c.example) for c in self._clusters.values()]
+        merged: dict[str, list[Any]] = {}
+        for c in self._clusters.values():  # the forms of one family share a text
+            row = merged.get(c.text())
+            if row is None:
+                merged[c.text()] = [c.text(), c.count, c.example]
+            else:
+                row[1] += c.count
+        rows = [(t, n, ex) for t, n, ex in merged.values()]
         rows.sort(key=lambda r: (-r[1], r[0]))
         return rows
 
@@ -347,7 +338,30 @@ class TemplateMiner:
         self._buckets.setdefault(len(tokens), []).append(c)
         if len(self._clusters) > self.max_templates:
             self._evict()
+        self._index(c)
         return c
+
+    def _index(self, c: _Cluster) -> None:
+        """File ``c`` under its value-reduced form; forms of one event glue their values (families)."""
+        sig, _ = reduced(c.tokens)
+        c.sig = sig
+        group = [m for m in self._families.get(sig, ()) if m.sig == sig and m.cid in self._clusters and m is not c]
+        group.append(c)
+        self._families[sig] = group
+        if len({tuple(m.tokens) for m in group}) < 2:
+            return
+        for m in group:
+            glue = dict(reduced(m.tokens)[1])
+            inside = {k for g, e in glue.items() for k in range(g, e + 1)}
+            for g, e in m.glue.items():
+                if not inside.intersection(range(g, e + 1)):
+                    glue[g] = e
+            if glue != m.glue:
+                m.glue = glue
+                m._text = None
+                m.types = None
+                m.generic = True
+                m.version += 1
 
     def _evict(self) -> None:
         """Forget the least recently seen tenth of the templates (at least one)."""
@@ -362,6 +376,10 @@ class TemplateMiner:
                 self._buckets[size] = kept
             else:
                 del self._buckets[size]
+        families: dict[str, list[_Cluster]] = {}
+        for c in self._clusters.values():
+            families.setdefault(c.sig, []).append(c)
+        self._families = families
         self._forget()
 
     def _forget(self) -> None:
@@ -517,6 +535,7 @@ class TemplateMiner:
             c._text = None
             c.types = None
             c.version += 1
+            self._index(c)
 
 
 def _starts(text: str, words: list[str]) -> list[int]:
@@ -559,6 +578,7 @@ def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
     glue = c.glue
     while a < n:
         if i in glue:  # words of positions i..last: one variable, closing punctuation left out
+            start = i
             last = glue[i]
             first = a
             while i <= last and a < n:
@@ -568,7 +588,7 @@ def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
                         b += 1
                 i += 1
                 a = b + 1
-            plan.append((1, first, a - 1, _suffix(tokens[last])))
+            plan.append((1, first, a - 1, glue_suffix(tokens, start, last)))
             continue
         tpl = raw[a][2]
         b = a
