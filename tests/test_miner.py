@@ -292,3 +292,23 @@ def test_family_forms_are_listed_once() -> None:
         m.add(line)
     rows = m.templates()
     assert [(t, n) for t, n, _ in rows] == [("job <*> done, <*> sent now", 3)]
+
+
+def test_plain_words_are_events_unless_a_name_is_expected() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "[instance: i-1] VM Started (Lifecycle Event)",
+        "[instance: i-2] VM Paused (Lifecycle Event)",
+        "[instance: i-3] VM Resumed (Lifecycle Event)",
+        "Failed password for root from 10.0.0.1 port 22 ssh2",
+        "Failed password for admin from 10.0.0.2 port 2201 ssh2",
+        "Failed password for git from 10.0.0.3 port 41 ssh2",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert [p.template for p in parsed[:3]] == [
+        "[instance: <*>] VM Started (Lifecycle Event)",
+        "[instance: <*>] VM Paused (Lifecycle Event)",
+        "[instance: <*>] VM Resumed (Lifecycle Event)",
+    ]
+    assert {p.template for p in parsed[3:]} == {"Failed password for <*> from <*> port <*> ssh2"}

@@ -50,7 +50,12 @@ _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
-_PLAIN_WORD = re.compile(r"[A-Za-z]+[():]*")
+_PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
+# words after which a plain word is a name (a variable): ``user root``, ``by admin``, ``host=web``
+_NAMING = re.compile(
+    r"(?i).*[=:]|(?:users?|user ?name|login|host(?:name)?|node|server|client|account|owner|name|file(?:name)?"
+    r"|table|service|queue|job|app(?:lication)?|component|domain|group|role|key|from|by|for|uid|pid)[\[(]?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +141,7 @@ def _merge_tokens(a: str, b: str) -> str:
     return "".join(out)
 
 
-def _mergeable(i: int, a: str, b: str) -> bool:
+def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
     """Whether two different words at position ``i`` may become one variable.
 
     Not when either is only punctuation, when their punctuation differs (``(uid=0)`` / ``LOGIN(uid=0)``),
@@ -155,7 +160,10 @@ def _mergeable(i: int, a: str, b: str) -> bool:
         return False
     if _CONST_NAME.fullmatch(a) or _CONST_NAME.fullmatch(b):
         return False
-    return not (i == 0 and _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b))
+    if _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b):
+        # two plain words are two events (``VM Started`` / ``VM Paused``) unless a name is expected here
+        return i > 0 and _NAMING.fullmatch(prev) is not None
+    return True
 
 
 def _glue_units(c: _Cluster, i: int, *, all_pairs: bool) -> None:
@@ -204,7 +212,7 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
             return None
         for i in diffs:
-            if not (_mergeable(i, tokens[i], words[i].tpl) or _unit_pair(tokens, words, i)):
+            if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):
                 return None
     return same, diff
 
