@@ -298,9 +298,9 @@ def test_plain_words_are_events_unless_a_name_is_expected() -> None:
     from logkit.parse.api import parse_lines
 
     lines = [
-        "[instance: i-1] VM Started (Lifecycle Event)",
-        "[instance: i-2] VM Paused (Lifecycle Event)",
-        "[instance: i-3] VM Resumed (Lifecycle Event)",
+        "[instance: 8f2c1a] VM Started (Lifecycle Event)",
+        "[instance: 9a4e0b] VM Paused (Lifecycle Event)",
+        "[instance: 77d3ce] VM Resumed (Lifecycle Event)",
         "Failed password for root from 10.0.0.1 port 22 ssh2",
         "Failed password for admin from 10.0.0.2 port 2201 ssh2",
         "Failed password for git from 10.0.0.3 port 41 ssh2",
