@@ -312,3 +312,19 @@ def test_plain_words_are_events_unless_a_name_is_expected() -> None:
         "[instance: <*>] VM Resumed (Lifecycle Event)",
     ]
     assert {p.template for p in parsed[3:]} == {"Failed password for <*> from <*> port <*> ssh2"}
+
+
+@pytest.mark.parametrize(
+    ("word", "template"),
+    [
+        ("[ib_sm_sweep.c:123]:", "[ib_sm_sweep.c:\ue000]:"),
+        ("Main.java:42", "Main.java:\ue000"),
+        ("cache.cc(88)]", "cache.cc(\ue000)]"),
+        ("host.example.com:8080", "\ue000"),  # a host and port stays one variable
+        ("HTTP/1.1", "HTTP/1.1"),
+    ],
+)
+def test_source_file_names_stay_text_before_their_line_number(word: str, template: str) -> None:
+    from logkit.parse.masking import mask_word
+
+    assert mask_word(word)[0] == template

@@ -35,7 +35,11 @@ _PATTERNS = [
     "<\\*>|" + PH + "[" + PH + FILL + "]*",
     # a word holding bytes that are not UTF-8 (lone surrogates) is data, not message text
     "(?<![\\w\udc80-\udcff])[\\w.\\-]*[\udc80-\udcff][\\w.\\-\udc80-\udcff]*",
-    r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.]))",
+    # (and a source file before its line number, ib_sm_sweep.c:123, Main.java:42, cache.cc(88): a name,
+    # not a host; the file stays text, the number after it is the variable)
+    r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.])"
+    r"|(?<![\w.\-/])[A-Za-z_][\w\-]*\.(?:c|cc|cpp|cxx|h|hpp|java|py|go|rs|js|ts|rb|cs|scala|kt|m|mm|"
+    r"swift|php|pl|lua)(?=[:(]\d))",
     # ISO dates, with an optional time and zone
     r"(?<![\w.])\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?(?![\w])",
     # URLs (scheme://...), stopping before closing brackets, quotes and trailing punctuation
