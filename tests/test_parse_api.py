@@ -178,3 +178,24 @@ def test_parse_cli_jsonl_fast_path_matches_records(tmp_path) -> None:
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     expected = [to_record(p) for p in Parser().parse_paths([str(log)])]
     assert rows == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+def test_progress_reports_both_passes(tmp_path) -> None:
+    log = tmp_path / "p.log"
+    data = b"".join(b"2024-05-01 10:00:00 INFO job %d done in %d ms\n" % (i, i % 7) for i in range(20_000))
+    log.write_bytes(data)
+    seen: list[tuple[str, int]] = []
+    parser = Parser(progress=lambda phase, done: seen.append((phase, done)))
+    assert sum(1 for _ in parser.parse_paths([str(log)])) == 20_000
+    phases = [p for p, _ in seen]
+    assert phases[0] == "mining" and phases[-1] == "writing"
+    assert seen[-1][1] == 2 * len(data)
+    assert [d for _, d in seen] == sorted(d for _, d in seen)
+
+
+def test_progress_bar_is_silent_off_a_terminal() -> None:
+    from logkit.cli.console import UI
+
+    ui = UI(verbosity=0, color="never")
+    with ui.bytes_progress(100, "x") as update:
+        update("x", 50)  # no terminal: nothing drawn, nothing raised

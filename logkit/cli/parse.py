@@ -42,12 +42,13 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     from logkit.output import JsonlWriter, open_writer, resolve_output_format
     from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
     from logkit.parse.formats import display_spec
-    from logkit.parse.sources import looks_binary, open_binary
+    from logkit.parse.sources import input_bytes, looks_binary, open_binary
 
     ui = get_ui()
     if follow and (len(inputs) != 1 or inputs[0] == "-"):
         raise click.UsageError("--follow takes exactly one file path (standard input is followed anyway)")
     parser = Parser(format=format_spec, keep=keep, multiline=multiline, state=state)
+    total = input_bytes(inputs) if not follow else None
     for path in inputs:
         if path != "-":
             with open_binary(path) as fh:
@@ -61,8 +62,13 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
         records = parser.parse_paths(list(inputs))
     fmt = resolve_output_format(output_format, output)
     interrupted = False
+    show_bar = not streaming and total is not None and total >= 8 * 2**20  # a bar for files worth waiting on
+    bar = ui.bytes_progress(2 * total if show_bar and total else None, "parsing")
+    columns = list(RECORD_COLUMNS)
     try:
-        with open_writer(fmt, output, columns=list(RECORD_COLUMNS), kind="parse", flush_each=streaming) as writer:
+        with bar as update, open_writer(fmt, output, columns=columns, kind="parse", flush_each=streaming) as writer:
+            if show_bar:
+                parser.progress = update
             first = True
             jsonl = writer if isinstance(writer, JsonlWriter) else None
             try:

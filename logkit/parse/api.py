@@ -13,8 +13,8 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from json import encoder as json_encoder
+from pathlib import Path
 from typing import Any
 
 from logkit.errors import FormatError, UsageError
@@ -143,6 +143,23 @@ def record_json(p: ParsedLine) -> str:
     )
 
 
+def _report_progress(
+    raws: Iterator[RawLine], phase: str, done: list[int], report: Callable[[str, int], None]
+) -> Iterator[RawLine]:
+    n = 0
+    total = done[0]
+    for raw in raws:
+        total += len(raw.data) + 1
+        n += 1
+        if n == 8192:
+            done[0] = total
+            report(phase, total)
+            n = 0
+        yield raw
+    done[0] = total
+    report(phase, total)
+
+
 @dataclass
 class ParseStats:
     """What a parse saw: lines, lines the header did not match, and the format chosen."""
@@ -232,6 +249,9 @@ class Parser:
         A JSON state file: loaded when it exists, written by :meth:`save_state`.
     max_templates : int
         Bound on the templates the miner keeps in memory.
+    progress : callable, optional
+        Called as ``progress(phase, bytes_read)`` every few thousand lines of files (``"mining"`` for the
+        first pass, ``"writing"`` for the second; bytes count both passes, so a file of N bytes ends at 2N).
     """
 
     def __init__(
@@ -242,8 +262,10 @@ class Parser:
         multiline: bool = False,
         state: str | os.PathLike[str] | None = None,
         max_templates: int = 100_000,
+        progress: Callable[[str, int], None] | None = None,
     ) -> None:
         self.format_spec = format
+        self.progress = progress
         self.keep = _keep_types(keep)
         self.multiline = multiline
         self.state_path = Path(state) if state is not None else None
@@ -337,16 +359,24 @@ class Parser:
         if not files:
             yield from self.parse_stream(iter_raw_lines("-"))
             return
+        done = [0]  # bytes read so far over both passes (for ``progress``)
         for path in files:  # pass 1: mine
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            self._learn(iter_raw_lines(path), fmt)
+            self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
         for path in files:  # pass 2: emit each line with its template's final form
             fmt = self._choose_format([], path)
             match = self.miner.match
             before = self.stats.lines
-            for rec in self._records(iter_raw_lines(path), fmt):
+            for rec in self._records(self._counted(iter_raw_lines(path), "writing", done), fmt):
                 yield self._emit(rec, match(rec.content))
             self.stats.per_source[path] = self.stats.lines - before
+
+    def _counted(self, raws: Iterator[RawLine], phase: str, done: list[int]) -> Iterator[RawLine]:
+        """``raws``, telling ``self.progress(phase, bytes so far)`` every few thousand lines (if set)."""
+        report = self.progress
+        if report is None:
+            return raws
+        return _report_progress(raws, phase, done, report)
 
     def parse_path(self, path: str) -> Iterator[ParsedLine]:
         """Parse one file (two passes) or ``-`` (one pass)."""
