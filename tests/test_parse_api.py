@@ -199,3 +199,15 @@ def test_progress_bar_is_silent_off_a_terminal() -> None:
     ui = UI(verbosity=0, color="never")
     with ui.bytes_progress(100, "x") as update:
         update("x", 50)  # no terminal: nothing drawn, nothing raised
+
+
+def test_year_less_dates_take_the_year_the_file_was_written(tmp_path) -> None:
+    import os
+    from datetime import datetime
+
+    log = tmp_path / "messages"
+    log.write_text("Dec 31 23:59:58 host app[1]: tick 1\nJan  1 00:00:02 host app[1]: tick 2\n")
+    written = datetime(2006, 1, 1, 0, 5).timestamp()
+    os.utime(log, (written, written))
+    stamps = [to_record(p)["timestamp"] for p in Parser().parse_paths([str(log)])]
+    assert stamps == ["2005-12-31T23:59:58", "2006-01-01T00:00:02"]

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from json import encoder as json_encoder
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, resolve_for
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_multiline
 from logkit.parse.sources import iter_raw_lines
+from logkit.parse.timestamps import reference_time
 from logkit.records import LogRecord, Param, ParsedLine, RawLine, TemplateInfo, VarType
 
 __all__ = [
@@ -141,6 +143,14 @@ def record_json(p: ParsedLine) -> str:
         + ', "fields": ' + ftext + ', "template_id": "' + p.template_id
         + '", "template": ' + _quoted(p.template) + ', "params": [' + params + "]}"
     )
+
+
+def _written_at(path: str) -> datetime | None:
+    """When ``path`` was last written (local time), or None when that cannot be known."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime)
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def _report_progress(
@@ -367,8 +377,10 @@ class Parser:
             fmt = self._choose_format([], path)
             match = self.miner.match
             before = self.stats.lines
-            for rec in self._records(self._counted(iter_raw_lines(path), "writing", done), fmt):
-                yield self._emit(rec, match(rec.content))
+            records = self._records(self._counted(iter_raw_lines(path), "writing", done), fmt)
+            with reference_time(_written_at(path)):  # year-less dates: the year the file was written
+                for rec in records:
+                    yield self._emit(rec, match(rec.content))
             self.stats.per_source[path] = self.stats.lines - before
 
     def _counted(self, raws: Iterator[RawLine], phase: str, done: list[int]) -> Iterator[RawLine]:
