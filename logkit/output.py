@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from logkit.errors import DependencyError, UsageError
+from logkit.fsutil import is_special_file
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -96,6 +97,10 @@ class Writer:
                 self.stream = getattr(sys.stdout, "buffer", None) or _TextAsBinary(sys.stdout)
             else:
                 self.stream = sys.stdout
+        elif is_special_file(self.path):  # /dev/null, a FIFO: written in place, never replaced
+            self.stream = open(self.path, "wb") if binary else open(  # noqa: SIM115 - closed by close()
+                self.path, "w", encoding="utf-8", errors="backslashreplace", newline=""
+            )
         else:
             folder = self.path.parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -128,6 +133,8 @@ class Writer:
             self.stream.close()
             os.replace(self._tmp, self.path)
             self._tmp = None
+        elif self.path is not None:
+            self.stream.close()
 
     def abort(self) -> None:
         """Drop the output: remove the temporary file (standard output keeps what was flushed)."""
@@ -137,6 +144,9 @@ class Writer:
         self._discard()
 
     def _discard(self) -> None:
+        if self._tmp is None and self.path is not None:  # a special file written in place
+            with contextlib.suppress(OSError):
+                self.stream.close()
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 self.stream.close()
