@@ -102,3 +102,23 @@ def test_load_refuses_pickle_and_foreign_files(tmp_path) -> None:  # type: ignor
     (tmp_path / "detector.json").write_text('{"kind": "other"}')
     with pytest.raises(StateError):
         load_detector(tmp_path)
+
+
+def test_an_item_made_of_what_training_never_showed_is_uncertain(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    groups, labels = make_groups(200, 0.2)
+    # a template that only ever appears late in training, in anomalous items: new things were often bad
+    for g, y in zip(groups[150:], labels[150:], strict=True):
+        if y:
+            g.add(Event(g.last_line, "tlate", "quota exceeded for <*>", "quota exceeded for 1", None,
+                        (("Level", "INFO"),)))
+    det = SmallDetector().fit(groups, labels)
+    assert 0.0 < det.novel_rate_ < 1.0
+    known = det.score(groups[:5])
+    g = Group("alien", 1, 1)
+    g.add(Event(1, "talien", "zebra galloping across meadow <*>", "zebra galloping across meadow 7", None,
+                (("Level", "NOTICE"),)))
+    alien = det.score([g])[0]
+    assert all(alien.uncertainty > s.uncertainty for s in known)
+    assert alien.uncertainty >= 1.0 - abs(2.0 * det.novel_rate_ - 1.0) - 0.25
+    det.save(tmp_path)
+    assert load_detector(tmp_path).score([g])[0].uncertainty == pytest.approx(alien.uncertainty)

@@ -20,6 +20,7 @@ __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_
 MODEL_FILE = "model.json"
 MODEL_VERSION = 1
 METHODS = ("router",)
+MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
 
@@ -153,25 +154,36 @@ def score_groups(
     """
     router = router or Router(parse_budget(DEFAULT_BUDGET))
     pending: list[Group] = []
+    answers: dict[frozenset[str], dict[str, Any]] = {}
 
     def flush() -> Iterator[dict[str, Any]]:
-        for g, s in zip(pending, detector.score(pending), strict=True):
+        scores = detector.score(pending)
+        # a pattern (the set of an item's templates) is asked once; later unsure items of the pattern take
+        # the LLM's answer for it
+        keys = [frozenset(ev.template_id for ev in g.events) for g in pending]
+        routes = router.route_batch([s.uncertainty for s in scores], keys)
+        for g, s, routed, key in zip(pending, scores, routes, keys, strict=True):
             anomaly = s.score >= threshold
             rec: dict[str, Any] = {
                 "group": g.key, "first_line": g.first_line, "last_line": g.last_line, "lines": g.lines,
                 "start": _iso(g.start), "end": _iso(g.end), "score": round(s.score, 4),
                 "threshold": threshold, "anomaly": anomaly, "uncertainty": round(s.uncertainty, 4),
-                "routed": router.route(s.uncertainty), "decided_by": "model", "method": method,
+                "routed": routed, "decided_by": "model", "method": method,
                 "reason": s.reason if anomaly else None,
             }
-            if rec["routed"] and llm is not None:
+            answer = None
+            if llm is not None and routed:
                 answer = llm(g, rec)
-                if answer is not None:
-                    rec["anomaly"] = bool(answer["anomaly"])
-                    rec["decided_by"] = "llm"
-                    del rec["reason"]
-                    rec["model_anomaly"] = anomaly
-                    rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
+                if answer is not None and len(answers) < MAX_PATTERN_ANSWERS:
+                    answers[key] = answer
+            elif llm is not None and s.uncertainty >= router.min_uncertainty:
+                answer = answers.get(key)
+            if answer is not None:
+                rec["anomaly"] = bool(answer["anomaly"])
+                rec["decided_by"] = "llm"
+                del rec["reason"]
+                rec["model_anomaly"] = anomaly
+                rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
             yield rec
         pending.clear()
 

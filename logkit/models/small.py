@@ -2,8 +2,10 @@
 
 With labels it is supervised (per group, or per line and then the worst line of a group), with its
 probabilities recalibrated on held-out predictions (Platt); without labels it learns normal behaviour only
-and scores novelty (unseen templates, counts far from normal). Uncertainty is ensemble disagreement plus
-closeness to the decision, so the few unsure items can go to the LLM.
+and scores novelty (unseen templates, counts far from normal). Uncertainty is the closeness of the calibrated
+ensemble mean to the decision, raised where an item is made of what training never showed (the unseen part
+is given the anomaly rate of items that were new to the rest of the training data), so the few unsure
+items can go to the LLM.
 """
 
 from __future__ import annotations
@@ -21,6 +23,28 @@ from logkit.models.base import Detector, Score, register
 __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+_NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
+
+
+def _novel_flags(items: Sequence[Sequence[str]]) -> list[bool]:
+    """For items in time order (each a list of template ids): whether the item holds a template that no
+    item outside its own time block holds, i.e. whether a model trained on the other blocks sees it new."""
+    k = _NOVELTY_BLOCKS
+    n = len(items)
+    block = [min(i * k // max(n, 1), k - 1) for i in range(n)]
+    per_block: list[Counter[str]] = [Counter() for _ in range(k)]
+    total: Counter[str] = Counter()
+    for tids, b in zip(items, block, strict=True):
+        for t in set(tids):
+            per_block[b][t] += 1
+            total[t] += 1
+    return [any(total[t] == per_block[b][t] for t in tids) for tids, b in zip(items, block, strict=True)]
+
+
+def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
+    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate."""
+    q = coverage * p + (1.0 - coverage) * novel_rate
+    return 1.0 - abs(2.0 * q - 1.0)
 
 
 def _sigmoid(x: float) -> float:
@@ -113,10 +137,34 @@ class SmallDetector(Detector):
         else:
             rows = [self._feat.group_row(g) for g in groups]
             ys, counts = glabels, [1] * len(groups)
+        self.novel_rate_ = self._novel_rate(groups, glabels, line_labels)
         if len(set(ys)) < 2:
             raise UsageError("the labels hold only one class; supervised training needs normal and anomalous "
                              "items (or leave --labels out to learn normal behaviour only)")
         self._fit_ensemble(rows, ys, counts)
+
+    def _novel_rate(self, groups: Sequence[Group], glabels: Sequence[int],
+                    line_labels: Mapping[int, int] | None) -> float:
+        """The anomaly rate among training items that hold a template new to the rest of the training data
+        (smoothed towards the overall rate): what an unseen part of an item is worth."""
+        if line_labels is not None:
+            evs = sorted({ev.line: ev for g in groups for ev in g.events}.values(), key=lambda ev: ev.line)
+            items: list[list[str]] = [[ev.template_id] for ev in evs]
+            ys = [int(line_labels.get(ev.line, 0)) for ev in evs]
+        else:
+            order = sorted(range(len(groups)), key=lambda i: groups[i].first_line)
+            items = [[ev.template_id for ev in groups[i].events] for i in order]
+            ys = [int(glabels[i]) for i in order]
+        rate = sum(ys) / max(len(ys), 1)
+        flags = _novel_flags(items)
+        pos = sum(y for y, f in zip(ys, flags, strict=True) if f)
+        return (pos + 2.0 * rate) / (sum(flags) + 2.0)
+
+    def _coverage(self, row: dict[int, float]) -> float:
+        """The share of a feature row's energy on features that training rows had."""
+        known: set[int] = self.__dict__["_known"]
+        tot = sum(v * v for v in row.values())
+        return sum(v * v for j, v in row.items() if j in known) / tot if tot else 1.0
 
     def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
         import numpy as np
@@ -124,6 +172,8 @@ class SmallDetector(Detector):
 
         rng = np.random.default_rng(self.random_state)
         X = self._feat.matrix(rows)
+        self.known_ = np.unique(X.indices)
+        self._known = set(self.known_.tolist())
         y = np.asarray(ys)
         c = np.asarray(counts, dtype=np.int64)
         K = self.n_estimators
@@ -199,24 +249,48 @@ class SmallDetector(Detector):
             p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
             p = max(p_unseen, z / (z + self.z0_))
             members = [p]
+            epi = 0.0
         elif self.mode_ == "line":
             per_key: dict[tuple[str, Any], list[float]] = {}
+            key_ev: dict[tuple[str, Any], Event] = {}
             for ev in g.events:
                 key = (ev.template_id, ev.fields)
                 if key not in per_key:
                     per_key[key] = self._line_probs(ev)
+                    key_ev[key] = ev
             members = [max(ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
             worst = max(per_key, key=lambda k: sum(per_key[k]))
+            epi = self._line_epistemic(per_key, key_ev, worst)
             top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
             heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
             p = sum(members) / len(members)
         else:
-            members = [_sigmoid(x) for x in self._member_logits(self._feat.group_row(g))]
+            row = self._feat.group_row(g)
+            members = [_sigmoid(x) for x in self._member_logits(row)]
             p = sum(members) / len(members)
+            epi = _epistemic(p, self._coverage(row), self.novel_rate_)
             top, heavy = self._heaviest(g)
-        sd = math.sqrt(sum((m - p) ** 2 for m in members) / len(members))
-        uncertainty = min(1.0, 2.0 * min(p, 1.0 - p) + 2.0 * sd)
+        uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
         return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
+
+    def _line_epistemic(self, per_key: dict[tuple[str, Any], list[float]],
+                        key_ev: dict[tuple[str, Any], Event], worst: tuple[str, Any]) -> float:
+        """A window's epistemic uncertainty: of its most anomalous line when that one decides it, else of
+        whichever line is least known."""
+        cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
+
+        def one(key: tuple[str, Any]) -> float:
+            ps = per_key[key]
+            c = cov.get(key)
+            if c is None:
+                c = self._coverage(self._feat.line_vector(key_ev[key]))
+                if len(cov) < 100_000:
+                    cov[key] = c
+            return _epistemic(sum(ps) / len(ps), c, self.novel_rate_)
+
+        if sum(per_key[worst]) / len(per_key[worst]) >= 0.5:
+            return one(worst)
+        return max(one(k) for k in per_key)
 
     def _line_probs(self, ev: Event) -> list[float]:
         cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
@@ -271,20 +345,27 @@ class SmallDetector(Detector):
         import numpy as np
 
         data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
-                "calib": list(self.calib_), "z0": getattr(self, "z0_", None)}
+                "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
+                "novel_rate": getattr(self, "novel_rate_", 0.0)}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
-            arrays = {"coef": self.coef_, "intercept": self.intercept_}
+            arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
         else:
             arrays = {"coef": np.zeros((0, 0)), "intercept": np.zeros(0)}
         return data, arrays
 
     def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
+        import numpy as np
+
         self.mode_ = str(data["mode"])
         self.vocab_ = list(data["vocab"])
         self.stats_ = TemplateStats.from_dict(data["stats"])
         a, b = data["calib"]
         self.calib_ = (float(a), float(b))
+        self.novel_rate_ = float(data.get("novel_rate") or 0.0)
+        known = arrays.get("known")
+        self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
+        self._known = set(self.known_.tolist())
         if data.get("z0") is not None:
             self.z0_ = float(data["z0"])
         coef = arrays.get("coef")
