@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logkit.detect.grouping import Group, Grouping, group_events
+from logkit.detect.grouping import Group, Grouping, group_events, mark_open, session_gap
 from logkit.detect.labels import Labels
 from logkit.detect.reading import InputInfo, read_events
 from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
@@ -80,6 +80,11 @@ def train(
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
     info = InputInfo()
     groups = list(group_events(read_events(path, format=format, info=info), grouping))
+    trained: dict[str, Any] = {}
+    if grouping.kind == "session" and groups:
+        # sessions still active when the training input ends are beginnings: marked open, as in detect
+        trained["open_within_lines"] = session_gap(groups)
+        mark_open(groups, max(g.last_line for g in groups), trained["open_within_lines"])
     det = SmallDetector(**(params or {}))
     glabels: list[int] | None = None
     if labels is None:
@@ -94,7 +99,7 @@ def train(
         det.fit(groups, glabels)
     fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
     model = ModelInfo(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
-                                                   "labels": labels.kind if labels else None})
+                                                   "labels": labels.kind if labels else None, **trained})
     out = Path(model_dir)
     det.save(out)
     _save_error_cases(out, groups, glabels, det)
@@ -211,6 +216,8 @@ def detect(
     """Score one input with a trained model; the model's format and grouping apply unless given."""
     gr = grouping or model.grouping
     events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop)
-    groups = group_events(events, gr, idle=idle if follow else None)
+    within = model.trained.get("open_within_lines") if gr.kind == "session" else None
+    groups = group_events(events, gr, idle=idle if follow else None,
+                          open_within=int(within) if within is not None else None)
     return score_groups(groups, model.detector, threshold=threshold, router=Router(parse_budget(budget)),
                         method=model.method, batch=1 if follow else 256, llm=llm)

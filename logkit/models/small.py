@@ -17,7 +17,7 @@ from typing import Any
 
 from logkit.detect.features import Featurizer, TemplateStats
 from logkit.detect.grouping import Event, Group
-from logkit.errors import UsageError
+from logkit.errors import StateError, UsageError
 from logkit.models.base import Detector, Score, register
 
 __all__ = ["SmallDetector"]
@@ -209,16 +209,22 @@ class SmallDetector(Detector):
 
     # -- scoring ----------------------------------------------------------------------------------
     def _zmax(self, g: Group) -> tuple[float, str, int]:
-        """The largest count deviation (in spreads) of a known template, that template and its count."""
+        """The largest count deviation (in spreads) of a known template, that template and its count.
+
+        In a group cut by the end of the input (``open``) only counts above normal weigh: what is missing
+        may still come.
+        """
         counts = Counter(ev.template_id for ev in g.events)
         best = (0.0, "", 0)
         for tid, c in counts.items():
             if tid in self.stats_.text:
                 m, s = self.stats_.mean_std(tid)
-                z = abs(c - m) / (s + 0.5)
+                z = (c - m if g.open else abs(c - m)) / (s + 0.5)
                 if z > best[0]:
                     best = (z, tid, c)
         st = self.stats_
+        if g.open:
+            return best
         for tid, n in st.groups.items():  # templates nearly every normal group has, missing here
             if n >= 0.9 * st.n_groups and tid not in counts:
                 m, s = st.mean_std(tid)
@@ -338,6 +344,8 @@ class SmallDetector(Detector):
         if top:
             shown = ", ".join(str(n) for n in top[:3])
             parts.append(f"line{'s' if len(top) > 1 else ''} {shown} ('{_short(heavy, 60)}') weighed most")
+        if g.open:
+            parts.append(f"cut by the end of the input: judged on its first {g.lines} lines")
         return "; ".join(parts) if parts else "the score is above the threshold"
 
     # -- state ------------------------------------------------------------------------------------
@@ -372,3 +380,6 @@ class SmallDetector(Detector):
         self.coef_ = coef if coef is not None and coef.size else None
         self.intercept_ = arrays.get("intercept") if self.coef_ is not None else None
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        if self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features:
+            raise StateError("the model was trained by another logkit version; train it again with "
+                             "`logkit train`")
