@@ -146,8 +146,22 @@ def parse_grouping(session: str | None, window: str | None) -> Grouping | None:
     return None
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+_KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
+
+
 def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in fields.items() if v and not any(c.isdigit() for c in v))
+    """The header fields that describe the kind of a line: values without a digit."""
+    out = []
+    for k, v in fields.items():
+        ok = _KIND_VALUE.get(v)
+        if ok is None:
+            ok = bool(v) and not _HAS_DIGIT(v)
+            if len(_KIND_VALUE) < 50_000:
+                _KIND_VALUE[v] = ok
+        if ok:
+            out.append((k, v))
+    return tuple(out)
 
 
 def event_from_parsed(p: Any) -> Event:

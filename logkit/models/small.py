@@ -271,11 +271,10 @@ class SmallDetector(Detector):
             heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
             p = sum(members) / len(members)
         else:
-            row = self._feat.group_row(g)
-            members = [_sigmoid(x) for x in self._member_logits(row)]
-            p = sum(members) / len(members)
-            epi = _epistemic(p, self._coverage(row), self.novel_rate_)
-            top, heavy = self._heaviest(g)
+            p, epi, heavy_tid = self._group_probs(g)
+            members = [p]
+            top = [ev.line for ev in g.events if ev.template_id == heavy_tid][:5]
+            heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
         return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
 
@@ -308,10 +307,29 @@ class SmallDetector(Detector):
                 cache[key] = ps
         return ps
 
-    def _heaviest(self, g: Group) -> tuple[list[int], str]:
-        """The lines of the template whose words pushed the score up most."""
-        best, best_key = -math.inf, None
-        mean = self.coef_.mean(axis=0)
+    def _group_probs(self, g: Group) -> tuple[float, float, str]:
+        """Mean member probability, epistemic uncertainty and the heaviest template of a group; memoised
+        on what the features see (the templates and kind fields in order, the line count, ``open``), since
+        sessions of a system repeat a few shapes."""
+        memo: dict[Any, tuple[float, float, str]] = self.__dict__.setdefault("_group_memo", {})
+        key = (tuple((ev.template_id, ev.fields) for ev in g.events), g.lines, g.open)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        row = self._feat.group_row(g)
+        members = [_sigmoid(x) for x in self._member_logits(row)]
+        p = sum(members) / len(members)
+        out = (p, _epistemic(p, self._coverage(row), self.novel_rate_), self._heaviest(g))
+        if len(memo) < 20_000:
+            memo[key] = out
+        return out
+
+    def _heaviest(self, g: Group) -> str:
+        """The template whose words pushed the score up most."""
+        best, best_key = -math.inf, ""
+        mean = self.__dict__.get("_mean_coef")
+        if mean is None:
+            mean = self._mean_coef = self.coef_.mean(axis=0)
         done: set[str] = set()
         for ev in g.events:
             if ev.template_id in done:
@@ -320,10 +338,7 @@ class SmallDetector(Detector):
             w = sum(float(mean[j]) * v for j, v in self._feat.line_vector(ev).items())
             if w > best:
                 best, best_key = w, ev.template_id
-        if best_key is None:
-            return [], ""
-        lines = [ev.line for ev in g.events if ev.template_id == best_key]
-        return lines[:5], next(ev.template for ev in g.events if ev.template_id == best_key)
+        return best_key
 
     def _reason(self, g: Group, unseen: list[Event], z: float, ztid: str, zc: int, top: list[int],
                 heavy: str) -> str:
