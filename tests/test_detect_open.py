@@ -66,3 +66,26 @@ def test_open_is_a_feature_of_the_supervised_model() -> None:
     assert closed.score > cut.score and cut.score < 0.5
     assert "cut by the end of the input" not in closed.reason
     assert "cut by the end of the input" in det._reason(grp("y", 1, ["start"], True), [], 0.0, "", 0, [], "")
+
+
+def test_the_model_keeps_its_parser_state_and_detect_reuses_its_template_ids(tmp_path: Path) -> None:
+    users = ["alice", "bob", "carol", "dave", "erin"]
+    body = [f"{s} request req_{i:03d} for user {users[i % 5]} on the main shard now" for i in range(40)
+            for s in ("start", "reply", "done")]
+    (tmp_path / "train.log").write_text("\n".join(body) + "\n")
+    train(str(tmp_path / "train.log"), tmp_path / "m", grouping=parse_grouping(r"req_\d+", None), format="none")
+    state = json.loads((tmp_path / "m" / "parser_state.json").read_text())
+    trained_ids = {t["template_id"] for t in state["templates"]}
+    assert len(trained_ids) == 3
+    # a short test file: mined alone, "alice" would stay a constant; with the state it is the known template
+    (tmp_path / "test.log").write_text("".join(f"{s} request req_900 for user alice on the main shard now\n"
+                                               for s in ("start", "reply", "done")))
+    recs = list(detect(str(tmp_path / "test.log"), load_model(tmp_path / "m")))
+    assert len(recs) == 1 and not recs[0]["anomaly"] and recs[0]["reason"] is None
+    from logkit.detect.reading import read_events
+
+    ids = {ev.template_id for ev in read_events(str(tmp_path / "test.log"), format="none",
+                                                    state=tmp_path / "m" / "parser_state.json")}
+    assert ids == trained_ids
+    alone = {ev.template_id for ev in read_events(str(tmp_path / "test.log"), format="none")}
+    assert alone.isdisjoint(trained_ids)  # what detect saw before models kept their parser state

@@ -18,6 +18,7 @@ from logkit.fsutil import read_versioned_json, write_json_atomic
 __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
 
 MODEL_FILE = "model.json"
+PARSER_STATE_FILE = "parser_state.json"
 MODEL_VERSION = 1
 METHODS = ("router",)
 MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
@@ -79,7 +80,8 @@ def train(
     if method not in METHODS:
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
     info = InputInfo()
-    groups = list(group_events(read_events(path, format=format, info=info), grouping))
+    parsers: list[Any] = []
+    groups = list(group_events(read_events(path, format=format, info=info, parser_out=parsers), grouping))
     trained: dict[str, Any] = {}
     if grouping.kind == "session" and groups:
         # sessions still active when the training input ends are beginnings: marked open, as in detect
@@ -102,6 +104,10 @@ def train(
                                                    "labels": labels.kind if labels else None, **trained})
     out = Path(model_dir)
     det.save(out)
+    if parsers:  # detect parses in one pass with these templates known: the same ids, no second pass
+        parsers[0].save_state(out / PARSER_STATE_FILE)
+    else:
+        (out / PARSER_STATE_FILE).unlink(missing_ok=True)
     _save_error_cases(out, groups, glabels, det)
     write_json_atomic(out / MODEL_FILE, {
         "kind": "logkit-model", "version": MODEL_VERSION, "method": method, "format": fmt,
@@ -215,7 +221,9 @@ def detect(
 ) -> Iterator[dict[str, Any]]:
     """Score one input with a trained model; the model's format and grouping apply unless given."""
     gr = grouping or model.grouping
-    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop)
+    state = Path(model.folder) / PARSER_STATE_FILE if model.folder else None
+    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop,
+                         state=state if state is not None and state.exists() else None)
     within = model.trained.get("open_within_lines") if gr.kind == "session" else None
     groups = group_events(events, gr, idle=idle if follow else None,
                           open_within=int(within) if within is not None else None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from logkit.detect.grouping import Event, event_from_parsed, event_from_record
 from logkit.errors import InputError
@@ -59,6 +61,8 @@ def read_events(
     follow: bool = False,
     stop: Callable[[], bool] | None = None,
     info: InputInfo | None = None,
+    state: str | os.PathLike[str] | None = None,
+    parser_out: list[Any] | None = None,
 ) -> Iterator[Event]:
     """Events of one input (a file, ``.gz``/``.zst``, or ``-``), in input order.
 
@@ -74,6 +78,11 @@ def read_events(
         With ``follow``, returns True when reading should end.
     info : InputInfo, optional
         Filled with what the input turned out to be.
+    state : path, optional
+        A parser state saved at training: raw logs are then parsed in one pass with the training
+        templates already known (the same template ids as in training, and no second pass).
+    parser_out : list, optional
+        Receives the :class:`logkit.parse.api.Parser` used for raw input (to save its state).
     """
     from logkit.parse.api import Parser
     from logkit.parse.sources import iter_raw_lines
@@ -87,16 +96,18 @@ def read_events(
             info.kind = "parsed"
             yield from _jsonl_events((r.data for r in itertools.chain(head, raws)), path)
             return
-        parser = Parser(format=format)
-        if path == "-":
-            stream = parser.parse_stream(itertools.chain(head, raws), what="standard input")
+        parser = Parser(format=format, state=state)
+        if path == "-" or state is not None:
+            stream = parser.parse_stream(itertools.chain(head, raws), what="standard input" if path == "-" else path)
         else:
             if hasattr(raws, "close"):
                 raws.close()
             stream = parser.parse_path(path)
     else:
-        parser = Parser(format=format)
+        parser = Parser(format=format, state=state)
         stream = parser.follow(path, stop=stop)
+    if parser_out is not None:
+        parser_out.append(parser)
     started = False
     for p in stream:
         if not started:
