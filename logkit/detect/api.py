@@ -228,4 +228,4 @@ def detect(
     groups = group_events(events, gr, idle=idle if follow else None,
                           open_within=int(within) if within is not None else None)
     return score_groups(groups, model.detector, threshold=threshold, router=Router(parse_budget(budget)),
-                        method=model.method, batch=1 if follow else 256, llm=llm)
+                        method=model.method, batch=1 if follow or path == "-" else 256, llm=llm)

@@ -11,6 +11,7 @@ from typing import Any
 
 from logkit.detect.grouping import Event, event_from_parsed, event_from_record
 from logkit.errors import InputError
+from logkit.records import RawLine
 
 __all__ = ["InputInfo", "read_events", "is_parse_record"]
 
@@ -54,6 +55,34 @@ def _jsonl_events(lines: Iterator[bytes], what: str) -> Iterator[Event]:
         yield event_from_record(rec)
 
 
+def _head(raws: Iterator[RawLine]) -> list[RawLine]:
+    """Lines up to the first non-empty one (at most a few): enough to tell JSONL from a raw log without
+    waiting for more lines of a slow stream."""
+    head: list[RawLine] = []
+    for r in raws:
+        head.append(r)
+        if r.data.strip() or len(head) >= _PEEK:
+            break
+    return head
+
+
+def _starts_with_parse_record(path: str) -> bool:
+    """Whether an existing file begins with a ``logkit parse`` record (a file not there yet: no)."""
+    from logkit.parse.sources import iter_raw_lines
+
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return False
+    raws = iter_raw_lines(path)
+    try:
+        head = _head(raws)
+    finally:
+        close = getattr(raws, "close", None)
+        if close is not None:
+            close()
+    first = next((r for r in head if r.data.strip()), None)
+    return first is not None and is_parse_record(first.data)
+
+
 def read_events(
     path: str,
     *,
@@ -90,7 +119,7 @@ def read_events(
     info = info if info is not None else InputInfo()
     if path == "-" or not follow:
         raws = iter_raw_lines(path)
-        head = list(itertools.islice(raws, _PEEK))
+        head = _head(raws)
         first = next((r for r in head if r.data.strip()), None)
         if first is not None and is_parse_record(first.data):
             info.kind = "parsed"
@@ -104,6 +133,12 @@ def read_events(
                 raws.close()
             stream = parser.parse_path(path)
     else:
+        if _starts_with_parse_record(path):
+            from logkit.parse.follow import follow_raw_lines
+
+            info.kind = "parsed"
+            yield from _jsonl_events((r.data for r in follow_raw_lines(path, stop=stop)), path)
+            return
         parser = Parser(format=format, state=state)
         stream = parser.follow(path, stop=stop)
     if parser_out is not None:
