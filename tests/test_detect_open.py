@@ -89,3 +89,16 @@ def test_the_model_keeps_its_parser_state_and_detect_reuses_its_template_ids(tmp
     assert ids == trained_ids
     alone = {ev.template_id for ev in read_events(str(tmp_path / "test.log"), format="none")}
     assert alone.isdisjoint(trained_ids)  # what detect saw before models kept their parser state
+
+
+def test_device_cuda_with_the_router_method_says_it_runs_on_the_cpu(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from logkit.cli import cli
+
+    (tmp_path / "a.log").write_text("".join(f"start request req_{i} now\n" for i in range(30)))
+    train(str(tmp_path / "a.log"), tmp_path / "m", grouping=parse_grouping(None, "10"), format="none")
+    r = CliRunner().invoke(cli, ["detect", str(tmp_path / "a.log"), "--model", str(tmp_path / "m"),
+                                 "--device", "cuda", "--output-format", "jsonl"])
+    assert r.exit_code == 0, r.output
+    assert "--device cuda is ignored" in r.stderr and len(r.stdout.splitlines()) == 3
