@@ -109,3 +109,11 @@ def test_route_batch_gives_the_budget_to_the_most_uncertain_and_asks_a_pattern_o
     out = keyed.route_batch([0.9, 0.9, 0.8, 0.7, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1], ["a", "a", "b", "c", "d"] + ["e"] * 5)
     assert out == [True, False, True, True] + [False] * 6 and keyed.asked("a") and not keyed.asked("d")
     assert Router(parse_budget("3")).route_batch([0.9]) == [True]
+
+
+def test_f1_ceiling_of_items_a_detector_cannot_tell_apart() -> None:
+    from logkit.bench.detect import f1_ceiling
+
+    assert f1_ceiling(["a", "a", "b", "c"], [1, 0, 1, 0]) == pytest.approx(0.8)  # flag b, then a
+    assert f1_ceiling(["x"] * 10, [1] + [0] * 9) == pytest.approx(2 / 11)  # all alike: flag all or none
+    assert f1_ceiling(["a", "b"], [0, 1]) == 1.0 and f1_ceiling(["a"], [0]) == 0.0
