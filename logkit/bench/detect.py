@@ -69,7 +69,8 @@ def f1_ceiling(keys: Sequence[Any], truth: Sequence[int]) -> float:
     for k, t in zip(keys, truth, strict=True):
         classes.setdefault(k, [0, 0])[int(bool(t))] += 1
     positives = sum(1 for t in truth if t)
-    best = tp = fp = 0
+    best = 0.0
+    tp = fp = 0
     for normal, anomalous in sorted(classes.values(), key=lambda c: -c[1] / (c[0] + c[1])):
         tp += anomalous
         fp += normal
