@@ -23,6 +23,7 @@ from logkit.models.base import Detector, Score, register
 __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+_WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
 _NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
 
 
@@ -39,6 +40,15 @@ def _novel_flags(items: Sequence[Sequence[str]]) -> list[bool]:
             per_block[b][t] += 1
             total[t] += 1
     return [any(total[t] == per_block[b][t] for t in tids) for tids, b in zip(items, block, strict=True)]
+
+
+def _auc(scores: Any, y: Any, weights: Any) -> float:
+    """Weighted ROC-AUC of held-out scores (0.5 when one class is missing)."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(y.tolist())) < 2:
+        return 0.5
+    return float(roc_auc_score(y, scores, sample_weight=weights))
 
 
 def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
@@ -110,9 +120,7 @@ class SmallDetector(Detector):
             raise UsageError("every training group is labelled anomalous; give some normal ones")
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
         if self.mode_ == "novelty":
-            zs = sorted(self._zmax(g)[0] for g in groups)
-            k = min(len(zs) - 1, int(self.novelty_quantile * len(zs)))
-            self.z0_ = max(zs[k], _Z_FAR)
+            self.z0_ = self._novelty_scale(groups)
             self.coef_: Any = None
             self.intercept_: Any = None
             self.calib_ = (1.0, 0.0)
@@ -142,6 +150,18 @@ class SmallDetector(Detector):
             raise UsageError("the labels hold only one class; supervised training needs normal and anomalous "
                              "items (or leave --labels out to learn normal behaviour only)")
         self._fit_ensemble(rows, ys, counts)
+        self.z0_ = self._novelty_scale([g for g, y in zip(groups, glabels, strict=True) if not y])
+
+    def _novelty_scale(self, normal: Sequence[Group]) -> float:
+        """The count deviation that a ``novelty_quantile`` share of normal training groups stay under."""
+        zs = sorted(self._zmax(g)[0] for g in normal)
+        k = min(len(zs) - 1, int(self.novelty_quantile * len(zs)))
+        return max(zs[k], _Z_FAR)
+
+    def _p_novelty(self, g: Group, unseen: Sequence[Event], z: float) -> float:
+        """Normal-behaviour score: templates never seen in training, counts far from normal."""
+        p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
+        return max(p_unseen, z / (z + self.z0_))
 
     def _novel_rate(self, groups: Sequence[Group], glabels: Sequence[int],
                     line_labels: Mapping[int, int] | None) -> float:
@@ -199,6 +219,7 @@ class SmallDetector(Detector):
         self.intercept_ = np.asarray(inter)
         ok = held_n > 0
         zs = held_logit[ok] / held_n[ok]
+        self.heldout_auc_ = _auc(zs, y[ok], held_n[ok])
         cal = LogisticRegression(C=100.0, solver="lbfgs")
         cal.fit(zs.reshape(-1, 1), y[ok], sample_weight=held_n[ok])
         a, b = float(cal.coef_[0][0]), float(cal.intercept_[0])
@@ -252,8 +273,7 @@ class SmallDetector(Detector):
         top: list[int] = []
         heavy = ""
         if self.mode_ == "novelty":
-            p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
-            p = max(p_unseen, z / (z + self.z0_))
+            p = self._p_novelty(g, unseen, z)
             members = [p]
             epi = 0.0
         elif self.mode_ == "line":
@@ -275,6 +295,10 @@ class SmallDetector(Detector):
             members = [p]
             top = [ev.line for ev in g.events if ev.template_id == heavy_tid][:5]
             heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
+        if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
+            # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
+            # behaviour, so novelty (unseen templates, counts far from normal) speaks too
+            p = max(p, self._p_novelty(g, unseen, z))
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
         return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
 
@@ -369,7 +393,8 @@ class SmallDetector(Detector):
 
         data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
                 "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
-                "novel_rate": getattr(self, "novel_rate_", 0.0)}
+                "novel_rate": getattr(self, "novel_rate_", 0.0),
+                "heldout_auc": getattr(self, "heldout_auc_", 1.0)}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
@@ -386,6 +411,7 @@ class SmallDetector(Detector):
         a, b = data["calib"]
         self.calib_ = (float(a), float(b))
         self.novel_rate_ = float(data.get("novel_rate") or 0.0)
+        self.heldout_auc_ = float(data.get("heldout_auc", 1.0))
         known = arrays.get("known")
         self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
         self._known = set(self.known_.tolist())
