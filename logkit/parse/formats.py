@@ -75,37 +75,31 @@ class HeaderFormat(LineFormat):
         self._groups = tuple(index[n] for n in self._names)
         self._content = index["Content"]
         self._stamp = timestamp_reader(self._names)
+        self._match = regex.match
 
     def split(self, raw: RawLine) -> LogRecord:
         text = raw.data.decode("utf-8", "surrogateescape")
         if text[-1:] == "\r":
             text = text[:-1]
-        m = self.regex.match(text)
+        m = self._match(text)
         if m is None:
-            return LogRecord(raw=raw, fields=_EMPTY, content=text, timestamp=None)
-        ci = self._content
-        content = m.group(ci)
-        if content is None:
-            content = ""
+            return LogRecord(raw, _EMPTY, text, None)
+        # every named group, in group order, "" for those that did not take part; Content leaves the dict
+        fields = m.groupdict("")
+        content = fields.pop("Content")
+        start = m.start(self._content)
+        if start < 0:
             start = len(text)
-        else:
-            start = m.start(ci)
-        groups = self._groups
-        if not groups:
-            fields: dict[str, str] = {}
-        elif len(groups) == 1:
-            fields = {self._names[0]: m.group(groups[0]) or ""}
-        else:
-            fields = dict(zip(self._names, [v or "" for v in m.group(*groups)], strict=True))
-        return LogRecord(raw=raw, fields=fields, content=content, timestamp=self._stamp(fields),
-                         content_start=start)
+        return LogRecord(raw, fields, content, self._stamp(fields) if fields else None, start)
 
     def content(self, raw: RawLine) -> str:
-        text = _strip_cr(decode(raw.data))
-        m = self.regex.match(text)
+        text = raw.data.decode("utf-8", "surrogateescape")
+        if text[-1:] == "\r":
+            text = text[:-1]
+        m = self._match(text)
         if m is None:
             return text
-        return m.group("Content") or ""
+        return m.group(self._content) or ""
 
     def matches(self, raw: RawLine) -> bool:
         return self.regex.match(_strip_cr(decode(raw.data))) is not None

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from typing import Any
 
 __all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader", "reference_time"]
@@ -299,36 +300,56 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     written in the same second cost one string comparison.
     """
     plan = _plan(tuple(keys))
+    if not plan:
+        return _no_stamp
     # text of the first combination and its timestamp; the text before a trailing hh:mm:ss and the
     # timestamp it gave (None: no such text yet, or too close to now for a year-less date to be sure)
     last: list[Any] = [None, None, None, None]
+    names0, epoch0 = plan[0]
+    rest = plan[1:]
+    pick = itemgetter(*names0)  # one name: its value; several: a tuple of them
+    single = len(names0) == 1
 
     def read(fields: Mapping[str, str]) -> datetime | None:
         try:
-            first = True
-            for names, allow_epoch in plan:
+            text = pick(fields) if single else " ".join(pick(fields))
+            if text == last[0]:
+                return last[1]
+            day = last[3]
+            if day is not None:  # only the hh:mm:ss differs from a remembered text? (see _remember_day)
+                pos, head, tail = last[2]
+                if (
+                    len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail)
+                    and text[pos + 2] == ":" and text[pos + 5] == ":"
+                ):
+                    digits = text[pos : pos + 2] + text[pos + 3 : pos + 5] + text[pos + 6 : pos + 8]
+                    if digits.isascii() and digits.isdigit():
+                        h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+                        if h <= 23 and m <= 59 and s <= 59:
+                            stamp: datetime | None = day.replace(hour=h, minute=m, second=s)
+                            last[0] = text
+                            last[1] = stamp
+                            return stamp
+            stamp = parse_timestamp_text(text, allow_epoch=epoch0)
+            if stamp is not None:
+                last[0] = text
+                last[1] = stamp
+                _remember_day(text, stamp, last)
+                return stamp
+            for names, allow_epoch in rest:
                 text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
-                if first:
-                    if text == last[0]:
-                        return last[1]
-                    stamp = _same_day(text, last)
-                    if stamp is not None:
-                        last[0] = text
-                        last[1] = stamp
-                        return stamp
                 stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
                 if stamp is not None:
-                    if first:
-                        last[0] = text
-                        last[1] = stamp
-                        _remember_day(text, stamp, last)
                     return stamp
-                first = False
         except Exception:  # a timestamp is optional: never let it fail a parse
             return None
         return None
 
     return read
+
+
+def _no_stamp(fields: Mapping[str, str]) -> None:
+    return None
 
 
 _CLOCK = re.compile(r"(?<![\d:])(\d\d):(\d\d):(\d\d)(?!\d)")
@@ -346,22 +367,3 @@ def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
         return
     last[2] = (m.start(), text[: m.start()], text[m.end() :])
     last[3] = stamp
-
-
-def _same_day(text: str, last: list[Any]) -> datetime | None:
-    """The timestamp of ``text`` when only its ``hh:mm:ss`` differs from a remembered text."""
-    if last[3] is None:
-        return None
-    pos, head, tail = last[2]
-    if len(text) != pos + 8 + len(tail) or not text.startswith(head) or not text.endswith(tail):
-        return None
-    if text[pos + 2] != ":" or text[pos + 5] != ":":
-        return None
-    digits = text[pos : pos + 2] + text[pos + 3 : pos + 5] + text[pos + 6 : pos + 8]
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
-    if h > 23 or m > 59 or s > 59:
-        return None
-    stamp: datetime = last[3].replace(hour=h, minute=m, second=s)
-    return stamp
