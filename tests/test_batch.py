@@ -130,7 +130,7 @@ def test_rerun_skips_done_inputs_and_force_redoes(inputs: list[Path], tmp_path: 
     assert len([r for r in _rows(out) if r["source"] == "a.log"]) == 30  # the old rows are gone
     forced = run_batch("run", args, out, workers=1, force=True)
     assert forced.count("done") == 3
-    assert not (out / ".staging").exists()
+    assert not list(out.rglob("*.tmp"))
 
 
 def test_bad_input_fails_alone_exit_4(inputs: list[Path], tmp_path: Path) -> None:
@@ -184,3 +184,18 @@ def test_inputs_and_names(tmp_path: Path) -> None:
     assert [Path(p).name for p in paths] == ["app.log", "app.log.gz", "z.log"]
     assert sorted(output_names(paths).values()) == ["x__app.log", "y__app.log", "z.log"]
     assert expand_inputs([str(tmp_path / "nothing*")])[0].missing
+
+
+def test_bench_batch_reports_both_worker_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "compress").mkdir()
+    write_session_log(tmp_path / "compress" / "s.log", 50, 0.1, seed=5)
+    monkeypatch.setenv("LOGKIT_DATA", str(tmp_path))
+    res = CliRunner().invoke(cli, ["bench", "batch", "--mb", "0.02", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    size = (tmp_path / "compress" / "s.log").stat().st_size
+    assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size)
+    assert [r["workers"] for r in out["rows"]] == [1, 2]
+    assert all(r["lines"] == 150 * out["files"] and r["failed"] == 0 for r in out["rows"])
+    assert len(out["rows"][1]["peak_rss_mb_per_worker"]) in (1, 2)
+    assert out["speedup"] == pytest.approx(out["rows"][1]["lines_per_s"] / out["rows"][0]["lines_per_s"], rel=1e-2)

@@ -9,10 +9,8 @@ idempotent.
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,24 +71,35 @@ def _peak_rss_mb() -> float:
     return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
-def _publish(staging: Path, out: Path, tag: str, files: Sequence[str], datasets: Sequence[str]) -> list[str]:
-    """Move the staged files into ``out`` (one atomic rename each) and drop this input's older files."""
+def _tmp_name(tag: str) -> str:
+    return f".{tag}"  # hidden while written: pyarrow, DuckDB and Spark skip names starting with "."
+
+
+def _publish(out: Path, name: str, tag: str, files: Sequence[str], datasets: Sequence[str]) -> list[str]:
+    """Rename this input's freshly written ``.TAG-*.parquet.tmp`` files to ``TAG-*.parquet`` (one atomic
+    rename each) and delete its older files; returns the outputs relative to ``out``."""
     moved: list[str] = []
     for f in files:
-        rel = Path(f).relative_to(staging)
-        dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(f, dest)
-        moved.append(rel.as_posix())
+        p = Path(f)
+        dest = p.with_name(p.name[1:].removesuffix(".tmp"))
+        os.replace(p, dest)
+        moved.append(dest.relative_to(out).as_posix())
     keep = set(moved)
     for ds in datasets:
-        for old in glob.glob(str(out / ds / "**" / f"{tag}-*.parquet"), recursive=True):
+        for old in glob.glob(str(out / ds / f"source={name}" / "**" / f"{tag}-*.parquet"), recursive=True):
             if Path(old).relative_to(out).as_posix() not in keep:
                 Path(old).unlink(missing_ok=True)
     return moved
 
 
-def _write_templates(spec: TaskSpec, staging: Path, templates: Sequence[Any]) -> str:
+def _drop_unfinished(out: Path, name: str, tag: str) -> None:
+    """Delete temporary files a killed run of this input left behind."""
+    for ds in ("parsed", "scores", "templates"):
+        for old in glob.glob(str(out / ds / f"source={name}" / "**" / f"{_tmp_name(tag)}-*.tmp"), recursive=True):
+            Path(old).unlink(missing_ok=True)
+
+
+def _write_templates(spec: TaskSpec, templates: Sequence[Any]) -> str:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -100,9 +109,9 @@ def _write_templates(spec: TaskSpec, staging: Path, templates: Sequence[Any]) ->
                        "example": t.example}) for t in templates]
     table = pa.Table.from_pylist(rows, schema=pa.schema([("template_id", pa.string()), ("template", pa.string()),
                                                          ("count", pa.int64()), ("example", pa.string())]))
-    folder = staging / "templates" / f"source={spec.name}"
+    folder = Path(spec.out_dir) / "templates" / f"source={spec.name}"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{spec.tag}-0.parquet"
+    path = folder / f"{_tmp_name(spec.tag)}-0.parquet.tmp"
     pq.write_table(table, path, compression="zstd")
     return str(path)
 
@@ -117,7 +126,6 @@ def _do_task(spec: TaskSpec, metrics: dict[str, Any]) -> list[str]:
     if not os.path.isfile(spec.path):
         raise InputError(f"{spec.given}: no such file; check the path or glob")
     archive = None
-    outputs: list[str] = []
     if spec.stage in ("compress", "run"):
         archive = out / f"{spec.name}.lkz"
         part_path(archive).unlink(missing_ok=True)  # ours, left by a killed run of this job
@@ -128,53 +136,57 @@ def _do_task(spec: TaskSpec, metrics: dict[str, Any]) -> list[str]:
         cres = compress_file(spec.path, archive, format_spec=spec.format or "auto")
         metrics.update(lines=cres.lines, bytes=cres.raw_bytes, archive_bytes=cres.archive_bytes)
         return [f"{spec.name}.lkz"]
-    from logkit.pipeline.otel import PartitionedWriter, observed_time, parsed_row, parsed_schema, score_schema
+    from logkit.pipeline.otel import (
+        PartitionedWriter,
+        observed_time,
+        parsed_row,
+        parsed_schema,
+        record_row,
+        score_schema,
+    )
 
     model = None
     if spec.stage in ("detect", "run") and spec.model_dir:
         from logkit.detect.api import load_model
 
         model = load_model(spec.model_dir)
-    staging = out / ".staging" / spec.tag
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    _drop_unfinished(out, spec.name, spec.tag)
+    resource = {"log.file.path": spec.given, "log.file.name": os.path.basename(spec.path)}
+    observed = observed_time(spec.path)
+    writers: dict[str, PartitionedWriter] = {}
+    on_parsed = on_score = None
+    if spec.stage in ("parse", "run"):
+        pw = writers["parsed"] = PartitionedWriter(out / "parsed", parsed_schema(), basename=_tmp_name(spec.tag),
+                                                   suffix=".parquet.tmp")
+
+        def on_parsed(p: Any) -> None:
+            pw.write(parsed_row(p, spec.name, resource, observed))
+
+    if model is not None:
+        sw = writers["scores"] = PartitionedWriter(out / "scores", score_schema(), basename=_tmp_name(spec.tag),
+                                                   suffix=".parquet.tmp")
+
+        def on_score(rec: dict[str, Any]) -> None:
+            start = rec.get("start")
+            sw.write(record_row({**rec, "resource": resource, "source": spec.name,
+                                 "date": start[:10] if isinstance(start, str) and len(start) >= 10 else None},
+                                sw.schema))
+
+    files: list[str] = []
     try:
-        resource = {"log.file.path": spec.given, "log.file.name": os.path.basename(spec.path)}
-        observed = observed_time(spec.path)
-        parsed_w = scores_w = None
-        on_parsed = on_score = None
-        if spec.stage in ("parse", "run"):
-            pw = parsed_w = PartitionedWriter(staging / "parsed", parsed_schema(), basename=spec.tag)
-
-            def on_parsed(p: Any) -> None:
-                row = parsed_row(p, resource, observed)
-                row["source"] = spec.name
-                pw.write(row)
-
-        if model is not None:
-            sw = scores_w = PartitionedWriter(staging / "scores", score_schema(), basename=spec.tag)
-
-            def on_score(rec: dict[str, Any]) -> None:
-                start = rec.get("start")
-                sw.write({**rec, "resource": resource, "source": spec.name,
-                          "date": start[:10] if isinstance(start, str) and len(start) >= 10 else None})
-
         fmt = spec.format or (model.format_spec if model is not None else "auto")
         res = one_pass(spec.path, format=fmt, archive=archive, on_parsed=on_parsed, model=model,
                        on_score=on_score, threshold=spec.threshold)
-        files: list[str] = []
-        datasets: list[str] = []
-        if parsed_w is not None:
-            files += parsed_w.close()
-            datasets.append("parsed")
-            files.append(_write_templates(spec, staging, res.templates))
-            datasets.append("templates")
-        if scores_w is not None:
-            files += scores_w.close()
-            datasets.append("scores")
-        outputs = _publish(staging, out, spec.tag, files, datasets)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for w in writers.values():
+            files += w.close()
+        if "parsed" in writers:
+            files.append(_write_templates(spec, res.templates))
+    except BaseException:
+        for f in files + [f for w in writers.values() for f in w.files]:
+            Path(f).unlink(missing_ok=True)
+        raise
+    datasets = [*writers, "templates"] if "parsed" in writers else list(writers)
+    outputs = _publish(out, spec.name, spec.tag, files, datasets)
     metrics.update(lines=res.lines, bytes=res.raw_bytes, templates=len(res.templates), format=res.format_spec)
     if model is not None:
         metrics.update(scores=res.scores, anomalies=res.anomalies)
@@ -364,8 +376,6 @@ def run_batch(
         runner = _dask(todo, scheduler) if scheduler else _local(todo, workers or os.cpu_count() or 1)
         for entry in runner:
             record(entry)
-    with contextlib.suppress(OSError):
-        (out / ".staging").rmdir()  # only when empty: another job may be using it
     result.seconds = time.perf_counter() - t0
     return result
 

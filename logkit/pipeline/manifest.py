@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ MANIFEST_FILE = "manifest.json"
 MANIFEST_KIND = "logkit-batch-manifest"
 MANIFEST_VERSION = 1
 _SUFFIXES = (".gz", ".zst")
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")  # names become folder names (source=NAME) and file names
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def _stem(path: str) -> str:
 
 
 def output_names(paths: Sequence[str]) -> dict[str, str]:
-    """A file-system-safe output name per input: its file name (``.gz``/``.zst`` dropped); inputs whose names
+    """A file-system-safe output name per input: its file name (``.gz``/``.zst`` dropped, characters other
+    than letters, digits and ``._-`` written ``_``); inputs whose names
     collide get their folder's name in front (``host1__app.log``), and a short hash of the path if that
     still collides."""
 
@@ -107,7 +110,7 @@ def output_names(paths: Sequence[str]) -> dict[str, str]:
     for p in clashes(names):
         digest = hashlib.blake2b(os.path.abspath(p).encode("utf-8", "surrogatepass"), digest_size=3).hexdigest()
         names[p] = f"{digest}__{names[p]}"
-    return {p: n.replace(os.sep, "_") for p, n in names.items()}
+    return {p: _SAFE.sub("_", n) for p, n in names.items()}
 
 
 def content_hash(path: str) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "parsed_schema",
     "score_schema",
     "PartitionedWriter",
+    "record_row",
     "observed_time",
 ]
 
@@ -42,37 +43,35 @@ SCORE_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "s
 _TYPE_NAMES = {t: t.value for t in VarType}
 
 
+_LEVEL_KEY: dict[tuple[str, ...], str | None] = {}  # field names -> the level field among them (a cache)
+
+
 def severity(fields: dict[str, str]) -> tuple[str | None, int | None]:
     """The level field of a header (``Level``, ``Severity``, ... any case) and its OpenTelemetry number."""
-    for key, value in fields.items():
-        if key.lower() in _LEVEL_FIELDS:
-            text = value.strip()
-            return text or None, SEVERITY_NUMBERS.get(text.strip("[]<>:").lower())
-    return None, None
+    names = tuple(fields)
+    key = _LEVEL_KEY.get(names, "")
+    if key == "":
+        key = next((k for k in names if k.lower() in _LEVEL_FIELDS), None)
+        if len(_LEVEL_KEY) < 1000:
+            _LEVEL_KEY[names] = key
+    if key is None:
+        return None, None
+    text = fields[key].strip()
+    return text or None, SEVERITY_NUMBERS.get(text.strip("[]<>:").lower())
 
 
-def parsed_row(p: ParsedLine, resource: dict[str, str], observed: datetime) -> dict[str, Any]:
-    """One dataset row for a parsed line (no shared caches: safe in threads, e.g. a Dask worker)."""
+def parsed_row(p: ParsedLine, source: str, resource: dict[str, str], observed: datetime) -> tuple[Any, ...]:
+    """One dataset row for a parsed line, in the order of :func:`parsed_schema` (no shared state that could
+    race: safe in threads, e.g. a Dask worker)."""
     rec = p.record
     ts = rec.timestamp
-    fields = dict(rec.fields)
+    fields = rec.fields if isinstance(rec.fields, dict) else dict(rec.fields)
     level, number = severity(fields)
     iso = ts.isoformat() if ts is not None else None
-    return {
-        "line": rec.raw.line_no,
-        "timestamp": iso,
-        "observed_timestamp": observed,
-        "severity_text": level,
-        "severity_number": number,
-        "body": rec.content,
-        "attributes": fields,
-        "resource": resource,
-        "template_id": p.template_id,
-        "template": p.template,
-        "params": [{"value": q.value, "type": _TYPE_NAMES[q.type]} for q in p.params],
-        "fields": fields,
-        "date": iso[:10] if iso and len(iso) >= 10 and iso[4] == "-" else None,
-    }
+    names = _TYPE_NAMES
+    return (rec.raw.line_no, iso, observed, level, number, rec.content, fields, resource, p.template_id,
+            p.template, [{"value": q.value, "type": names[q.type]} for q in p.params], fields, source,
+            iso[:10] if iso and len(iso) >= 10 and iso[4] == "-" else None)
 
 
 def _map() -> Any:
@@ -115,23 +114,25 @@ def observed_time(path: str) -> datetime:
         return datetime.fromtimestamp(0, tz=UTC)
 
 
-def _batch(rows: list[dict[str, Any]], schema: Any) -> Any:
+def record_row(rec: dict[str, Any], schema: Any) -> tuple[Any, ...]:
+    """A dict (a detection record with ``resource``, ``source``, ``date``) as a row in ``schema``'s order."""
+    return tuple(rec.get(name) for name in schema.names)
+
+
+def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
     import pyarrow as pa
 
     from logkit.output import _sanitize
 
-    def build(rs: list[dict[str, Any]]) -> Any:
-        data: dict[str, list[Any]] = {name: [] for name in schema.names}
-        for r in rs:
-            for name, col in data.items():
-                v = r.get(name)
-                col.append(list(v.items()) if isinstance(v, dict) else v)
-        return pa.RecordBatch.from_pydict(data, schema=schema)
+    def build(rs: list[Any]) -> Any:
+        cols = list(zip(*rs, strict=True)) if rs else [() for _ in schema.names]
+        return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema, strict=True)],
+                                          schema=schema)
 
     try:
         return build(rows)
     except (UnicodeEncodeError, UnicodeDecodeError):  # lone surrogates (non-UTF-8 bytes): escape them
-        return build([_sanitize(r) for r in rows])
+        return build([tuple(_sanitize(v) for v in r) for r in rows])
 
 
 class PartitionedWriter:
@@ -143,21 +144,22 @@ class PartitionedWriter:
     """
 
     def __init__(self, folder: str | os.PathLike[str], schema: Any, *, basename: str,
-                 batch_rows: int = 50_000, flush_bytes: int = 128 << 20) -> None:
+                 suffix: str = ".parquet", batch_rows: int = 20_000, flush_bytes: int = 32 << 20) -> None:
         self.folder = str(folder)
+        self.suffix = suffix
         self.schema = schema
         self.basename = basename
         self.batch_rows = batch_rows
         self.flush_bytes = flush_bytes
         self.files: list[str] = []
         self.rows = 0
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[Any, ...]] = []
         self._batches: list[Any] = []
         self._bytes = 0
         self._writes = 0
 
-    def write(self, row: dict[str, Any]) -> None:
-        """Add one row (a dict with the schema's names; ``source`` and ``date`` pick the partition)."""
+    def write(self, row: tuple[Any, ...]) -> None:
+        """Add one row (values in the schema's order; ``source`` and ``date`` pick the partition)."""
         self._pending.append(row)
         self.rows += 1
         if len(self._pending) >= self.batch_rows:
@@ -183,8 +185,8 @@ class PartitionedWriter:
             self.files.append(str(Path(f.path)))
 
         ds.write_dataset(self._batches, self.folder, schema=self.schema, format="parquet", partitioning=part,
-                         basename_template=f"{self.basename}-{self._writes}-{{i}}.parquet",
-                         existing_data_behavior="overwrite_or_ignore", file_visitor=visit,
+                         basename_template=f"{self.basename}-{self._writes}-{{i}}{self.suffix}",
+                         existing_data_behavior="overwrite_or_ignore", file_visitor=visit, max_open_files=16,
                          max_rows_per_group=max(self.batch_rows, 1),
                          min_rows_per_group=min(self.batch_rows, 10_000))
         self._writes += 1
