@@ -55,6 +55,7 @@ def command(stage: str, inputs: tuple[str, ...], out_dir: str, workers: int | No
     ui = get_ui()
     show: Any = None
     bar: Any = None
+    start: Any = None
     if log_json:
         def show(entry: dict[str, Any]) -> None:
             line = {k: entry.get(k) for k in ("stage", "input", "status", "error", "outputs", "metrics")}
@@ -79,10 +80,14 @@ def command(stage: str, inputs: tuple[str, ...], out_dir: str, workers: int | No
             if entry["status"] == "failed":
                 bar.console.print(f"failed: {entry['input']}: {entry['error']}", markup=False, style="red")
 
+        def start(total: int) -> None:
+            bar.update(task, total=total)
+
         bar.start()
     try:
         result = run_batch(stage, list(inputs), out_dir, workers=workers, scheduler=scheduler, force=force,
-                           format=format_spec, model_dir=model_dir, threshold=threshold, progress=show)
+                           format=format_spec, model_dir=model_dir, threshold=threshold, progress=show,
+                           on_start=start)
     finally:
         if bar is not None:
             bar.stop()

@@ -257,6 +257,13 @@ class BatchResult:
                           f"details in {self.manifest}")
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def _local(specs: Sequence[TaskSpec], workers: int) -> Iterator[dict[str, Any]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -303,6 +310,7 @@ def run_batch(
     model_dir: str | None = None,
     threshold: float = 0.5,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Run ``stage`` over every input; returns what happened (the CLI turns failures into exit 4 or 1).
 
@@ -324,6 +332,8 @@ def run_batch(
         Header format; model folder (needed by ``detect``; ``run`` detects when given); score threshold.
     progress : callable, optional
         Called with each input's entry as it finishes (``status`` ``done``, ``skipped`` or ``failed``).
+    on_start : callable, optional
+        Called once with the number of inputs found, before any work.
     """
     if stage not in STAGES:
         raise UsageError(f"unknown batch stage {stage!r}; use one of {', '.join(STAGES)}")
@@ -340,6 +350,8 @@ def run_batch(
     found = expand_inputs(inputs, out_dir=out)
     if not found:
         raise InputError("no input files found; check the paths and globs")
+    if on_start is not None:
+        on_start(len(found))
     t0 = time.perf_counter()
     manifest = Manifest(out)
     names = output_names([f.path for f in found])
@@ -373,6 +385,8 @@ def run_batch(
                 continue
         todo.append(spec)
     if todo:
+        # largest first: the last task to finish is a small one, so the workers stay busy to the end
+        todo.sort(key=lambda t: -_size(t.path))
         runner = _dask(todo, scheduler) if scheduler else _local(todo, workers or os.cpu_count() or 1)
         for entry in runner:
             record(entry)
