@@ -199,3 +199,17 @@ def test_bench_batch_reports_both_worker_counts(tmp_path: Path, monkeypatch: pyt
     assert all(r["lines"] == 150 * out["files"] and r["failed"] == 0 for r in out["rows"])
     assert len(out["rows"][1]["peak_rss_mb_per_worker"]) in (1, 2)
     assert out["speedup"] == pytest.approx(out["rows"][1]["lines_per_s"] / out["rows"][0]["lines_per_s"], rel=1e-2)
+
+
+def test_one_job_at_a_time_per_output_folder(inputs: list[Path], tmp_path: Path) -> None:
+    import fcntl
+
+    from logkit.errors import StateError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".logkit-batch.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(StateError, match="another logkit batch job"):
+            run_batch("parse", [str(inputs[0])], out, workers=1)
+    assert run_batch("parse", [str(inputs[0])], out, workers=1).count("done") == 1

@@ -9,6 +9,7 @@ idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logkit.errors import DependencyError, InputError, LogkitError, UsageError
+from logkit.errors import DependencyError, InputError, LogkitError, StateError, UsageError
 from logkit.pipeline.manifest import Manifest, content_hash, expand_inputs, output_names
 
 __all__ = ["STAGES", "TaskSpec", "BatchResult", "BatchFailed", "run_task", "run_batch"]
@@ -352,6 +353,30 @@ def run_batch(
         raise InputError("no input files found; check the paths and globs")
     if on_start is not None:
         on_start(len(found))
+    with _job_lock(out):
+        return _run_locked(stage, found, out, workers, scheduler, force, format, model_dir, threshold, progress)
+
+
+@contextlib.contextmanager
+def _job_lock(out: Path) -> Iterator[None]:
+    """One job at a time per output folder (an advisory lock on ``OUT/.logkit-batch.lock``)."""
+    import fcntl
+
+    fh = open(out / ".logkit-batch.lock", "a+b")  # noqa: SIM115 - held for the job's length
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateError(f"another logkit batch job is writing to {out}; wait for it, or give another --out") \
+                from None
+        yield
+    finally:
+        fh.close()
+
+
+def _run_locked(stage: str, found: Sequence[Any], out: Path, workers: int | None, scheduler: str | None,
+                force: bool, format: str | None, model_dir: str | None, threshold: float,
+                progress: Callable[[dict[str, Any]], None] | None) -> BatchResult:
     t0 = time.perf_counter()
     manifest = Manifest(out)
     names = output_names([f.path for f in found])
