@@ -213,3 +213,13 @@ def test_one_job_at_a_time_per_output_folder(inputs: list[Path], tmp_path: Path)
         with pytest.raises(StateError, match="another logkit batch job"):
             run_batch("parse", [str(inputs[0])], out, workers=1)
     assert run_batch("parse", [str(inputs[0])], out, workers=1).count("done") == 1
+
+
+def test_bad_format_spec_stops_the_job_before_any_work(inputs: list[Path], tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["batch", "parse", str(inputs[0]), "--out", str(tmp_path / "o"),
+                                   "--format", "<Date> <Time"])
+    assert res.exit_code == 1 and "Error:" in res.output
+    assert not (tmp_path / "o" / "manifest.json").exists()
+    res = CliRunner().invoke(cli, ["batch", "parse", str(inputs[0]), "--out", str(tmp_path / "o"),
+                                   "--format", "<Date> [<Level>] <Content>"])
+    assert res.exit_code == 1 and "none of the 1 input" in res.output  # valid spec, wrong for this log

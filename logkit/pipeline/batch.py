@@ -340,6 +340,10 @@ def run_batch(
         raise UsageError(f"unknown batch stage {stage!r}; use one of {', '.join(STAGES)}")
     if stage == "detect" and not model_dir:
         raise UsageError("batch detect needs --model DIR (a folder written by logkit train)")
+    if format not in (None, "auto", "none"):
+        from logkit.parse.formats import compile_format
+
+        compile_format(format)  # a bad spec is one error for the job, not one per input
     if model_dir is not None:
         from logkit.detect.api import load_model
 
