@@ -59,3 +59,24 @@ def test_follow_reads_what_is_there_and_writes_the_archive(log: Path, tmp_path: 
                    follow=True, stop=lambda: len(seen) >= 240)
     assert seen == list(range(1, 241)) and res.lines == 240
     assert decompress_bytes((tmp_path / "f.lkz").read_bytes()) == log.read_bytes()
+
+
+def test_follow_writes_a_block_when_the_stream_is_quiet(log: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import logkit.pipeline.run as run_mod
+    from logkit.compress.archive import part_path
+
+    monkeypatch.setattr(run_mod, "FOLLOW_FLUSH_S", 0.0)
+    target = tmp_path / "f.lkz"
+    salvaged: list[bytes] = []
+    lines: list[int] = []
+
+    def stop() -> bool:  # called when the follower found nothing new: the block is already on disk
+        if len(lines) < 240:
+            return False
+        salvaged.append(decompress_bytes(part_path(target).read_bytes(), salvage=True))
+        return True
+
+    one_pass(str(log), archive=target, on_parsed=lambda p: lines.append(1), follow=True, stop=stop)
+    assert salvaged == [log.read_bytes()]
+    assert decompress_bytes(target.read_bytes()) == log.read_bytes()

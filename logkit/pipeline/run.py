@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from logkit.records import ParsedLine, RawLine, TemplateInfo
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
 
 BINARY_PEEK = 64 << 10
+FOLLOW_FLUSH_S = 10.0  # with --follow, a quiet stream's archive block is written after this many seconds
+FOLLOW_IDLE_S = 300.0  # with --follow, a session with no line for this long (by timestamps) closes
 
 
 @dataclass
@@ -163,7 +166,9 @@ def one_pass(
     on_score : callable, optional
         Called with each detection record (DESIGN.md 3.4) as its group closes.
     follow : bool
-        Keep reading a growing file (one pass; archive blocks flushed as records are emitted).
+        Keep reading a growing file (one pass): archive blocks are written as detection records are emitted
+        and when the stream has been quiet for :data:`FOLLOW_FLUSH_S`; sessions close after
+        :data:`FOLLOW_IDLE_S` without a line.
     """
     from logkit.parse.api import SAMPLE_LINES, Parser
     from logkit.parse.sources import iter_raw_lines
@@ -180,7 +185,17 @@ def one_pass(
                 writer.write(chunk)
 
         if follow:
-            stream = parser.follow(path, stop=stop)
+            last_flush = [time.monotonic()]
+
+            def idle(_stop: Callable[[], bool] | None = stop) -> bool:
+                # the follower calls this when nothing new has come: a quiet stream gets its block written
+                now = time.monotonic()
+                if writer is not None and now - last_flush[0] >= FOLLOW_FLUSH_S:
+                    writer.flush()
+                    last_flush[0] = now
+                return _stop() if _stop is not None else False
+
+            stream = parser.follow(path, stop=idle)
 
             def parsed() -> Iterator[ParsedLine]:
                 for p in stream:
@@ -225,7 +240,7 @@ def _detect(lines: Iterator[ParsedLine], model: Any, res: PassResult,
     from logkit.detect.grouping import event_from_parsed, group_events
 
     events = (event_from_parsed(p) for p in lines)
-    groups = group_events(events, model.grouping)
+    groups = group_events(events, model.grouping, idle=FOLLOW_IDLE_S if flush_to is not None else None)
     for rec in score_groups(groups, model.detector, threshold=threshold, method=model.method,
                             batch=1 if flush_to is not None else 256):
         res.scores += 1
