@@ -144,7 +144,7 @@ class PartitionedWriter:
     """
 
     def __init__(self, folder: str | os.PathLike[str], schema: Any, *, basename: str,
-                 suffix: str = ".parquet", batch_rows: int = 20_000, flush_bytes: int = 32 << 20) -> None:
+                 suffix: str = ".parquet", batch_rows: int = 20_000, flush_bytes: int = 8 << 20) -> None:
         self.folder = str(folder)
         self.suffix = suffix
         self.schema = schema
