@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from logkit.compress.codecs import get_varint, put_varint
-from logkit.compress.columns import block_lines, decode_block, encode_block
+from logkit.compress.columns import block_text, decode_block, encode_block
 from logkit.errors import ArchiveError
 
 __all__ = [
@@ -259,8 +259,7 @@ def decode_lines(info: BlockInfo, name: str = "archive") -> bytes:
     """The original bytes of one block, checked against its stored checksum."""
     try:
         block = decode_block(info.payload)
-        lines = block_lines(block)
-        raw = b"\n".join(lines) + (b"\n" if block.final_newline else b"")
+        raw = block_text(block) + (b"\n" if block.final_newline else b"")
     except ArchiveError:
         raise
     except Exception:  # any decoding failure of a damaged payload (lzma, numpy, index errors)

@@ -11,20 +11,24 @@ Lines that already hold ``\\x01`` are stored verbatim ("raw").
 from __future__ import annotations
 
 import re
+import sys
+from array import array
+from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate, chain
 from typing import Any
 
 from logkit.compress.codecs import (
     KIND_JOIN,
     KIND_PART,
     KIND_SAME,
-    decode_column,
+    decode_values,
     encode_column,
     get_varint,
     join_columns,
     pack,
     put_varint,
-    split_join,
+    split_join_values,
     unpack,
 )
 
@@ -45,22 +49,29 @@ RAW = 0  # template id of verbatim lines; real templates count from 1
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A decoded block's parts (used by grep and ``info``)."""
+    """A decoded block's parts (used by grep and ``info``); decoding needs no numpy (faster start)."""
 
     n_lines: int
     final_newline: bool
     templates: list[bytes]
-    tids: Any  # numpy int64 array of template ids, one per line
+    tids: list[int]  # template id of every line (0: a verbatim line)
     raw: list[bytes]
     col_data: list[bytes]
     col_n: list[int]
     template_cols: list[list[int]]
-    cache: dict[int, list[bytes]]
+    cache: dict[int, tuple[list[Any], bytes]]
 
-    def column(self, cid: int) -> list[bytes]:
-        """The values of column ``cid`` (decoded on first use)."""
-        vals = self.cache.get(cid)
-        if vals is None:
+    def column(self, cid: int) -> list[Any]:
+        """The values of column ``cid`` (decoded on first use): bytes, or integers (see :meth:`spec`)."""
+        return self._values(cid)[0]
+
+    def spec(self, cid: int) -> bytes:
+        """The printf spec that writes a value of column ``cid`` (``%s``, ``%d`` or ``%0Wd``)."""
+        return self._values(cid)[1]
+
+    def _values(self, cid: int) -> tuple[list[Any], bytes]:
+        got = self.cache.get(cid)
+        if got is None:
             data = self.col_data[cid]
             if data[:1] == bytes([KIND_JOIN]):
                 self._split(cid, data)
@@ -69,7 +80,7 @@ class Block:
                 ref, end = get_varint(data, 1)
                 if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
                     raise ValueError("bad column reference")
-                self.column(ref)
+                self._values(ref)
                 if cid not in self.cache:
                     raise ValueError("bad column reference")
                 return self.cache[cid]
@@ -77,11 +88,11 @@ class Block:
                 ref, end = get_varint(data, 1)
                 if ref >= cid or end != len(data) or self.col_n[ref] != self.col_n[cid]:
                     raise ValueError("bad column reference")
-                vals = self.column(ref)
+                got = self._values(ref)
             else:
-                vals = decode_column(data, self.col_n[cid])
-            self.cache[cid] = vals
-        return vals
+                got = decode_values(data, self.col_n[cid])
+            self.cache[cid] = got
+        return got
 
     def _split(self, cid: int, data: bytes) -> None:
         """Decode a joined group headed by ``cid``: its data names the later columns of the group."""
@@ -92,11 +103,26 @@ class Block:
             if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
                 raise ValueError("bad joined column")
             members.append(c)
-        parts = split_join(data[pos:], self.col_n[cid])
+        parts = split_join_values(data[pos:], self.col_n[cid])
         if len(parts) != len(members):
             raise ValueError("bad joined column")
-        for c, vals in zip(members, parts, strict=True):
-            self.cache[c] = vals
+        for c, got in zip(members, parts, strict=True):
+            self.cache[c] = got
+
+    def formats(self) -> list[bytes]:
+        """The printf format of every template id (0: verbatim lines), each slot written by its column's spec."""
+        out = [b"%s"]
+        specs = [self.spec(cid) for cid in range(len(self.col_data))]
+        for t, cols in zip(self.templates, self.template_cols, strict=True):
+            pieces = t.replace(b"%", b"%%").split(SLOT)
+            if len(pieces) == 1:
+                out.append(pieces[0])
+                continue
+            fmt = [pieces[0]]
+            for cid, piece in zip(cols, pieces[1:], strict=True):
+                fmt += (specs[cid], piece)
+            out.append(b"".join(fmt))
+        return out
 
 
 _JOIN_GAP = re.compile(rb"[^0-9A-Za-z\x80-\xff]{1,2}").fullmatch
@@ -156,21 +182,23 @@ def _skeleton(prefix: bytes) -> bytes:
 
 def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     """Column id of every slot of every template (keyed by the template prefix through that slot)."""
-    keys: dict[bytes, int] = {}
+    # the prefix through slot k is (the prefix through slot k-1, the text between): keying by that pair
+    # gives the same columns without hashing long prefixes
+    keys: dict[tuple[int, bytes], int] = {}
     out: list[list[int]] = []
-    for t in templates:
-        if SLOT not in t:
+    # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton (one regex
+    # call for all templates: "\n" is no letter, so it ends words as a template's end does)
+    skeletons = _skeleton(b"\n".join(templates)).split(b"\n") if templates else []
+    for sk in skeletons:
+        if SLOT not in sk:
             out.append([])
             continue
-        # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton
-        sk = _skeleton(t)
         cols = []
-        end = 0
+        cid = -1
         for piece in sk.split(SLOT)[:-1]:
-            end += len(piece) + 1
-            key = sk[:end]
-            cid = keys.get(key)
-            if cid is None:
+            key = (cid, piece)
+            cid = keys.get(key, -1)
+            if cid < 0:
                 cid = keys[key] = len(keys)
             cols.append(cid)
         out.append(cols)
@@ -300,31 +328,35 @@ def read_templates(payload: bytes) -> tuple[list[int], list[bytes]]:
     return head, templates
 
 
+_TID_CODE = {size: code for code in "LIHB" if (size := array(code).itemsize) in (1, 2, 4)}
+
+
 def decode_block(payload: bytes) -> Block:
     """Decode a block payload into its parts; raises ``ValueError`` (or lzma errors) on damage."""
-    import numpy as np
-
     head, templates = read_templates(payload)
     n_lines, fn, ntempl, width, _tlen, tplen, blen, nraw = head
     _, pos = _head(payload)
     body = unpack(payload[pos + tplen :], blen)
     if width not in (1, 2, 4):
         raise ValueError("bad id width")
-    tids = np.frombuffer(body[: n_lines * width], dtype=f"<u{width}").astype(np.int64)
-    if len(tids) != n_lines or (n_lines and int(tids.max()) > ntempl):
+    ids = array(_TID_CODE[width], body[: n_lines * width])
+    if sys.byteorder != "little":
+        ids.byteswap()
+    tids = ids.tolist()
+    if len(tids) != n_lines or (n_lines and max(tids) > ntempl):
         raise ValueError("bad template ids")
     p = n_lines * width
     rlen, p = get_varint(body, p)
     rawsec = body[p : p + rlen]
     p += rlen
     tcols, ncols = template_columns(templates)
-    counts = np.bincount(tids, minlength=ntempl + 1)
+    counts = Counter(tids)
     raw = rawsec.split(b"\n") if counts[RAW] else []
     if len(raw) != counts[RAW] or nraw != len(raw) or (not counts[RAW] and rlen):
         raise ValueError("raw section has the wrong count")
     col_n = [0] * ncols
     for t0, cols in enumerate(tcols):
-        c = int(counts[t0 + 1])
+        c = counts[t0 + 1]
         for cid in cols:
             col_n[cid] += c
     col_data: list[bytes] = []
@@ -337,82 +369,61 @@ def decode_block(payload: bytes) -> Block:
     return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {})
 
 
-def _formats(block: Block) -> list[bytes]:
-    return [t.replace(b"%", b"%%").replace(SLOT, b"%s") for t in block.templates]
+def block_text(block: Block) -> bytes:
+    """The block's lines joined by ``\\n`` (no final newline), rebuilt with C-level loops only: the column
+    of every slot in line order picks the next value of that column, and one printf call over the joined
+    formats of all lines writes the text."""
+    fmts = block.formats()
+    ncols = len(block.col_data)
+    its = [iter(block.column(cid)) for cid in range(ncols)] + [iter(block.raw)]
+    slots = [[ncols]] + block.template_cols  # a verbatim line is one value of the extra "raw" column
+    order = chain.from_iterable(map(slots.__getitem__, block.tids))
+    values = tuple(map(next, map(its.__getitem__, order)))
+    if any(next(it, None) is not None for it in its):
+        raise ValueError("columns do not match the template ids")
+    return b"\n".join(map(fmts.__getitem__, block.tids)) % values
 
 
 def block_lines(block: Block) -> list[bytes]:
     """Rebuild every line of a block, in order."""
-    import numpy as np
-
-    tids = block.tids
-    n = block.n_lines
-    tcols = block.template_cols
-    nt = len(block.templates)
-    if n == 0:
-        return []
-    nslots = np.array([0] + [len(c) for c in tcols], dtype=np.int64)
-    per_line = nslots[tids]
-    ends = np.cumsum(per_line)
-    starts = ends - per_line
-    total = int(ends[-1])
-    flat = np.empty(0, dtype=object)
-    if total:
-        # column id of each slot instance in line order; a stable sort groups them column by column
-        table = np.full((nt + 1, max(int(nslots.max()), 1)), -1, dtype=np.int64)
-        for t0, cols in enumerate(tcols):
-            table[t0 + 1, : len(cols)] = cols
-        inst = table[tids]
-        inst = inst[inst >= 0]
-        order = np.argsort(inst, kind="stable")
-        allvals = [v for cid in range(len(block.col_data)) for v in block.column(cid)]
-        if len(allvals) != total:
-            raise ValueError("columns do not match the template ids")
-        flat = np.empty(total, dtype=object)
-        flat[order] = allvals
-    # one pass over the lines: each is its template's format applied to its slice of slot values
-    fmts: list[bytes] = [b""] + _formats(block)
-    values: list[bytes] = flat.tolist()
-    raw_iter = iter(block.raw)
-    return [
-        fmts[t] % tuple(values[a:b]) if t else next(raw_iter)
-        for t, a, b in zip(tids.tolist(), starts.tolist(), ends.tolist(), strict=True)
-    ]
+    return block_text(block).split(b"\n") if block.n_lines else []
 
 
 def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
     those templates use."""
-    import numpy as np
-
     tids = block.tids
-    pairs: list[tuple[int, bytes]] = []
-    fmts = _formats(block)
-    col_masks: dict[int, np.ndarray] = {}
-    users: dict[int, list[int]] = {}
+    rows: dict[int, list[int]] = {t: [] for t in only}
+    for i, t in enumerate(tids):
+        if t in rows:
+            rows[t].append(i)
+    users: dict[int, set[int]] = {}
     for t0, cols in enumerate(block.template_cols):
         for cid in cols:
-            users.setdefault(cid, []).append(t0 + 1)
-    for tid in sorted(only):
-        where = np.flatnonzero(tids == tid)
-        if not len(where):
+            users.setdefault(cid, set()).add(t0 + 1)
+    ranks: dict[frozenset[int], list[int]] = {}
+    fmts = block.formats() if any(rows.values()) else []
+    pairs: list[tuple[int, bytes]] = []
+    for tid, where in rows.items():
+        if not where:
             continue
         if tid == RAW:
-            pairs.extend(zip(where.tolist(), block.raw, strict=True))
-            continue
-        cols = block.template_cols[tid - 1]
-        if not cols:
-            pairs.extend((i, block.templates[tid - 1]) for i in where.tolist())
+            pairs.extend(zip(where, block.raw, strict=True))
             continue
         per_col = []
-        for cid in cols:
-            sub = col_masks.get(cid)
-            if sub is None:
-                sub = col_masks[cid] = tids[np.isin(tids, users[cid])]
+        for cid in block.template_cols[tid - 1]:
             vals = block.column(cid)
-            pos = np.flatnonzero(sub == tid).tolist()
-            per_col.append([vals[j] for j in pos])
-        fmt = fmts[tid - 1]
-        pairs.extend(zip(where.tolist(), (fmt % r for r in zip(*per_col, strict=True)), strict=True))
+            if users[cid] == {tid}:
+                per_col.append(vals)
+                continue
+            # position of a line's value in a shared column: how many of its users' lines come first
+            key = frozenset(users[cid])
+            seen = ranks.get(key)
+            if seen is None:
+                seen = ranks[key] = list(accumulate(map(key.__contains__, tids)))
+            per_col.append([vals[seen[i] - 1] for i in where])
+        fmt = fmts[tid]
+        lines = (fmt % r for r in zip(*per_col, strict=True)) if per_col else (fmt % () for _ in where)
+        pairs.extend(zip(where, lines, strict=True))
     pairs.sort()
     return pairs
