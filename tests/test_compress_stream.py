@@ -1,0 +1,59 @@
+"""Archives are read block by block (bounded memory) and damage is found before any output."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from logkit.compress.api import checked_blocks, decompress_file
+from logkit.compress.archive import compress_bytes, decode_lines, iter_stream_blocks
+from logkit.errors import ArchiveError
+
+DATA = b"".join(b"2024-02-%02d 11:%02d:%02d job %d took %d ms on node-%d\n"
+                % (1 + i // 900, i // 60 % 60, i % 60, i, (i * 31) % 977, i % 9) for i in range(3000))
+
+
+class CountingReader(io.BytesIO):
+    """A BytesIO that remembers the largest single read."""
+
+    largest = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        got = super().read(n)
+        self.largest = max(self.largest, len(got))
+        return got
+
+
+def test_blocks_are_read_one_at_a_time() -> None:
+    archive = compress_bytes(DATA, block_lines=200)
+    src = CountingReader(archive)
+    blocks = list(iter_stream_blocks(src, "x"))
+    assert len(blocks) == 15
+    assert b"".join(decode_lines(b, "x") for b in blocks) == DATA
+    assert src.largest <= max(len(b.payload) for b in blocks) + 64
+    assert src.largest < len(archive) / 5
+
+
+def test_damage_in_last_block_gives_no_output(tmp_path: Path) -> None:
+    archive = bytearray(compress_bytes(DATA, block_lines=500))
+    path = tmp_path / "a.lkz"
+    index_at = int.from_bytes(archive[-16:-8], "little")
+    archive[index_at - 20] ^= 0x04  # inside the last block
+    path.write_bytes(bytes(archive))
+    out = io.BytesIO()
+    with pytest.raises(ArchiveError, match="block 6"):
+        decompress_file(str(path), out)
+    assert out.getvalue() == b""
+
+
+def test_salvage_from_file(tmp_path: Path) -> None:
+    archive = compress_bytes(DATA, block_lines=1000)
+    path = tmp_path / "a.lkz.part"
+    path.write_bytes(archive[:-80])  # cuts the index, the footer and the last block
+    out = io.BytesIO()
+    blocks, size = decompress_file(str(path), out, salvage=True)
+    assert blocks == 2 and size == len(out.getvalue()) and DATA.startswith(out.getvalue())
+    with checked_blocks(str(path), salvage=True) as found:
+        assert [b.number for b in found] == [1, 2]
