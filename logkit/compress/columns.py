@@ -15,7 +15,8 @@ import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, repeat
+from operator import contains
 from typing import Any
 
 from logkit.compress.codecs import (
@@ -109,15 +110,23 @@ class Block:
         for c, got in zip(members, parts, strict=True):
             self.cache[c] = got
 
+    def format_of(self, tid: int) -> bytes:
+        """The printf format of template ``tid`` (0: a verbatim line), each slot written by its column's
+        spec (decodes the template's columns)."""
+        if tid == RAW:
+            return b"%s"
+        pieces = self.templates[tid - 1].replace(b"%", b"%%").split(SLOT)
+        fmt = [pieces[0]]
+        for cid, piece in zip(self.template_cols[tid - 1], pieces[1:], strict=True):
+            fmt += (self.spec(cid), piece)
+        return b"".join(fmt)
+
     def formats(self) -> list[bytes]:
-        """The printf format of every template id (0: verbatim lines), each slot written by its column's spec."""
+        """:meth:`format_of` every template id."""
         out = [b"%s"]
         specs = [self.spec(cid) for cid in range(len(self.col_data))]
         for t, cols in zip(self.templates, self.template_cols, strict=True):
             pieces = t.replace(b"%", b"%%").split(SLOT)
-            if len(pieces) == 1:
-                out.append(pieces[0])
-                continue
             fmt = [pieces[0]]
             for cid, piece in zip(cols, pieces[1:], strict=True):
                 fmt += (specs[cid], piece)
@@ -188,9 +197,11 @@ def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     out: list[list[int]] = []
     # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton (one regex
     # call for all templates: "\n" is no letter, so it ends words as a template's end does)
-    skeletons = _skeleton(b"\n".join(templates)).split(b"\n") if templates else []
+    # (text after the last slot is no part of any key)
+    heads = [t[: t.rfind(SLOT) + 1] for t in templates]
+    skeletons = _skeleton(b"\n".join(heads)).split(b"\n") if templates else []
     for sk in skeletons:
-        if SLOT not in sk:
+        if not sk:
             out.append([])
             continue
         cols = []
@@ -391,38 +402,35 @@ def block_lines(block: Block) -> list[bytes]:
 
 def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
-    those templates use."""
+    those templates use (C-level passes over the template ids find the lines and their column rows)."""
     tids = block.tids
-    rows: dict[int, list[int]] = {t: [] for t in only}
-    for i, t in enumerate(tids):
-        if t in rows:
-            rows[t].append(i)
-    users: dict[int, set[int]] = {}
-    for t0, cols in enumerate(block.template_cols):
-        for cid in cols:
-            users.setdefault(cid, set()).add(t0 + 1)
-    ranks: dict[frozenset[int], list[int]] = {}
-    fmts = block.formats() if any(rows.values()) else []
+    tcols = block.template_cols
+    rows: dict[int, list[int]] = {}
+    for i in compress(range(len(tids)), map(only.__contains__, tids)):
+        rows.setdefault(tids[i], []).append(i)
+    by_users: dict[frozenset[int], list[int]] = {}
+    ranks: dict[int, list[int]] = {}
     pairs: list[tuple[int, bytes]] = []
     for tid, where in rows.items():
-        if not where:
-            continue
         if tid == RAW:
             pairs.extend(zip(where, block.raw, strict=True))
             continue
         per_col = []
-        for cid in block.template_cols[tid - 1]:
+        for cid in tcols[tid - 1]:
             vals = block.column(cid)
-            if users[cid] == {tid}:
+            if len(vals) == len(where):  # only this template's lines use the column
                 per_col.append(vals)
                 continue
             # position of a line's value in a shared column: how many of its users' lines come first
-            key = frozenset(users[cid])
-            seen = ranks.get(key)
+            seen = ranks.get(cid)
             if seen is None:
-                seen = ranks[key] = list(accumulate(map(key.__contains__, tids)))
+                key = frozenset(compress(range(1, len(tcols) + 1), map(contains, tcols, repeat(cid))))
+                seen = by_users.get(key)
+                if seen is None:
+                    seen = by_users[key] = list(accumulate(map(key.__contains__, tids)))
+                ranks[cid] = seen
             per_col.append([vals[seen[i] - 1] for i in where])
-        fmt = fmts[tid]
+        fmt = block.format_of(tid)
         lines = (fmt % r for r in zip(*per_col, strict=True)) if per_col else (fmt % () for _ in where)
         pairs.extend(zip(where, lines, strict=True))
     pairs.sort()
