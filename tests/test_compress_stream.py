@@ -57,3 +57,32 @@ def test_salvage_from_file(tmp_path: Path) -> None:
     assert blocks == 2 and size == len(out.getvalue()) and DATA.startswith(out.getvalue())
     with checked_blocks(str(path), salvage=True) as found:
         assert [b.number for b in found] == [1, 2]
+
+
+def test_templates_of_an_archive(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from logkit.cli import templates
+
+    data = DATA + b"odd \x01 verbatim line\n" + b"100% done 7\n"
+    path = tmp_path / "a.lkz"
+    path.write_bytes(compress_bytes(data, block_lines=700))
+    r = CliRunner().invoke(templates.command, [str(path), "--output-format", "jsonl"])
+    assert r.exit_code == 0, r.output
+    import json
+
+    recs = [json.loads(line) for line in r.output.splitlines()]
+    by_template = {rec["template"]: rec for rec in recs}
+    job = by_template["<*>-<*>-<*> <*>:<*>:<*> job <*> took <*> ms on node-<*>"]
+    assert job["count"] == 3000 and job["example"] == DATA.split(b"\n")[0].decode()
+    assert by_template["<verbatim lines>"]["count"] == 1
+    assert by_template["<*>% done <*>"]["example"] == "100% done 7"
+    assert sum(rec["count"] for rec in recs) == data.count(b"\n")
+
+
+def test_rare_word_of_the_grep_benchmark() -> None:
+    from logkit.bench.compress import rare_word
+
+    data = b"".join(b"common words here %d\n" % i for i in range(500)) + b"unusual thing\n"
+    assert rare_word(data) in (b"unusual", b"thing")
+    assert rare_word(b"abcd\n" * 10) is None

@@ -21,6 +21,7 @@ from logkit.compress.archive import (
     part_path,
 )
 from logkit.errors import ArchiveError, InputError
+from logkit.records import TemplateInfo
 
 __all__ = [
     "CompressResult",
@@ -30,6 +31,9 @@ __all__ = [
     "open_archive",
     "checked_blocks",
     "archive_info",
+    "archive_summary",
+    "archive_templates",
+    "is_archive",
 ]
 
 
@@ -209,3 +213,62 @@ def archive_info(archive: str) -> dict[str, Any]:
         "ratio": raw / size if size else 0.0,
         "parts": parts,
     }
+
+
+def is_archive(path: str) -> bool:
+    """Whether ``path`` is a file that starts with the ``.lkz`` magic number."""
+    from logkit.compress.archive import MAGIC
+
+    if path == "-" or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def archive_templates(archive: str) -> list[TemplateInfo]:
+    """The templates of an archive with their counts and first line as example, in order of first use.
+
+    Slots are written ``<*>``; the same template in several blocks is counted once. Lines stored
+    verbatim (they hold the slot byte) are listed together as template ``t0``.
+    """
+    from logkit.compress.columns import RAW, SLOT, block_lines, decode_block
+    from logkit.records import decode
+
+    found: dict[bytes | None, list[Any]] = {}  # template bytes (None: verbatim lines) -> [count, example]
+    with checked_blocks(archive) as blocks:
+        for b in blocks:
+            try:
+                block = decode_block(b.payload)
+                lines = block_lines(block)
+            except Exception:
+                raise ArchiveError(f"{archive}: block {b.number} is damaged (cannot be decoded)") from None
+            first: dict[int, int] = {}
+            for i, t in enumerate(block.tids):
+                first.setdefault(t, i)
+            counts: dict[int, int] = {}
+            for t in block.tids:
+                counts[t] = counts.get(t, 0) + 1
+            for t, i in sorted(first.items(), key=lambda kv: kv[1]):
+                key = None if t == RAW else block.templates[t - 1]
+                entry = found.setdefault(key, [0, lines[i]])
+                entry[0] += counts[t]
+    out: list[TemplateInfo] = []
+    for n, (key, (count, example)) in enumerate(sorted(found.items(), key=lambda kv: kv[0] is None), 1):
+        out.append(TemplateInfo(
+            template_id="t0" if key is None else f"t{n}",
+            template="<verbatim lines>" if key is None else decode(key.replace(SLOT, b"<*>")),
+            count=count,
+            example=decode(example),
+        ))
+    return out
+
+
+def archive_summary(archive: str) -> Any:
+    """:func:`archive_templates` as the ``TemplateSummary`` that ``logkit templates`` lists."""
+    from logkit.parse.summary import TemplateSummary
+
+    infos = archive_templates(archive)
+    return TemplateSummary(infos, sum(t.count for t in infos), "archive")
