@@ -86,3 +86,29 @@ def test_rare_word_of_the_grep_benchmark() -> None:
     data = b"".join(b"common words here %d\n" % i for i in range(500)) + b"unusual thing\n"
     assert rare_word(data) in (b"unusual", b"thing")
     assert rare_word(b"abcd\n" * 10) is None
+
+
+@pytest.mark.parametrize("pattern", ["FAILED code 1", "FAILED", "11:0[0-9]:.. job", "node-[37]$", "took 9"])
+def test_grep_of_rare_lines_reads_only_their_rows(pattern: str) -> None:
+    import re
+
+    from logkit.compress.query import grep_archive
+
+    lines = DATA.split(b"\n")[:-1]
+    for k in (5, 700, 1999, 2400):  # rare lines sharing the timestamp columns of the common ones
+        lines[k] = lines[k].split(b" job")[0] + b" job %d FAILED code %d" % (k, k % 20)
+    data = b"\n".join(lines) + b"\n"
+    archive = compress_bytes(data, block_lines=1500)
+    got = [(h.line_no, h.line) for h in grep_archive("mem", pattern, data=archive)]
+    rx = re.compile(pattern.encode())
+    assert got == [(i + 1, line) for i, line in enumerate(lines) if rx.search(line)]
+
+
+def test_column_specs_come_from_headers() -> None:
+    from logkit.compress.columns import decode_block, encode_block
+
+    payload, _ = encode_block(DATA.split(b"\n")[:-1] + [b"id 00042 and 7"] * 30, True)
+    block = decode_block(payload)
+    quick = [block.spec(c) for c in range(len(block.col_data))]
+    decoded = [decode_block(payload)._values(c)[1] for c in range(len(block.col_data))]
+    assert quick == decoded and b"%05d" in quick

@@ -29,6 +29,8 @@ __all__ = [
     "decode_column",
     "decode_values",
     "split_join_values",
+    "decode_values_at",
+    "split_join_values_at",
     "pack",
     "unpack",
 ]
@@ -340,6 +342,58 @@ def decode_values(data: bytes, n: int) -> tuple[list[Any], bytes]:
     if kind & _DELTA:
         ints = list(accumulate(ints))
     return ints, _spec(width)
+
+
+def _prefix_at(steps: list[int], positions: list[int]) -> list[int]:
+    """Running sums of ``steps`` at sorted ``positions`` (inclusive), summing only up to the last one."""
+    out = []
+    total = start = 0
+    for p in positions:
+        total += sum(steps[start : p + 1])
+        start = p + 1
+        out.append(total)
+    return out
+
+
+def _ints_at(data: bytes, n: int, positions: list[int]) -> list[int]:
+    """:func:`_ints_from` at sorted ``positions`` only (no running sum past the last one)."""
+    if len(data) < 2 or data[0] > 1:
+        raise ValueError("bad integer column")
+    vals = _planes_to_ints(data[2:], data[1], n)
+    return _prefix_at(vals, positions) if data[0] else [vals[p] for p in positions]
+
+
+def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[Any], bytes]:
+    """:func:`decode_values` at sorted ``positions`` only (grep's few candidate rows of a long column)."""
+    kind = data[0] if data else KIND_STR
+    if n and kind & 0x0F in (KIND_INT, KIND_FIXED) and kind & _DELTA:
+        pos = 2 if kind & 0x0F == KIND_FIXED else 1
+        width = data[1] if pos == 2 else 0
+        if pos == 2 and not width:
+            raise ValueError("bad digit width")
+        steps = _planes_to_ints(data[pos + 1 :], data[pos], n)
+        return _prefix_at(steps, positions), _spec(width)
+    vals, spec = decode_values(data, n)
+    return [vals[p] for p in positions], spec
+
+
+def split_join_values_at(data: bytes, n: int, positions: list[int]) -> list[tuple[list[int], bytes]]:
+    """:func:`split_join_values` at sorted ``positions`` only."""
+    if len(data) < 4 or data[0] != KIND_JOIN:
+        raise ValueError("bad joined column")
+    head_kind, head_width, m = data[1], data[2], data[3]
+    widths = list(data[4 : 4 + m])
+    if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
+        raise ValueError("bad joined column")
+    arr = _ints_at(data[4 + m :], n, positions)
+    parts: list[tuple[list[int], bytes]] = []
+    for w in reversed(widths):
+        pairs = [divmod(v, 10**w) for v in arr]
+        arr = [q for q, _ in pairs]
+        parts.append(([r for _, r in pairs], _spec(w)))
+    parts.append((arr, _spec(head_width if head_kind == KIND_FIXED else 0)))
+    parts.reverse()
+    return parts
 
 
 def decode_column(data: bytes, n: int) -> list[bytes]:

@@ -15,21 +15,26 @@ import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, chain, compress, repeat
+from itertools import chain, compress, repeat
 from operator import contains
 from typing import Any
 
 from logkit.compress.codecs import (
+    KIND_FIXED,
+    KIND_INT,
     KIND_JOIN,
     KIND_PART,
     KIND_SAME,
+    KIND_STR,
     decode_values,
+    decode_values_at,
     encode_column,
     get_varint,
     join_columns,
     pack,
     put_varint,
     split_join_values,
+    split_join_values_at,
     unpack,
 )
 
@@ -67,8 +72,37 @@ class Block:
         return self._values(cid)[0]
 
     def spec(self, cid: int) -> bytes:
-        """The printf spec that writes a value of column ``cid`` (``%s``, ``%d`` or ``%0Wd``)."""
-        return self._values(cid)[1]
+        """The printf spec that writes a value of column ``cid`` (``%s``, ``%d`` or ``%0Wd``), read from the
+        column's header when the column is not decoded yet."""
+        got = self.cache.get(cid)
+        if got is not None:
+            return got[1]
+        data = self.col_data[cid]
+        kind = data[0] if data else KIND_STR
+        if kind in (KIND_SAME, KIND_PART):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data):
+                raise ValueError("bad column reference")
+            if kind == KIND_SAME:
+                return self.spec(ref)
+            members = self._members(ref)
+            head = self.col_data[ref]
+            _, pos = get_varint(head, 1)
+            for _ in range(len(members) - 1):
+                _, pos = get_varint(head, pos)
+            widths = head[pos + 4 : pos + 4 + head[pos + 3]]
+            if cid not in members or len(widths) != len(members) - 1:
+                raise ValueError("bad joined column")
+            return b"%%0%dd" % widths[members.index(cid) - 1]
+        if kind == KIND_JOIN:
+            _, pos = get_varint(data, 1)
+            for _ in range(len(self._members(cid)) - 1):
+                _, pos = get_varint(data, pos)
+            kind, width = data[pos + 1], data[pos + 2]
+            return b"%%0%dd" % width if kind == KIND_FIXED and width else b"%d"
+        if kind & 0x0F == KIND_FIXED and len(data) > 1 and data[1]:
+            return b"%%0%dd" % data[1]
+        return b"%d" if kind & 0x0F in (KIND_INT, KIND_FIXED) else b"%s"
 
     def _values(self, cid: int) -> tuple[list[Any], bytes]:
         got = self.cache.get(cid)
@@ -109,6 +143,51 @@ class Block:
             raise ValueError("bad joined column")
         for c, got in zip(members, parts, strict=True):
             self.cache[c] = got
+
+    def values_at(self, cid: int, positions: list[int]) -> list[Any]:
+        """The values of column ``cid`` at sorted ``positions``; a long delta-coded column not decoded yet
+        is summed only up to the last position (grep's few candidate rows), and not cached."""
+        if cid in self.cache:
+            vals = self.column(cid)
+            return [vals[p] for p in positions]
+        data = self.col_data[cid]
+        n = self.col_n[cid]
+        kind = data[:1]
+        if kind == bytes([KIND_SAME]):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data) or self.col_n[ref] != n:
+                raise ValueError("bad column reference")
+            return self.values_at(ref, positions)
+        if kind == bytes([KIND_PART]):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
+                raise ValueError("bad column reference")
+            head, data, members = ref, self.col_data[ref], self._members(ref)
+        elif kind == bytes([KIND_JOIN]):
+            head, members = cid, self._members(cid)
+        else:
+            return decode_values_at(data, n, positions)[0]
+        if cid not in members or self.col_n[head] != n:
+            raise ValueError("bad column reference")
+        m, pos = get_varint(data, 1)
+        for _ in range(m):
+            _, pos = get_varint(data, pos)
+        parts = split_join_values_at(data[pos:], n, positions)
+        if len(parts) != len(members):
+            raise ValueError("bad joined column")
+        return parts[members.index(cid)][0]
+
+    def _members(self, cid: int) -> list[int]:
+        """The columns of the joined group headed by ``cid`` (head first)."""
+        data = self.col_data[cid]
+        m, pos = get_varint(data, 1)
+        members = [cid]
+        for _ in range(m):
+            c, pos = get_varint(data, pos)
+            if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
+                raise ValueError("bad joined column")
+            members.append(c)
+        return members
 
     def format_of(self, tid: int) -> bytes:
         """The printf format of template ``tid`` (0: a verbatim line), each slot written by its column's
@@ -400,6 +479,19 @@ def block_lines(block: Block) -> list[bytes]:
     return block_text(block).split(b"\n") if block.n_lines else []
 
 
+def _ranks(tids: list[int], users: frozenset[int], hits: list[int]) -> dict[int, int]:
+    """For each of the sorted line indexes ``hits``: how many lines before it have a template in ``users``
+    (its row in a column those templates share), counted by C-level passes."""
+    mask = bytes(map(users.__contains__, tids))
+    out = {}
+    rank = prev = 0
+    for i in hits:
+        rank += mask.count(1, prev, i)
+        prev = i
+        out[i] = rank
+    return out
+
+
 def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
     those templates use (C-level passes over the template ids find the lines and their column rows)."""
@@ -408,8 +500,12 @@ def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     rows: dict[int, list[int]] = {}
     for i in compress(range(len(tids)), map(only.__contains__, tids)):
         rows.setdefault(tids[i], []).append(i)
-    by_users: dict[frozenset[int], list[int]] = {}
-    ranks: dict[int, list[int]] = {}
+    hits = sorted(i for where in rows.values() for i in where)
+    if len(hits) * 3 > len(tids):  # many candidates: rebuilding the whole block at once is cheaper
+        every = block_lines(block)
+        return [(i, every[i]) for i in hits]
+    by_users: dict[frozenset[int], dict[int, int]] = {}
+    ranks: dict[int, dict[int, Any]] = {}  # shared column -> its value on each candidate line
     pairs: list[tuple[int, bytes]] = []
     for tid, where in rows.items():
         if tid == RAW:
@@ -417,21 +513,25 @@ def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
             continue
         per_col = []
         for cid in tcols[tid - 1]:
-            vals = block.column(cid)
-            if len(vals) == len(where):  # only this template's lines use the column
-                per_col.append(vals)
+            if block.col_n[cid] == len(where):  # only this template's lines use the column
+                per_col.append(block.column(cid))
                 continue
-            # position of a line's value in a shared column: how many of its users' lines come first
+            # position of a line's value in a shared column: how many of its users' lines come before
             seen = ranks.get(cid)
             if seen is None:
                 key = frozenset(compress(range(1, len(tcols) + 1), map(contains, tcols, repeat(cid))))
                 seen = by_users.get(key)
                 if seen is None:
-                    seen = by_users[key] = list(accumulate(map(key.__contains__, tids)))
+                    seen = by_users[key] = _ranks(tids, key, [i for i in hits if tids[i] in key])
+                if len(seen) * 8 > block.col_n[cid]:
+                    vals = block.column(cid)
+                    seen = {i: vals[r] for i, r in seen.items()}
+                else:  # few rows of a long column: decode only up to them
+                    seen = dict(zip(seen, block.values_at(cid, list(seen.values())), strict=True))
                 ranks[cid] = seen
-            per_col.append([vals[seen[i] - 1] for i in where])
+            per_col.append([seen[i] for i in where])
         fmt = block.format_of(tid)
-        lines = (fmt % r for r in zip(*per_col, strict=True)) if per_col else (fmt % () for _ in where)
-        pairs.extend(zip(where, lines, strict=True))
+        built = [fmt % r for r in zip(*per_col, strict=True)] if per_col else [fmt % ()] * len(where)
+        pairs.extend(zip(where, built, strict=True))
     pairs.sort()
     return pairs
