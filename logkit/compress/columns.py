@@ -466,9 +466,9 @@ def block_text(block: Block) -> bytes:
     fmts = block.formats()
     ncols = len(block.col_data)
     its = [iter(block.column(cid)) for cid in range(ncols)] + [iter(block.raw)]
-    slots = [[ncols]] + block.template_cols  # a verbatim line is one value of the extra "raw" column
-    order = chain.from_iterable(map(slots.__getitem__, block.tids))
-    values = tuple(map(next, map(its.__getitem__, order)))
+    # the iterators of each template's slots (a verbatim line is one value of the extra "raw" column)
+    getters = [(its[ncols],)] + [tuple(its[c] for c in cols) for cols in block.template_cols]
+    values = tuple(map(next, chain.from_iterable(map(getters.__getitem__, block.tids))))
     if any(next(it, None) is not None for it in its):
         raise ValueError("columns do not match the template ids")
     return b"\n".join(map(fmts.__getitem__, block.tids)) % values
