@@ -97,6 +97,8 @@ def test_grep_of_rare_lines_reads_only_their_rows(pattern: str) -> None:
     lines = DATA.split(b"\n")[:-1]
     for k in (5, 700, 1999, 2400):  # rare lines sharing the timestamp columns of the common ones
         lines[k] = lines[k].split(b" job")[0] + b" job %d FAILED code %d" % (k, k % 20)
+    for k in (3, 600, 1600, 2300):  # verbatim lines (they hold the slot byte) use no column
+        lines[k] = lines[k].split(b" job")[0] + b" job \x01 %d FAILED" % k
     data = b"\n".join(lines) + b"\n"
     archive = compress_bytes(data, block_lines=1500)
     got = [(h.line_no, h.line) for h in grep_archive("mem", pattern, data=archive)]

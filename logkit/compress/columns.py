@@ -479,11 +479,25 @@ def block_lines(block: Block) -> list[bytes]:
     return block_text(block).split(b"\n") if block.n_lines else []
 
 
-def _ranks(tids: list[int], users: frozenset[int], hits: list[int]) -> dict[int, int]:
+def _ranks(tids: list[int], users: frozenset[int], hits: list[int], ntemplates: int) -> dict[int, int]:
     """For each of the sorted line indexes ``hits``: how many lines before it have a template in ``users``
     (its row in a column those templates share), counted by C-level passes."""
-    mask = bytes(map(users.__contains__, tids))
     out = {}
+    if len(users) == ntemplates:  # every template uses the column: only verbatim lines are not counted
+        raw_before = 0
+        pos = 0
+        for i in hits:
+            while True:
+                try:
+                    pos = tids.index(RAW, pos, i)
+                except ValueError:
+                    break
+                raw_before += 1
+                pos += 1
+            pos = max(pos, i)
+            out[i] = i - raw_before
+        return out
+    mask = bytes(map(users.__contains__, tids))
     rank = prev = 0
     for i in hits:
         rank += mask.count(1, prev, i)
@@ -522,7 +536,7 @@ def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
                 key = frozenset(compress(range(1, len(tcols) + 1), map(contains, tcols, repeat(cid))))
                 seen = by_users.get(key)
                 if seen is None:
-                    seen = by_users[key] = _ranks(tids, key, [i for i in hits if tids[i] in key])
+                    seen = by_users[key] = _ranks(tids, key, [i for i in hits if tids[i] in key], len(tcols))
                 if len(seen) * 8 > block.col_n[cid]:
                     vals = block.column(cid)
                     seen = {i: vals[r] for i, r in seen.items()}
