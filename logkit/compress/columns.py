@@ -270,13 +270,14 @@ def _skeleton(prefix: bytes) -> bytes:
 
 def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     """Column id of every slot of every template (keyed by the template prefix through that slot)."""
-    # the prefix through slot k is (the prefix through slot k-1, the text between): keying by that pair
-    # gives the same columns without hashing long prefixes
-    keys: dict[tuple[int, bytes], int] = {}
+    # the prefix through slot k is (the prefix through slot k-1, the text between): a tree of such
+    # steps gives the same columns without hashing long prefixes
+    kids: dict[int, dict[bytes, int]] = {}
     out: list[list[int]] = []
+    n = 0
     # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton (one regex
-    # call for all templates: "\n" is no letter, so it ends words as a template's end does)
-    # (text after the last slot is no part of any key)
+    # call for all templates: "\n" is no letter, so it ends words as a template's end does); text after
+    # the last slot is no part of any key
     heads = [t[: t.rfind(SLOT) + 1] for t in templates]
     skeletons = _skeleton(b"\n".join(heads)).split(b"\n") if templates else []
     for sk in skeletons:
@@ -286,13 +287,17 @@ def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
         cols = []
         cid = -1
         for piece in sk.split(SLOT)[:-1]:
-            key = (cid, piece)
-            cid = keys.get(key, -1)
-            if cid < 0:
-                cid = keys[key] = len(keys)
+            step = kids.get(cid)
+            if step is None:
+                step = kids[cid] = {}
+            nid = step.get(piece)
+            if nid is None:
+                nid = step[piece] = n
+                n += 1
+            cid = nid
             cols.append(cid)
         out.append(cols)
-    return out, len(keys)
+    return out, n
 
 
 def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[str, int]]:
