@@ -114,3 +114,33 @@ def test_column_specs_come_from_headers() -> None:
     quick = [block.spec(c) for c in range(len(block.col_data))]
     decoded = [decode_block(payload)._values(c)[1] for c in range(len(block.col_data))]
     assert quick == decoded and b"%05d" in quick
+
+
+def _letters(i: int) -> bytes:
+    out = b""
+    for _ in range(3):
+        out += bytes([97 + i % 26])
+        i //= 26
+    return out
+
+
+@pytest.mark.parametrize("pattern", ["code kab", "happened", "zz 1[0-9]$", "node kaa"])
+def test_grep_with_hundreds_of_templates(pattern: str) -> None:
+    """Two-byte template ids: the line masks are built byte plane by byte plane."""
+    import re
+
+    from logkit.compress.columns import decode_block, member_mask
+    from logkit.compress.query import grep_archive
+
+    lines = [b"2024-01-01 10:%02d:%02d node %s happened %d zz %d" % (i // 60 % 60, i % 60, _letters(i % 400), i, i % 50)
+             for i in range(2000)]
+    lines[777] = b"2024-01-01 10:12:57 code kab rare \x01 %d" % 5
+    data = b"\n".join(lines)
+    archive = compress_bytes(data)
+    got = [(h.line_no, h.line) for h in grep_archive("mem", pattern, data=archive)]
+    rx = re.compile(pattern.encode())
+    assert got == [(i + 1, line) for i, line in enumerate(lines) if rx.search(line)]
+    block = decode_block(next(iter_stream_blocks(io.BytesIO(archive))).payload)
+    assert block.id_width == 2
+    members = {0, 3, 258, 399, 401}
+    assert member_mask(block, members) == bytes(int(t in members) for t in block.tids)

@@ -66,6 +66,8 @@ class Block:
     col_n: list[int]
     template_cols: list[list[int]]
     cache: dict[int, tuple[list[Any], bytes]]
+    id_bytes: bytes = b""  # the template ids as stored (little-endian, ``id_width`` bytes each)
+    id_width: int = 0
 
     def column(self, cid: int) -> list[Any]:
         """The values of column ``cid`` (decoded on first use): bytes, or integers (see :meth:`spec`)."""
@@ -461,7 +463,7 @@ def decode_block(payload: bytes) -> Block:
         p += clen
     if p != len(body):
         raise ValueError("trailing bytes in block")
-    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {})
+    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {}, body[: n_lines * width], width)
 
 
 def block_text(block: Block) -> bytes:
@@ -484,25 +486,31 @@ def block_lines(block: Block) -> list[bytes]:
     return block_text(block).split(b"\n") if block.n_lines else []
 
 
-def _ranks(tids: list[int], users: frozenset[int], hits: list[int], ntemplates: int) -> dict[int, int]:
-    """For each of the sorted line indexes ``hits``: how many lines before it have a template in ``users``
-    (its row in a column those templates share), counted by C-level passes."""
+def member_mask(block: Block, members: set[int] | frozenset[int]) -> bytes:
+    """One byte per line: 1 where the line's template id is in ``members``, else 0. Stored ids of one or
+    two bytes are translated byte plane by byte plane (C-level), wider ones tested one by one."""
+    ids, width, n = block.id_bytes, block.id_width, block.n_lines
+    if width == 1 and len(ids) == n:
+        return ids.translate(bytes(int(b in members) for b in range(256)))
+    if width == 2 and len(ids) == 2 * n:
+        low, high = ids[0::2], ids[1::2]
+        by_high: dict[int, set[int]] = {}
+        for m in members:
+            if 0 <= m < 65536:
+                by_high.setdefault(m >> 8, set()).add(m & 0xFF)
+        acc = 0
+        for h, lows in by_high.items():
+            eq = int.from_bytes(high.translate(bytes(int(b == h) for b in range(256))), "little")
+            sel = int.from_bytes(low.translate(bytes(int(b in lows) for b in range(256))), "little")
+            acc |= eq & sel
+        return acc.to_bytes(n, "little")
+    return bytes(map(members.__contains__, block.tids))
+
+
+def _ranks(mask: bytes, hits: list[int]) -> dict[int, int]:
+    """For each of the sorted line indexes ``hits``: how many lines before it are marked in ``mask`` (its
+    row in a column the marked lines share)."""
     out = {}
-    if len(users) == ntemplates:  # every template uses the column: only verbatim lines are not counted
-        raw_before = 0
-        pos = 0
-        for i in hits:
-            while True:
-                try:
-                    pos = tids.index(RAW, pos, i)
-                except ValueError:
-                    break
-                raw_before += 1
-                pos += 1
-            pos = max(pos, i)
-            out[i] = i - raw_before
-        return out
-    mask = bytes(map(users.__contains__, tids))
     rank = prev = 0
     for i in hits:
         rank += mask.count(1, prev, i)
@@ -517,8 +525,11 @@ def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     tids = block.tids
     tcols = block.template_cols
     rows: dict[int, list[int]] = {}
-    for i in compress(range(len(tids)), map(only.__contains__, tids)):
+    wanted = member_mask(block, only)
+    i = wanted.find(1)
+    while i >= 0:
         rows.setdefault(tids[i], []).append(i)
+        i = wanted.find(1, i + 1)
     hits = sorted(i for where in rows.values() for i in where)
     if len(hits) * 3 > len(tids):  # many candidates: rebuilding the whole block at once is cheaper
         every = block_lines(block)
@@ -541,7 +552,7 @@ def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
                 key = frozenset(compress(range(1, len(tcols) + 1), map(contains, tcols, repeat(cid))))
                 seen = by_users.get(key)
                 if seen is None:
-                    seen = by_users[key] = _ranks(tids, key, [i for i in hits if tids[i] in key], len(tcols))
+                    seen = by_users[key] = _ranks(member_mask(block, key), [i for i in hits if tids[i] in key])
                 if len(seen) * 8 > block.col_n[cid]:
                     vals = block.column(cid)
                     seen = {i: vals[r] for i, r in seen.items()}
