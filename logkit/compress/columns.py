@@ -440,14 +440,14 @@ def decode_block(payload: bytes) -> Block:
     if sys.byteorder != "little":
         ids.byteswap()
     tids = ids.tolist()
-    if len(tids) != n_lines or (n_lines and max(tids) > ntempl):
+    counts = Counter(tids)
+    if len(tids) != n_lines or (n_lines and max(counts) > ntempl):
         raise ValueError("bad template ids")
     p = n_lines * width
     rlen, p = get_varint(body, p)
     rawsec = body[p : p + rlen]
     p += rlen
     tcols, ncols = template_columns(templates)
-    counts = Counter(tids)
     raw = rawsec.split(b"\n") if counts[RAW] else []
     if len(raw) != counts[RAW] or nraw != len(raw) or (not counts[RAW] and rlen):
         raise ValueError("raw section has the wrong count")
@@ -463,7 +463,8 @@ def decode_block(payload: bytes) -> Block:
         p += clen
     if p != len(body):
         raise ValueError("trailing bytes in block")
-    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {}, body[: n_lines * width], width)
+    ids_raw = body[: n_lines * width]
+    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {}, ids_raw, width)
 
 
 def block_text(block: Block) -> bytes:
