@@ -144,3 +144,25 @@ def test_grep_with_hundreds_of_templates(pattern: str) -> None:
     assert block.id_width == 2
     members = {0, 3, 258, 399, 401}
     assert member_mask(block, members) == bytes(int(t in members) for t in block.tids)
+
+
+def test_archive_read_from_a_pipe(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    archive = compress_bytes(DATA, block_lines=1000)
+    fifo = tmp_path / "in.lkz"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(archive)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    out = io.BytesIO()
+    try:
+        assert decompress_file(str(fifo), out) == (3, len(DATA))
+    finally:
+        writer.join(timeout=10)
+    assert out.getvalue() == DATA

@@ -148,6 +148,9 @@ def checked_blocks(archive: str, *, salvage: bool = False, data: bytes | None = 
     import io
 
     src = io.BytesIO(data) if data is not None else open_archive(archive)
+    if not src.seekable():  # a pipe (/dev/stdin): its bytes are held, as they cannot be read twice
+        with src:
+            src = io.BytesIO(src.read())
     with src:
         good = sum(1 for _ in iter_stream_blocks(src, str(archive), salvage=salvage))
         yield itertools.islice(iter_stream_blocks(src, str(archive), salvage=salvage), good)
