@@ -23,7 +23,7 @@ from logkit.fsutil import read_versioned_json, write_json_atomic
 from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, resolve_format
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_multiline
-from logkit.parse.sources import iter_raw_lines
+from logkit.parse.sources import iter_raw_lines, iter_text_blocks
 from logkit.parse.timestamps import reference_time
 from logkit.records import LogRecord, Param, ParsedLine, RawLine, TemplateInfo, VarType
 
@@ -344,6 +344,23 @@ class Parser:
         for raw in raws:
             learn(content(raw))
 
+    def _learn_text(self, path: str, fmt: HeaderFormat | NoFormat) -> None:
+        """Pass 1 over a file's decoded text, a block of lines at a time (what :meth:`_learn` does, cheaper)."""
+        learn = self.miner.learn
+        if isinstance(fmt, HeaderFormat):
+            match = fmt.regex.match
+            ci = fmt.regex.groupindex["Content"]
+            for block in iter_text_blocks(path):
+                for text in block:
+                    if text[-1:] == "\r":
+                        text = text[:-1]
+                    m = match(text)
+                    learn(text if m is None else (m.group(ci) or ""))
+        else:
+            for block in iter_text_blocks(path):
+                for text in block:
+                    learn(text[:-1] if text[-1:] == "\r" else text)
+
     # -- emitting -----------------------------------------------------------------------------------
     def _emit(self, rec: LogRecord, match: Match) -> ParsedLine:
         template, params = _apply_keep(match, self.keep) if self.keep else (match.template, match.params)
@@ -372,7 +389,10 @@ class Parser:
         done = [0]  # bytes read so far over both passes (for ``progress``)
         for path in files:  # pass 1: mine
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
+            if self.progress is None and not self.multiline and isinstance(fmt, HeaderFormat | NoFormat):
+                self._learn_text(path, fmt)
+            else:
+                self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
         for path in files:  # pass 2: emit each line with its template's final form
             fmt = self._choose_format([], path)
             match = self.miner.match

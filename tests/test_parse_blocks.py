@@ -1,0 +1,107 @@
+"""Pass 1 over decoded blocks of text gives what the line-by-line pass gives, on awkward inputs too."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import pytest
+
+from logkit.parse import sources
+from logkit.parse.api import Parser, record_json
+from logkit.parse.sources import iter_raw_lines, iter_text_blocks
+
+HEADER = "<Date> <Time> <Level> <Component>: <Content>"
+
+
+def _body(rng: random.Random, n: int) -> bytes:
+    """Header lines with varied contents, some not matching the header, CRLF, empty, invalid UTF-8, NULs."""
+    out = []
+    for i in range(n):
+        k = rng.randrange(12)
+        head = f"2024-03-0{1 + i % 9} 10:{i % 60:02d}:{(7 * i) % 60:02d} INFO svc.part{i % 3}: "
+        if k == 0:
+            out.append(b"")
+        elif k == 1:
+            out.append(head.encode() + f"request {i} done in {i % 97}ms\r".encode())
+        elif k == 2:
+            out.append(head.encode() + b"bad bytes \xff\xfe here \xe2\x82")  # ends inside a UTF-8 sequence
+        elif k == 3:
+            out.append(b"\tat com.example.Thing.run(Thing.java:" + str(i).encode() + b")")  # no header
+        elif k == 4:
+            out.append(head.encode() + b"nul\x00byte\x00 " + str(i).encode())
+        elif k == 5:
+            out.append(head.encode() + "caf\u00e9 user=\u00e9l\u00e8ve id=".encode() + str(i).encode())
+        elif k == 6:
+            out.append(b"\r")
+        else:
+            out.append(head.encode() + f"connection from 10.0.{i % 7}.{i % 250} port {1000 + i}".encode())
+    return b"\n".join(out)
+
+
+def _old_learn(parser: Parser, path: str) -> None:
+    fmt = parser._choose_format(list(iter_raw_lines(path))[:200], path)
+    parser._learn(iter_raw_lines(path), fmt)
+
+
+def _new_learn(parser: Parser, path: str) -> None:
+    fmt = parser._choose_format(list(iter_raw_lines(path))[:200], path)
+    parser._learn_text(path, fmt)  # type: ignore[arg-type]
+
+
+CASES = {
+    "final-newline": lambda b: b + b"\n",
+    "no-final-newline": lambda b: b,
+    "crlf": lambda b: b.replace(b"\n", b"\r\n") + b"\r\n",
+    "empty-lines-at-end": lambda b: b + b"\n\n\n",
+    "single-line": lambda b: b.split(b"\n")[1],
+    "empty-file": lambda b: b"",
+    "only-newlines": lambda b: b"\n\n",
+}
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_text_blocks_are_the_raw_lines_decoded(tmp_path: Path, case: str, chunk: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    data = CASES[case](_body(random.Random(3), 300))
+    path = tmp_path / "x.log"
+    path.write_bytes(data)
+    monkeypatch.setattr(sources, "CHUNK_SIZE", chunk)  # block edges inside lines and inside UTF-8 sequences
+    want = [r.data.decode("utf-8", "surrogateescape") for r in iter_raw_lines(str(path))]
+    got = [t for block in iter_text_blocks(str(path)) for t in block]
+    assert got == want
+    assert len(want) == data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+@pytest.mark.parametrize("compress", ["plain", "gz", "zst"])
+@pytest.mark.parametrize("spec", [HEADER, "none", "auto"])
+@pytest.mark.parametrize("case", ["final-newline", "no-final-newline", "crlf", "empty-lines-at-end"])
+def test_block_pass_learns_what_the_line_pass_learns(tmp_path: Path, case: str, spec: str, compress: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    data = CASES[case](_body(random.Random(5), 400))
+    path = tmp_path / "x.log"
+    if compress == "gz":
+        data = gzip.compress(data)
+    elif compress == "zst":
+        zstandard = pytest.importorskip("zstandard")
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+    monkeypatch.setattr(sources, "CHUNK_SIZE", 4096)
+    old, new = Parser(format=spec), Parser(format=spec)
+    _old_learn(old, str(path))
+    _new_learn(new, str(path))
+    assert new.miner.to_dict() == old.miner.to_dict()
+    assert len(old.miner.to_dict()["clusters"]) > 3
+
+
+@pytest.mark.parametrize("spec", [HEADER, "none", "auto"])
+def test_parse_output_is_the_same_through_either_pass(tmp_path: Path, spec: str) -> None:
+    path = tmp_path / "x.log"
+    path.write_bytes(_body(random.Random(9), 500).replace(b"\n", b"\r\n", 40))
+    fast = [record_json(p) for p in Parser(format=spec).parse_paths([str(path)])]
+    # a progress callback sends pass 1 through the line-by-line path
+    plain = [record_json(p) for p in Parser(format=spec, progress=lambda phase, n: None).parse_paths([str(path)])]
+    assert fast == plain
+    assert len(fast) == 500
