@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from logkit.errors import FormatError
+from logkit.parse.fastrec import new_log_record
 from logkit.parse.timestamps import parse_timestamp, timestamp_reader
 from logkit.records import LogRecord, RawLine, decode
 
@@ -83,14 +84,14 @@ class HeaderFormat(LineFormat):
             text = text[:-1]
         m = self._match(text)
         if m is None:
-            return LogRecord(raw, _EMPTY, text, None)
+            return new_log_record(raw, _EMPTY, text, None, 0)
         # every named group, in group order, "" for those that did not take part; Content leaves the dict
         fields = m.groupdict("")
         content = fields.pop("Content")
         start = m.start(self._content)
         if start < 0:
             start = len(text)
-        return LogRecord(raw, fields, content, self._stamp(fields) if fields else None, start)
+        return new_log_record(raw, fields, content, self._stamp(fields) if fields else None, start)
 
     def content(self, raw: RawLine) -> str:
         text = raw.data.decode("utf-8", "surrogateescape")

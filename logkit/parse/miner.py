@@ -16,6 +16,7 @@ from typing import Any
 
 from logkit.errors import StateError
 from logkit.parse.families import glue_suffix, is_unit, reduced
+from logkit.parse.fastrec import new_param
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
@@ -641,5 +642,5 @@ def _params(c: _Cluster, content: str, spans: list[tuple[int, int]]) -> tuple[Pa
                     votes[i] = v + 1
                 else:
                     votes[i] = -1  # this slot's type varies: always ask
-        out.append(Param(content[s:e], ty, s, e))  # type: ignore[arg-type]
+        out.append(new_param(content[s:e], ty, s, e))  # type: ignore[arg-type]
     return tuple(out)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from logkit.errors import InputError
+from logkit.parse.fastrec import new_raw_line
 from logkit.records import RawLine
 
 __all__ = ["open_binary", "iter_raw_lines", "iter_text_blocks", "looks_binary", "check_readable", "input_bytes",
@@ -207,7 +208,7 @@ def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
             last = parts.pop()
             for data in parts:
                 line_no += 1
-                yield RawLine(source, line_no, data)
+                yield new_raw_line(source, line_no, data, 1)
             if last:
                 pending.append(last)
         if pending:

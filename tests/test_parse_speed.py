@@ -1,0 +1,42 @@
+"""The speed shortcuts of ``logkit parse`` build what the plain code builds (records, objects, JSON text)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from logkit.output import _json_line_encoder
+from logkit.parse.api import Parser, record_json, to_record
+from logkit.parse.fastrec import new_log_record, new_param, new_parsed_line, new_raw_line
+from logkit.records import LogRecord, Param, ParsedLine, RawLine, VarType
+
+
+def test_fast_constructors_build_equal_objects() -> None:
+    raw = new_raw_line("a.log", 3, b"x \xff", 1)
+    plain = RawLine("a.log", 3, b"x \xff")
+    assert raw == plain and type(raw) is RawLine and hash(raw) == hash(plain)
+    rec = new_log_record(raw, {"Level": "INFO"}, "x", datetime(2024, 1, 2), 5)
+    assert rec == LogRecord(raw, {"Level": "INFO"}, "x", datetime(2024, 1, 2), 5)
+    par = new_param("42", VarType.OBA, 1, 3)
+    assert par == Param("42", VarType.OBA, 1, 3)
+    line = new_parsed_line(rec, "t1", "x <*>", (par,))
+    assert line == ParsedLine(rec, "t1", "x <*>", (par,))
+    assert repr(line) == repr(ParsedLine(rec, "t1", "x <*>", (par,)))
+
+
+def test_record_json_with_repeated_contents_and_odd_field_names(tmp_path: Path) -> None:
+    encode = _json_line_encoder()
+    log = tmp_path / "a.log"
+    lines = []
+    for i in range(60):  # the same contents again (their params' text is remembered), new ones too
+        lines.append(f"2024-05-01 10:00:{i % 60:02d} INFO [svc] user u{i % 4} \"q\" took {i % 3} ms")
+        lines.append(f"2024-05-01 10:00:{i % 60:02d} WARN [svc] plain line")
+        lines.append(f'{{"msg": "job {i % 5} done", "a%s": "%d", "b\\"%%": {i}, "ok": true}}')
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for spec in ("auto", "<Date> <Time> <Level> \\[<Component>\\] <Content>", "json", "none"):
+        out = list(Parser(format=spec).parse_paths([str(log)]))
+        assert len(out) == len(lines)
+        for p in out:
+            assert record_json(p) == encode(to_record(p))
+        # a second pass over the same records hits the remembered texts
+        assert [record_json(p) for p in out] == [encode(to_record(p)) for p in out]
