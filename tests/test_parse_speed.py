@@ -40,3 +40,21 @@ def test_record_json_with_repeated_contents_and_odd_field_names(tmp_path: Path) 
             assert record_json(p) == encode(to_record(p))
         # a second pass over the same records hits the remembered texts
         assert [record_json(p) for p in out] == [encode(to_record(p)) for p in out]
+
+
+def test_words_that_differ_in_digits_mask_alike() -> None:
+    import random
+
+    from logkit.parse import masking
+
+    rng = random.Random(11)
+    alphabet = "0123456789" * 4 + "abcdefxXABCF._-:/=[](),$%+v\u00e9\u0663"
+    words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(6000)}
+    words |= {"10.0.0.1:8080", "0x1f", "2024-01-02T10:00:00Z", "HTTP/1.1", "blk_-123", "v1.2.3", "12:03:04.5",
+              "Main.java:42", "aa:bb:cc:dd:ee:ff", "/var/log/x1.log", "id=42", "f00dbeef1", "AB12CD34", "1e10"}
+    masking._CACHE.clear()
+    masking._TPL.clear()
+    masking._SHAPES.clear()
+    for w in sorted(words):
+        assert masking.mask_word(w) == masking._mask_regex(w), w
+    assert len(masking._SHAPES) < len(words)

@@ -78,6 +78,14 @@ _TPL: dict[str, str] = {}  # word -> its template only (the same entries as _CAC
 _CACHE_MAX = 200_000
 
 
+# Digits 2-9 read as 1: no pattern above tells ASCII digits apart except ``0[xX]``, so a word without
+# x/X masks like its "shape" (the same spans; the same template when no digit lies outside them), and
+# the many words that differ only in their digits (counters, ids, addresses) share one regex run.
+_SHAPE_DIGITS = str.maketrans("023456789", "111111111")
+_SHAPES: dict[str, tuple[str, tuple[tuple[int, int], ...], bool]] = {}  # shape -> template, spans, rebuild?
+_HAS_ASCII_DIGIT = re.compile(r"[0-9]").search
+
+
 def mask_word(word: str) -> _Masked:
     """A word's template (variables as :data:`PH`) and the spans of its variables, relative to the word.
 
@@ -95,6 +103,42 @@ def mask_word(word: str) -> _Masked:
     hit = _CACHE.get(word)
     if hit is not None:
         return hit
+    if _HAS_ASCII_DIGIT(word) is not None and "x" not in word and "X" not in word:
+        shape = word.translate(_SHAPE_DIGITS)
+        known = _SHAPES.get(shape)
+        if known is None:
+            tpl, spans = _mask_regex(shape)
+            outside = _HAS_ASCII_DIGIT(tpl) is not None  # digits in the constant text: rebuild from the word
+            if len(_SHAPES) >= _CACHE_MAX:
+                _SHAPES.clear()
+            known = _SHAPES[shape] = (tpl, spans, outside)
+        tpl, spans, outside = known
+        out: _Masked = (_template(word, spans) if outside else tpl, spans)
+    else:
+        out = _mask_regex(word)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+        _TPL.clear()
+    _CACHE[word] = out
+    _TPL[word] = out[0]
+    return out
+
+
+def _template(word: str, spans: tuple[tuple[int, int], ...]) -> str:
+    if not spans:
+        return word
+    parts = []
+    pos = 0
+    for s, e in spans:
+        parts.append(word[pos:s])
+        parts.append(PH)
+        pos = e
+    parts.append(word[pos:])
+    return "".join(parts)
+
+
+def _mask_regex(word: str) -> _Masked:
+    """:func:`mask_word` without its caches: the regular expressions run on ``word`` itself."""
     spans: list[tuple[int, int]] = []
     if _MAYBE_VAR.search(word) is not None:
         for m in _WORD_RE.finditer(word):
@@ -107,23 +151,7 @@ def mask_word(word: str) -> _Masked:
                 spans[-1] = (spans[-1][0], e)
             else:
                 spans.append((s, e))
-    if spans:
-        parts = []
-        pos = 0
-        for s, e in spans:
-            parts.append(word[pos:s])
-            parts.append(PH)
-            pos = e
-        parts.append(word[pos:])
-        out: _Masked = ("".join(parts), tuple(spans))
-    else:
-        out = (word, ())
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-        _TPL.clear()
-    _CACHE[word] = out
-    _TPL[word] = out[0]
-    return out
+    return _template(word, tuple(spans)), tuple(spans)
 
 
 def word_templates(words: list[str]) -> list[str]:
