@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from logkit.output import _json_line_encoder
 from logkit.parse.api import Parser, record_json, to_record
@@ -58,3 +61,33 @@ def test_words_that_differ_in_digits_mask_alike() -> None:
     for w in sorted(words):
         assert masking.mask_word(w) == masking._mask_regex(w), w
     assert len(masking._SHAPES) < len(words)
+
+
+def test_cluster_prefilter_changes_no_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from logkit.parse import miner
+
+    rng = random.Random(4)
+    verbs = ["opened", "closed", "failed", "started", "stopped", "reset", "moved"]
+    nouns = ["session", "connection", "job", "file", "port", "disk", "user"]
+    events = [[rng.choice(nouns if k % 2 else verbs) for k in range(rng.randint(4, 9))] for _ in range(40)]
+    lines = []
+    for _ in range(1500):  # events of the same lengths; some words vary (they merge), some lines are new
+        words = list(rng.choice(events))
+        if rng.random() < 0.5:
+            words[rng.randrange(len(words))] = f"id={rng.randint(0, 99)}"
+        if rng.random() < 0.3:
+            words[rng.randrange(len(words))] = rng.choice(nouns + verbs)
+        lines.append(" ".join(words))
+
+    def mine() -> tuple[dict[str, Any], list[Any]]:
+        m = miner.TemplateMiner()
+        for text in lines:
+            m.learn(text)
+        return m.to_dict(), [m.match(t) for t in lines]
+
+    fast = mine()
+    monkeypatch.setattr(miner, "_could_join", lambda c, line, exact: True)  # every cluster compared word by word
+    assert mine() == fast
+    assert len(fast[0]["clusters"]) > 20

@@ -71,7 +71,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue", "sig")
+                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "consts_version")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -89,6 +89,12 @@ class _Cluster:
         # where the unit varies: ``12 KB`` / ``3 MB`` -> ``<*>``)
         self.glue: dict[int, int] = {}
         self.sig = ""  # the template with every value as one variable (see logkit.parse.families)
+        # (position, word template) of the words that are not a whole variable, how many, how many of
+        # them hold a variable inside, and the version they were taken at (see ``_could_join``)
+        self.consts: set[tuple[int, str]] = set()
+        self.n_consts = 0
+        self.n_partial = 0
+        self.consts_version = -1
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
@@ -216,6 +222,21 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
             if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):
                 return None
     return same, diff
+
+
+def _could_join(c: _Cluster, line: set[tuple[int, str]], exact: bool) -> bool:
+    """False when :func:`_compare` surely gives None for cluster ``c`` and a line whose (position, word
+    template) pairs are ``line``: counted with set operations, without a Python loop over the words."""
+    if c.consts_version != c.version:
+        c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
+        c.n_consts = len(c.consts)
+        c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
+        c.consts_version = c.version
+    same = len(c.consts & line)  # constant words equal to the line's
+    differ = c.n_consts - same - c.n_partial  # constant words that differ (a partial word may still fit)
+    if differ <= 0:
+        return True
+    return not (exact or same < MIN_SAME or same / (same + differ) < MIN_SIMILARITY)
 
 
 class TemplateMiner:
@@ -413,7 +434,10 @@ class TemplateMiner:
         """The closest cluster a line may join (``exact``: only one it fits without changes)."""
         best: _Cluster | None = None
         best_score = (-1.0, -1)
+        line = {(i, w.tpl) for i, w in enumerate(words)}
         for c in reversed(self._buckets.get(len(words), ())):
+            if not _could_join(c, line, exact):
+                continue
             r = _compare(c.tokens, words, exact)
             if r is None:
                 continue
