@@ -107,7 +107,8 @@ def _iso(ts: Any) -> str | None:
 
 
 _jstr: Callable[[str], str] = json_encoder.encode_basestring  # the C quoting of ``json.dumps(ensure_ascii=False)``
-_TYPE_TAILS = {t: f', "type": "{t.value}"}}' for t in VarType}
+# keyed by the type's code (``VarType._value_``, an instance attribute): hashing an Enum member runs Python code
+_TYPE_TAILS = {t.value: f', "type": "{t.value}"}}' for t in VarType}
 _QUOTED: dict[str, str] = {}  # sources, field names and templates (they repeat) -> their JSON text
 
 
@@ -168,7 +169,7 @@ def record_json(p: ParsedLine) -> str:
             ptext = hit[1]
         else:
             tails = _TYPE_TAILS
-            ptext = ", ".join(['{"value": ' + _jstr(q.value) + tails[q.type] for q in params])
+            ptext = ", ".join(['{"value": ' + _jstr(q.value) + tails[q.type._value_] for q in params])
             if len(_PARAMS_TEXT) >= 50_000:
                 _PARAMS_TEXT.clear()
             _PARAMS_TEXT[id(params)] = (params, ptext)  # the tuple is held, so its id is not reused

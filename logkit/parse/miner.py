@@ -592,7 +592,7 @@ def _rx_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[in
     if m is None:
         spans.append((start, end))
     else:
-        spans.extend(m.span(g) for g in range(1, (m.lastindex or 0) + 1))
+        spans.extend(m.regs[1:])  # every group takes part in a full match
 
 
 def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
