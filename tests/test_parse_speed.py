@@ -91,3 +91,18 @@ def test_cluster_prefilter_changes_no_template(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(miner, "_could_join", lambda c, line, exact: True)  # every cluster compared word by word
     assert mine() == fast
     assert len(fast[0]["clusters"]) > 20
+
+
+def test_timestamp_reader_same_day_clock_cache_agrees() -> None:
+    from logkit.parse.timestamps import parse_timestamp, reference_time, timestamp_reader
+
+    clocks = [f"{h:02d}:{m:02d}:{s:02d}" for h in (0, 9, 23, 24) for m in (0, 7, 59, 60) for s in (0, 31, 59, 60)]
+    clocks += ["1:02:03", "12:3:04", "\u0661\u0662:00:00", "12:00:00.5", "12-00-00", "120000", "12:00:00Z"]
+    rows = [{"Month": mo, "Day": d, "Time": c} for mo, d in (("Mar", "3"), ("Mar", "4"), ("Dec", "31")) for c in clocks]
+    rows += [{"Date": "2024-03-03", "Time": c} for c in clocks]
+    for when in (datetime(2020, 6, 1), None):
+        readers: dict[tuple[str, ...], Any] = {}
+        with reference_time(when):
+            for fields in rows + rows[::-1]:
+                read = readers.setdefault(tuple(fields), timestamp_reader(tuple(fields)))
+                assert read(fields) == parse_timestamp(fields), fields
