@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def _old_learn(parser: Parser, path: str) -> None:
 
 def _new_learn(parser: Parser, path: str) -> None:
     fmt = parser._choose_format(list(iter_raw_lines(path))[:200], path)
-    parser._learn_text(path, fmt)  # type: ignore[arg-type]
+    parser._learn_text(path, fmt, [0])  # type: ignore[arg-type]
 
 
 CASES = {
@@ -70,7 +71,9 @@ def test_text_blocks_are_the_raw_lines_decoded(tmp_path: Path, case: str, chunk:
     path.write_bytes(data)
     monkeypatch.setattr(sources, "CHUNK_SIZE", chunk)  # block edges inside lines and inside UTF-8 sequences
     want = [r.data.decode("utf-8", "surrogateescape") for r in iter_raw_lines(str(path))]
-    got = [t for block in iter_text_blocks(str(path)) for t in block]
+    blocks = list(iter_text_blocks(str(path)))
+    got = [t for block, _ in blocks for t in block]
+    assert sum(size for _, size in blocks) == sum(len(r.data) + 1 for r in iter_raw_lines(str(path)))
     assert got == want
     assert len(want) == data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
@@ -97,11 +100,23 @@ def test_block_pass_learns_what_the_line_pass_learns(tmp_path: Path, case: str, 
 
 
 @pytest.mark.parametrize("spec", [HEADER, "none", "auto"])
-def test_parse_output_is_the_same_through_either_pass(tmp_path: Path, spec: str) -> None:
+def test_parse_output_is_the_same_through_either_pass(tmp_path: Path, spec: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "x.log"
     path.write_bytes(_body(random.Random(9), 500).replace(b"\n", b"\r\n", 40))
-    fast = [record_json(p) for p in Parser(format=spec).parse_paths([str(path)])]
-    # a progress callback sends pass 1 through the line-by-line path
-    plain = [record_json(p) for p in Parser(format=spec, progress=lambda phase, n: None).parse_paths([str(path)])]
+    seen: list[tuple[str, int]] = []
+    fast = [record_json(p) for p in Parser(format=spec, progress=lambda *a: seen.append(a)).parse_paths([str(path)])]
+
+    def line_by_line(self: Parser, path: str, fmt: Any, done: list[int]) -> None:
+        self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
+
+    monkeypatch.setattr(Parser, "_learn_text", line_by_line)
+    seen_plain: list[tuple[str, int]] = []
+    plain = [record_json(p) for p in Parser(format=spec, progress=lambda *a: seen_plain.append(a))
+             .parse_paths([str(path)])]
     assert fast == plain
     assert len(fast) == 500
+    # progress: the same byte counts at the end of each pass (the file has no final newline)
+    ends = {phase: n for phase, n in seen}
+    assert ends == {phase: n for phase, n in seen_plain}
+    assert ends == {"mining": path.stat().st_size + 1, "writing": 2 * (path.stat().st_size + 1)}

@@ -179,6 +179,11 @@ def record_json(p: ParsedLine) -> str:
     return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, p.template_id, _quoted(p.template), ptext)
 
 
+def _whole_line(text: str) -> None:
+    """The header "match" of ``--format none``: none, so the whole line is the content."""
+    return None
+
+
 def _written_at(path: str) -> datetime | None:
     """When ``path`` was last written (local time), or None when that cannot be known."""
     try:
@@ -378,22 +383,22 @@ class Parser:
         for raw in raws:
             learn(content(raw))
 
-    def _learn_text(self, path: str, fmt: HeaderFormat | NoFormat) -> None:
-        """Pass 1 over a file's decoded text, a block of lines at a time (what :meth:`_learn` does, cheaper)."""
+    def _learn_text(self, path: str, fmt: HeaderFormat | NoFormat, done: list[int]) -> None:
+        """Pass 1 over a file's decoded text, a block of lines at a time (what :meth:`_learn` does, cheaper);
+        ``self.progress`` hears of each block."""
         learn = self.miner.learn
-        if isinstance(fmt, HeaderFormat):
-            match = fmt.regex.match
-            ci = fmt.regex.groupindex["Content"]
-            for block in iter_text_blocks(path):
-                for text in block:
-                    if text[-1:] == "\r":
-                        text = text[:-1]
-                    m = match(text)
-                    learn(text if m is None else (m.group(ci) or ""))
-        else:
-            for block in iter_text_blocks(path):
-                for text in block:
-                    learn(text[:-1] if text[-1:] == "\r" else text)
+        report = self.progress
+        match = fmt.regex.match if isinstance(fmt, HeaderFormat) else _whole_line
+        ci = fmt.regex.groupindex["Content"] if isinstance(fmt, HeaderFormat) else 0
+        for block, size in iter_text_blocks(path):
+            for text in block:
+                if text[-1:] == "\r":
+                    text = text[:-1]
+                m = match(text)
+                learn(text if m is None else (m.group(ci) or ""))
+            if report is not None:
+                done[0] += size
+                report("mining", done[0])
 
     # -- emitting -----------------------------------------------------------------------------------
     def _emit(self, rec: LogRecord, match: Match) -> ParsedLine:
@@ -423,8 +428,8 @@ class Parser:
         done = [0]  # bytes read so far over both passes (for ``progress``)
         for path in files:  # pass 1: mine
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            if self.progress is None and not self.multiline and isinstance(fmt, HeaderFormat | NoFormat):
-                self._learn_text(path, fmt)
+            if not self.multiline and isinstance(fmt, HeaderFormat | NoFormat):
+                self._learn_text(path, fmt, done)
             else:
                 self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
         for path in files:  # pass 2: emit each line with its template's final form

@@ -218,9 +218,12 @@ def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
         fh.close()
 
 
-def iter_text_blocks(path: str) -> Iterator[list[str]]:
+def iter_text_blocks(path: str) -> Iterator[tuple[list[str], int]]:
     """The lines of ``path`` as :func:`iter_raw_lines` splits them, decoded (``surrogateescape``), a
     chunk's worth at a time: the cheap way to read a file's text when line numbers are not needed.
+
+    Each block comes with the bytes its lines take, counting a newline after each (a last line without
+    one too), as ``len(raw.data) + 1`` summed over the same lines gives.
 
     Decoding a block at once gives the same text as decoding each line: ``\\n`` always ends an invalid
     byte sequence.
@@ -229,7 +232,7 @@ def iter_text_blocks(path: str) -> Iterator[list[str]]:
     return _iter_blocks(path)
 
 
-def _iter_blocks(path: str) -> Iterator[list[str]]:
+def _iter_blocks(path: str) -> Iterator[tuple[list[str], int]]:
     fh = open_binary(path)
     pending: list[bytes] = []  # the tail of the chunks read so far after their last newline
     read = getattr(fh, "read1", fh.read)
@@ -257,9 +260,10 @@ def _iter_blocks(path: str) -> Iterator[list[str]]:
                 block = chunk[:cut]
             if cut + 1 < len(chunk):
                 pending.append(chunk[cut + 1 :])
-            yield block.decode("utf-8", "surrogateescape").split("\n")
+            yield block.decode("utf-8", "surrogateescape").split("\n"), len(block) + 1
         if pending:
-            yield [b"".join(pending).decode("utf-8", "surrogateescape")]
+            last = b"".join(pending)
+            yield [last.decode("utf-8", "surrogateescape")], len(last) + 1
     finally:
         fh.close()
 
