@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,7 +123,10 @@ def _quoted(text: str) -> str:
     return q
 
 
-_FIELDS_FORMATS: dict[tuple[str, ...], str] = {}  # field names -> the fields' JSON text with %s for values
+# field names -> the fields' JSON text with %s for values: quoted ones, and bare ones for quoted values
+_FIELDS_FORMATS: dict[tuple[str, ...], tuple[str, str]] = {}
+# what the JSON string quoting escapes (with ensure_ascii=False): quote, backslash, control characters
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
 _PARAMS_TEXT: dict[int, tuple[Any, str]] = {}  # id of a params tuple -> (that tuple, its JSON text)
 _RECORD = (
     '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s", "template": %s, '
@@ -130,10 +134,11 @@ _RECORD = (
 )
 
 
-def _fields_format(keys: tuple[str, ...]) -> str:
+def _fields_format(keys: tuple[str, ...]) -> tuple[str, str]:
     fmt = _FIELDS_FORMATS.get(keys)
     if fmt is None:
-        fmt = "{" + ", ".join([_jstr(k).replace("%", "%%") + ": %s" for k in keys]) + "}"
+        names = [_jstr(k).replace("%", "%%") for k in keys]
+        fmt = ("{" + ", ".join([n + ': "%s"' for n in names]) + "}", "{" + ", ".join([n + ": %s" for n in names]) + "}")
         if len(_FIELDS_FORMATS) >= 1000:
             _FIELDS_FORMATS.clear()
         _FIELDS_FORMATS[keys] = fmt
@@ -157,7 +162,11 @@ def record_json(p: ParsedLine) -> str:
     fields = rec.fields
     if fields:
         try:
-            ftext = _fields_format(tuple(fields)) % tuple(map(_jstr, fields.values()))
+            values = tuple(fields.values())
+            if _NEEDS_ESCAPE("".join(values)) is None:  # plain text: written between quotes as it is
+                ftext = _fields_format(tuple(fields))[0] % values
+            else:
+                ftext = _fields_format(tuple(fields))[1] % tuple(map(_jstr, values))
         except TypeError:  # a value that is not text: the generic encoder writes it
             ftext = json.dumps(dict(fields), ensure_ascii=False)
     else:
@@ -410,7 +419,7 @@ class Parser:
             self._counts[template] = [1, rec.content[:2000]]
         else:
             entry[0] += 1
-        return new_parsed_line(rec, template_id(template), template, params)
+        return new_parsed_line(rec, _IDS.get(template) or template_id(template), template, params)
 
     def _forget_rare(self) -> None:
         keep = sorted(self._counts.items(), key=lambda kv: -kv[1][0])[: self.max_templates]
