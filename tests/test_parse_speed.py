@@ -93,7 +93,7 @@ def test_cluster_prefilter_changes_no_template(monkeypatch: pytest.MonkeyPatch) 
     assert len(fast[0]["clusters"]) > 20
 
 
-def test_timestamp_reader_same_day_clock_cache_agrees() -> None:
+def test_timestamp_reader_same_day_path_agrees() -> None:
     from logkit.parse.timestamps import parse_timestamp, reference_time, timestamp_reader
 
     clocks = [f"{h:02d}:{m:02d}:{s:02d}" for h in (0, 9, 23, 24) for m in (0, 7, 59, 60) for s in (0, 31, 59, 60)]

@@ -318,15 +318,19 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
             day = last[3]
             if day is not None:  # only the hh:mm:ss differs from a remembered text? (see _remember_day)
                 pos, head, tail = last[2]
-                if len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail):
-                    since = _CLOCKS.get(text[pos : pos + 8])
-                    if since is None:
-                        since = _clock(text[pos : pos + 8])
-                    if since is not _NO_CLOCK:
-                        stamp: datetime | None = day + since  # day: its midnight, see _remember_day
-                        last[0] = text
-                        last[1] = stamp
-                        return stamp
+                if (
+                    len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail)
+                    and text[pos + 2] == ":" and text[pos + 5] == ":"
+                ):
+                    digits = text[pos : pos + 2] + text[pos + 3 : pos + 5] + text[pos + 6 : pos + 8]
+                    if digits.isascii() and digits.isdigit():
+                        h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+                        if h <= 23 and m <= 59 and s <= 59:
+                            # day: its midnight (see _remember_day); a timedelta times an int is C-level
+                            stamp: datetime | None = day + _SECOND * (h * 3600 + m * 60 + s)
+                            last[0] = text
+                            last[1] = stamp
+                            return stamp
             stamp = parse_timestamp_text(text, allow_epoch=epoch0)
             if stamp is not None:
                 last[0] = text
@@ -350,20 +354,7 @@ def _no_stamp(fields: Mapping[str, str]) -> None:
 
 
 _CLOCK = re.compile(r"(?<![\d:])(\d\d):(\d\d):(\d\d)(?!\d)")
-_CLOCKS: dict[str, timedelta] = {}  # "hh:mm:ss" -> the time since midnight it names (at most 86400 entries)
-_NO_CLOCK = timedelta(days=-1)  # what ``_clock`` gives for text that is not a valid hh:mm:ss
-
-
-def _clock(text: str) -> timedelta:
-    """``"hh:mm:ss"`` (ASCII digits, 00:00:00 to 23:59:59) as the time since midnight, remembered."""
-    digits = text[0:2] + text[3:5] + text[6:8]
-    if len(text) != 8 or text[2] != ":" or text[5] != ":" or not (digits.isascii() and digits.isdigit()):
-        return _NO_CLOCK
-    h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
-    if h > 23 or m > 59 or s > 59:
-        return _NO_CLOCK
-    since = _CLOCKS[text] = timedelta(hours=h, minutes=m, seconds=s)
-    return since
+_SECOND = timedelta(seconds=1)
 
 
 def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
