@@ -34,7 +34,8 @@ def test_record_json_with_repeated_contents_and_odd_field_names(tmp_path: Path) 
     for i in range(60):  # the same contents again (their params' text is remembered), new ones too
         lines.append(f"2024-05-01 10:00:{i % 60:02d} INFO [svc] user u{i % 4} \"q\" took {i % 3} ms")
         lines.append(f"2024-05-01 10:00:{i % 60:02d} WARN [svc] plain line")
-        lines.append(f'{{"msg": "job {i % 5} done", "a%s": "%d", "b\\"%%": {i}, "ok": true, "q": "a\\"b\\\\c\\u0001 %s"}}')
+        lines.append(f'{{"msg": "job {i % 5} done", "a%s": "%d", "b\\"%%": {i}, "ok": true, '
+                     '"q": "a\\"b\\\\c\\u0001 %s"}')
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     for spec in ("auto", "<Date> <Time> <Level> \\[<Component>\\] <Content>", "json", "none"):
         out = list(Parser(format=spec).parse_paths([str(log)]))
