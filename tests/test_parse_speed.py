@@ -107,3 +107,24 @@ def test_timestamp_reader_same_day_path_agrees() -> None:
             for fields in rows + rows[::-1]:
                 read = readers.setdefault(tuple(fields), timestamp_reader(tuple(fields)))
                 assert read(fields) == parse_timestamp(fields), fields
+
+
+def test_remembered_matches_equal_fresh_ones_when_slot_types_vary(monkeypatch: pytest.MonkeyPatch) -> None:
+    from logkit.parse import miner
+
+    values = ["42", "/var/tmp/a.log", "10.0.0.7", "true", "12ms", "blk_-17", "0x1f", "3 KB", "alice"]
+    lines = [f"request {i % 3} sent to {values[i % len(values)]} with code {i % 4}" for i in range(200)]
+    lines += [f"worker {values[i % 5]} done" for i in range(50)]
+
+    def run() -> list[Any]:
+        m = miner.TemplateMiner()
+        for text in lines:
+            m.learn(text)
+        out = [m.match(text) for text in lines + lines]
+        return [(x.template, [(p.value, p.type, p.start, p.end) for p in x.params]) for x in out]
+
+    remembered = run()
+    monkeypatch.setattr(miner, "MAX_SEEN_CHARS", -1)  # nothing remembered: every line computed afresh
+    fresh = run()
+    assert remembered == fresh
+    assert len({t for row in remembered for _, t, _, _ in row[1]}) >= 4  # the slots' types do vary

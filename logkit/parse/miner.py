@@ -541,7 +541,10 @@ class TemplateMiner:
                 else:
                     _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
         match = Match(c.text(), _params(c, content, spans))
-        if len(content) <= MAX_SEEN_CHARS and min(c.votes, default=TYPE_FREEZE) >= TYPE_FREEZE:
+        votes = c.votes
+        # remembered once no slot's type can change any more: each is frozen, or varies (-1: then typed by
+        # ``classify``, a function of the content alone, so the same content gets the same params again)
+        if len(content) <= MAX_SEEN_CHARS and votes.count(TYPE_FREEZE) + votes.count(-1) == len(votes):
             if len(self._done) >= MAX_SEEN:
                 self._done.clear()
             self._done[content] = (c, c.version, c.types, match)
