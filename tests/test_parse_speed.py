@@ -128,3 +128,18 @@ def test_remembered_matches_equal_fresh_ones_when_slot_types_vary(monkeypatch: p
     fresh = run()
     assert remembered == fresh
     assert len({t for row in remembered for _, t, _, _ in row[1]}) >= 4  # the slots' types do vary
+
+
+def test_classify_memo_gives_the_computed_type() -> None:
+    from logkit.parse import vartypes
+
+    contents = ["connect to port 8080 from 10.0.0.1:22 took 12 ms", "  user  alice  logged in (uid=0) ",
+                "x" * 60 + " status 404 size 1024 " + "y" * 60, "error 13 (Permission denied) on /var/x",
+                "job_17 finished: 3 of 4 tasks, 2.5 GB read", "a=1 b=true c=/tmp d=0x1f",
+                "q" * 20 + "x" * 50 + " status 404 size 1024 " + "y" * 60]  # the same windows as the third
+    vartypes._KNOWN.clear()
+    for content in contents + contents:  # the second round answers from the memo
+        for start in range(len(content)):
+            for end in range(start + 1, min(len(content), start + 12) + 1):
+                assert vartypes.classify(content, start, end) == vartypes._classify(content, start, end)
+    assert vartypes._KNOWN

@@ -73,6 +73,22 @@ def classify(content: str, start: int, end: int) -> VarType:
     >>> classify("killed pid 8080", 11, 15)
     <VarType.OID: 'OID'>
     """
+    # the answer depends on these three texts only (the context windows below lie inside them)
+    key = (content[max(0, start - _LEFT) : start], content[start:end], content[end : end + _RIGHT])
+    known = _KNOWN.get(key)
+    if known is None:
+        known = _classify(content, start, end)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = known
+    return known
+
+
+_KNOWN: dict[tuple[str, str, str], VarType] = {}  # (left context, value, right context) -> type
+_KNOWN_MAX = 50_000
+
+
+def _classify(content: str, start: int, end: int) -> VarType:
     value = content[start:end]
     if value and (value[0].isspace() or value[-1].isspace()):
         stripped = value.strip()
