@@ -25,6 +25,9 @@ def test_fast_constructors_build_equal_objects() -> None:
     line = new_parsed_line(rec, "t1", "x <*>", (par,))
     assert line == ParsedLine(rec, "t1", "x <*>", (par,))
     assert repr(line) == repr(ParsedLine(rec, "t1", "x <*>", (par,)))
+    from logkit.parse.miner import Match, _new_match
+
+    assert _new_match("x <*>", (par,)) == Match("x <*>", (par,))
 
 
 def test_record_json_with_repeated_contents_and_odd_field_names(tmp_path: Path) -> None:

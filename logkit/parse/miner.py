@@ -118,6 +118,18 @@ class _Cluster:
         return self._text
 
 
+_MATCH_TEMPLATE = Match.__dict__["template"].__set__
+_MATCH_PARAMS = Match.__dict__["params"].__set__
+
+
+def _new_match(template: str, params: tuple[Param, ...]) -> Match:
+    """``Match(template, params)`` through its slots (see :mod:`logkit.parse.fastrec`)."""
+    m: Match = object.__new__(Match)
+    _MATCH_TEMPLATE(m, template)
+    _MATCH_PARAMS(m, params)
+    return m
+
+
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
 _MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
 _TPL_GET = template_cache().get
@@ -479,14 +491,18 @@ class TemplateMiner:
 
     def _line_uncached(self, content: str, learn: bool) -> Match:
         fast = len(content) <= MAX_MINED_CHARS
+        # a content the first pass saw has its masked form's entry in _seen (the very list _cache holds)
+        entry = self._seen.get(content)
         if fast:
             text = content if has_spaced(content) is None else fill_dates(content)
             words = text.split()
-            tpls = list(map(_TPL_GET, words))
-            key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
+            if entry is None:
+                tpls = list(map(_TPL_GET, words))
+                key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
+                entry = self._cache.get(key)
         else:
             key, raw = line_words(content)
-        entry = self._cache.get(key)
+            entry = self._cache.get(key)
         if entry is None:
             if fast:
                 raw = line_words(content)[1]
@@ -540,7 +556,7 @@ class TemplateMiner:
                     spans.append((raw[a][0], raw[b][1] - len(tok)))
                 else:
                     _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
-        match = Match(c.text(), _params(c, content, spans))
+        match = _new_match(c.text(), _params(c, content, spans))
         votes = c.votes
         # remembered once no slot's type can change any more: each is frozen, or varies (-1: then typed by
         # ``classify``, a function of the content alone, so the same content gets the same params again)
