@@ -194,7 +194,7 @@ def test_bench_batch_reports_both_worker_counts(tmp_path: Path, monkeypatch: pyt
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     size = (tmp_path / "compress" / "s.log").stat().st_size
-    assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size)
+    assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size) and out["largest_input_bytes"] == size
     assert [r["workers"] for r in out["rows"]] == [1, 2]
     assert all(r["lines"] == 150 * out["files"] and r["failed"] == 0 for r in out["rows"])
     assert len(out["rows"][1]["peak_rss_mb_per_worker"]) in (1, 2)
