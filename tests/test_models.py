@@ -140,3 +140,25 @@ def test_labels_that_teach_nothing_leave_novelty_to_speak(tmp_path) -> None:  # 
     assert load_detector(tmp_path).score([g])[0].score == pytest.approx(s.score)
     informed, labels = make_groups(200, 0.2)
     assert SmallDetector().fit(informed, labels).heldout_auc_ > 0.9
+
+
+def _line_group(key: str, template: str, level: str) -> Group:
+    g = Group(key, 1, 1)
+    g.add(Event(1, "t" + key, template, template.replace("<*>", "9"), None, (("Level", level),)))
+    return g
+
+
+def test_new_words_neither_dilute_what_is_known_nor_unsettle_a_clear_normal() -> None:
+    groups, _ = make_groups(300, 0.2)
+    line_labels = {ev.line: int("error" in ev.template) for g in groups for ev in g.events}
+    det = SmallDetector().fit(groups, line_labels=line_labels)
+    tail = " during nightly compaction of shard replica index segment merge window quorum"
+    bad = det.score([_line_group("b", "disk error while reading <*>" + tail, "ERROR")])[0]
+    ok = det.score([_line_group("n", "close file <*>" + tail, "INFO")])[0]
+    short_bad = det.score([_line_group("sb", "disk error while reading <*>", "ERROR")])[0]
+    # the words training knew decide the score as they would without the new ones
+    assert bad.score >= 0.5 and bad.score == pytest.approx(short_bad.score, abs=1e-6)
+    assert ok.score < 0.5
+    # the new words leave each less sure than its short form, the clear normal still fairly sure
+    assert bad.uncertainty > short_bad.uncertainty
+    assert ok.uncertainty < 0.5

@@ -51,9 +51,19 @@ def _auc(scores: Any, y: Any, weights: Any) -> float:
     return float(roc_auc_score(y, scores, sample_weight=weights))
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
 def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
-    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate."""
-    q = coverage * p + (1.0 - coverage) * novel_rate
+    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate.
+
+    The two opinions are pooled in log-odds, each weighed by its share of the item's features: a line
+    whose known part is strongly normal stays fairly sure however many new words it has, while a line
+    whose known part is unsure moves towards the novel items' rate.
+    """
+    q = _sigmoid(coverage * _logit(p) + (1.0 - coverage) * _logit(novel_rate))
     return 1.0 - abs(2.0 * q - 1.0)
 
 
@@ -185,6 +195,19 @@ class SmallDetector(Detector):
         known: set[int] = self.__dict__["_known"]
         tot = sum(v * v for v in row.values())
         return sum(v * v for j, v in row.items() if j in known) / tot if tot else 1.0
+
+    def _known_part(self, row: dict[int, float]) -> dict[int, float]:
+        """A line's features that training rows had, normalised again: what the model can read of it.
+
+        Words no training line held have no weight in any member; left in, they would only shrink the
+        weight of the known ones (L2 normalisation). What they leave unknown goes into the uncertainty.
+        """
+        known: set[int] = self.__dict__["_known"]
+        part = {j: v for j, v in row.items() if j in known}
+        if len(part) == len(row) or not part:
+            return row
+        norm = math.sqrt(sum(v * v for v in part.values()))
+        return {j: v / norm for j, v in part.items()}
 
     def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
         import numpy as np
@@ -326,7 +349,7 @@ class SmallDetector(Detector):
         key = (ev.template_id, ev.fields)
         ps = cache.get(key)
         if ps is None:
-            ps = [_sigmoid(x) for x in self._member_logits(self._feat.line_vector(ev))]
+            ps = [_sigmoid(x) for x in self._member_logits(self._known_part(self._feat.line_vector(ev)))]
             if len(cache) < 100_000:
                 cache[key] = ps
         return ps
