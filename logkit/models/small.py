@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from logkit.detect.features import Featurizer, TemplateStats
@@ -24,6 +24,8 @@ __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
 _WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
+_MAX_LENGTH = 10_000  # whole-item lengths above this are counted as this
+_UNSEEN_PART = 0.5  # the share still to come of a cut item when training had no whole item that long
 _NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
 
 
@@ -65,6 +67,13 @@ def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
     """
     q = _sigmoid(coverage * _logit(p) + (1.0 - coverage) * _logit(novel_rate))
     return 1.0 - abs(2.0 * q - 1.0)
+
+
+def _length_counts(lengths: Iterable[int]) -> list[list[int]]:
+    """``[[length, count], ...]`` of whole (closed) training items, sorted; the longest ones are pooled so
+    the list stays short."""
+    c = Counter(min(n, _MAX_LENGTH) for n in lengths)
+    return [[n, k] for n, k in sorted(c.items())]
 
 
 def _sigmoid(x: float) -> float:
@@ -129,6 +138,7 @@ class SmallDetector(Detector):
         if self.stats_.n_groups == 0:
             raise UsageError("every training group is labelled anomalous; give some normal ones")
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        self.closed_lengths_ = _length_counts(g.lines for g in groups if not g.open)
         if self.mode_ == "novelty":
             self.z0_ = self._novelty_scale(groups)
             self.coef_: Any = None
@@ -323,7 +333,34 @@ class SmallDetector(Detector):
             # behaviour, so novelty (unseen templates, counts far from normal) speaks too
             p = max(p, self._p_novelty(g, unseen, z))
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
-        return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
+        reason = self._reason(g, unseen, z, ztid, zc, top, heavy)
+        missing = self._missing_share(g.lines) if g.open else 0.0
+        if missing <= 0.0:  # closed, or as long as whole ones already
+            return Score(p, uncertainty, reason, top)
+        # what has not been logged yet is unknown to any reader: it widens the uncertainty, not the routing
+        return Score(p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), reason, top, incomplete=missing,
+                     note=self._open_note(g), reducible=uncertainty)
+
+    def _whole_length(self, lines: int) -> float | None:
+        """The mean length of the whole (closed) training items at least ``lines`` long (None: none was)."""
+        tot = n = 0
+        for length, k in getattr(self, "closed_lengths_", []):
+            if length >= lines:
+                tot += length * k
+                n += k
+        return tot / n if n else None
+
+    def _missing_share(self, lines: int) -> float:
+        """The share of a whole item still to come after ``lines`` lines (:data:`_UNSEEN_PART` when training
+        had no whole item that long)."""
+        whole = self._whole_length(lines)
+        return _UNSEEN_PART if whole is None else max(0.0, 1.0 - lines / whole)
+
+    def _open_note(self, g: Group) -> str:
+        whole = self._whole_length(g.lines)
+        size = f"; whole ones in training have about {whole:.0f}" if whole is not None else ""
+        return (f"still open at the end of the input: judged on its first {g.lines} "
+                f"line{'s' if g.lines != 1 else ''}{size}")
 
     def _line_epistemic(self, per_key: dict[tuple[str, Any], list[float]],
                         key_ev: dict[tuple[str, Any], Event], worst: tuple[str, Any]) -> float:
@@ -406,8 +443,9 @@ class SmallDetector(Detector):
         if top:
             shown = ", ".join(str(n) for n in top[:3])
             parts.append(f"line{'s' if len(top) > 1 else ''} {shown} ('{_short(heavy, 60)}') weighed most")
-        if g.open:
-            parts.append(f"cut by the end of the input: judged on its first {g.lines} lines")
+        missing = self._missing_share(g.lines) if g.open else 0.0
+        if missing > 0.0:
+            parts.append(self._open_note(g))
         return "; ".join(parts) if parts else "the score is above the threshold"
 
     # -- state ------------------------------------------------------------------------------------
@@ -417,7 +455,8 @@ class SmallDetector(Detector):
         data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
                 "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
                 "novel_rate": getattr(self, "novel_rate_", 0.0),
-                "heldout_auc": getattr(self, "heldout_auc_", 1.0)}
+                "heldout_auc": getattr(self, "heldout_auc_", 1.0),
+                "closed_lengths": getattr(self, "closed_lengths_", [])}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
@@ -435,6 +474,7 @@ class SmallDetector(Detector):
         self.calib_ = (float(a), float(b))
         self.novel_rate_ = float(data.get("novel_rate") or 0.0)
         self.heldout_auc_ = float(data.get("heldout_auc", 1.0))
+        self.closed_lengths_ = [[int(n), int(k)] for n, k in data.get("closed_lengths") or []]
         known = arrays.get("known")
         self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
         self._known = set(self.known_.tolist())
