@@ -136,6 +136,12 @@ def test_labels_that_teach_nothing_leave_novelty_to_speak(tmp_path) -> None:  # 
     s = det.score([g])[0]
     assert s.score >= 0.5 and "never seen in training" in s.reason
     assert all(x.score < 0.5 for x in det.score(groups[:20]))
+    # below the threshold a novelty score is no probability: the calibrated rate (the noise rate) stays
+    twice = Group("twice", 1, 1)
+    for ev in groups[0].events + [groups[0].events[1]]:  # one step more often than ever in training
+        twice.add(ev)
+    assert 0.0 < det._p_novelty(twice, [], det._zmax(twice)[0]) < 0.5
+    assert det.score([twice])[0].score == pytest.approx(sum(noise) / len(noise), abs=0.05)
     det.save(tmp_path)
     assert load_detector(tmp_path).score([g])[0].score == pytest.approx(s.score)
     informed, labels = make_groups(200, 0.2)

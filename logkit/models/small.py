@@ -330,8 +330,11 @@ class SmallDetector(Detector):
             heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
         if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
             # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
-            # behaviour, so novelty (unseen templates, counts far from normal) speaks too
-            p = max(p, self._p_novelty(g, unseen, z))
+            # behaviour, so novelty (unseen templates, counts far from normal) speaks too, when it says
+            # anomalous; below that the calibrated probability stays (the novelty score is no probability)
+            pn = self._p_novelty(g, unseen, z)
+            if pn >= 0.5:
+                p = max(p, pn)
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
         reason = self._reason(g, unseen, z, ztid, zc, top, heavy)
         missing = self._missing_share(g.lines) if g.open else 0.0
