@@ -35,12 +35,13 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """One parsed line as detection sees it.
+    """One parsed line as detection sees it (treat it as read-only).
 
     ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it.
+    the kind of a line, not one occurrence of it. Not frozen: one is built per input line, and a frozen
+    dataclass takes about four times as long to build.
     """
 
     line: int
@@ -150,18 +151,29 @@ _HAS_DIGIT = re.compile(r"\d").search
 _KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
 
 
+_KINDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # interned kind tuples; bounded
+
+
 def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    """The header fields that describe the kind of a line: values without a digit."""
+    """The header fields that describe the kind of a line: values without a digit (one shared tuple per
+    distinct kind, so that lines of a kind hold the same object)."""
     out = []
+    known = _KIND_VALUE
     for k, v in fields.items():
-        ok = _KIND_VALUE.get(v)
+        ok = known.get(v)
         if ok is None:
             ok = bool(v) and not _HAS_DIGIT(v)
-            if len(_KIND_VALUE) < 50_000:
-                _KIND_VALUE[v] = ok
+            if len(known) < 50_000:
+                known[v] = ok
         if ok:
             out.append((k, v))
-    return tuple(out)
+    kind = tuple(out)
+    shared = _KINDS.get(kind)
+    if shared is None:
+        if len(_KINDS) < 10_000:
+            _KINDS[kind] = kind
+        return kind
+    return shared
 
 
 def event_from_parsed(p: Any) -> Event:
@@ -214,12 +226,14 @@ def mark_open(groups: Iterable[Group], last_line: int, open_within: int) -> None
 
 def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
                     open_within: int | None) -> Iterator[Group]:
-    rx = re.compile(pattern)
+    findall = re.compile(pattern).findall
     open_: OrderedDict[str, Group] = OrderedDict()
+    get, to_end = open_.get, open_.move_to_end
+    cap = MAX_EVENTS_PER_GROUP
     last = 0
     for ev in events:
         last = ev.line
-        ids = rx.findall(ev.content)
+        ids = findall(ev.content)
         if not ids:
             continue
         if idle is not None and ev.timestamp is not None:  # close sessions quiet for longer than idle
@@ -231,16 +245,27 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
                     yield g
                 else:
                     break
-        for key in dict.fromkeys(ids):  # a line naming the same id twice counts once
-            sess = open_.get(key)
+        if len(ids) > 1:
+            ids = list(dict.fromkeys(ids))  # a line naming the same id twice counts once
+        ts = ev.timestamp
+        for key in ids:
+            sess = get(key)
             if sess is None:
-                sess = Group(key, ev.line, ev.line)
+                sess = Group(key, last, last, 1, ts, ts, [ev])
                 open_[key] = sess
                 if len(open_) > MAX_OPEN_SESSIONS:
                     yield open_.popitem(last=False)[1]
-            else:
-                open_.move_to_end(key)
-            sess.add(ev)
+                continue
+            to_end(key)
+            # Group.add, inline (the hot loop of session grouping)
+            sess.lines += 1
+            sess.last_line = last
+            if ts is not None:
+                if sess.start is None:
+                    sess.start = ts
+                sess.end = ts
+            if len(sess.events) < cap:
+                sess.events.append(ev)
     if open_within is not None:
         mark_open(open_.values(), last, open_within)
     yield from open_.values()
