@@ -274,11 +274,21 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
 def _count_groups(events: Iterable[Event], size: int) -> Iterator[Group]:
     n = 0
     g: Group | None = None
+    cap = MAX_EVENTS_PER_GROUP
     for ev in events:
+        ts = ev.timestamp
         if g is None:
             n += 1
-            g = Group(f"w{n}", ev.line, ev.line)
-        g.add(ev)
+            g = Group(f"w{n}", ev.line, ev.line, 1, ts, ts, [ev])
+        else:  # Group.add, inline
+            g.lines += 1
+            g.last_line = ev.line
+            if ts is not None:
+                if g.start is None:
+                    g.start = ts
+                g.end = ts
+            if len(g.events) < cap:
+                g.events.append(ev)
         if g.lines >= size:
             yield g
             g = None

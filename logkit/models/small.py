@@ -117,6 +117,8 @@ class SmallDetector(Detector):
              line_labels: Mapping[int, int] | None) -> None:
         if self.n_estimators < 2:
             raise UsageError("n_estimators must be at least 2 (uncertainty comes from their disagreement)")
+        for memo in ("_counts_cache", "_cov_cache", "_line_cache", "_group_memo", "_mean_coef"):
+            self.__dict__.pop(memo, None)  # what scoring worked out for an earlier fit
         texts: dict[str, str] = {}
         for g in groups:
             for ev in g.events:
@@ -269,23 +271,39 @@ class SmallDetector(Detector):
         may still come.
         """
         counts = Counter(ev.template_id for ev in g.events)
+        spread, common = self._count_stats()
         best = (0.0, "", 0)
         for tid, c in counts.items():
-            if tid in self.stats_.text:
-                m, s = self.stats_.mean_std(tid)
+            ms = spread.get(tid)
+            if ms is not None:
+                m, s = ms
                 z = (c - m if g.open else abs(c - m)) / (s + 0.5)
                 if z > best[0]:
                     best = (z, tid, c)
-        st = self.stats_
         if g.open:
             return best
-        for tid, n in st.groups.items():  # templates nearly every normal group has, missing here
-            if n >= 0.9 * st.n_groups and tid not in counts:
-                m, s = st.mean_std(tid)
-                z = m / (s + 0.5)
+        for z, _, tid in common:  # templates nearly every normal group has, missing here (largest first)
+            if tid not in counts:
                 if z > best[0]:
                     best = (z, tid, 0)
+                break
         return best
+
+    def _count_stats(self) -> tuple[dict[str, tuple[float, float]], list[tuple[float, int, str]]]:
+        """Mean and spread of each known template's count, and the templates nearly every normal training
+        group has as ``(deviation when missing, order, id)``, largest deviation first (worked out once)."""
+        cached = self.__dict__.get("_counts_cache")
+        if cached is None:
+            st = self.stats_
+            spread = {tid: st.mean_std(tid) for tid in st.text}
+            common = []
+            for i, (tid, n) in enumerate(st.groups.items()):
+                if n >= 0.9 * st.n_groups:
+                    m, s = spread[tid]
+                    common.append((m / (s + 0.5), i, tid))
+            common.sort(key=lambda r: (-r[0], r[1]))
+            cached = self._counts_cache = (spread, common)
+        return cached
 
     def _member_logits(self, row: dict[int, float]) -> list[float]:
         import numpy as np
