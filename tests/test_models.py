@@ -63,6 +63,8 @@ def test_supervised_separates_and_explains() -> None:
     assert all((s.score >= 0.5) == bool(y) for s, y in zip(scores, truth, strict=True))
     bad = next(s for s, y in zip(scores, truth, strict=True) if y)
     assert "weighed most" in bad.reason
+    # the error template was in training, in anomalous items only: not "never seen"
+    assert "seen in training only in anomalous items" in bad.reason and "never seen" not in bad.reason
 
 
 def test_unseen_template_is_understood_by_its_words() -> None:

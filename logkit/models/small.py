@@ -117,7 +117,7 @@ class SmallDetector(Detector):
              line_labels: Mapping[int, int] | None) -> None:
         if self.n_estimators < 2:
             raise UsageError("n_estimators must be at least 2 (uncertainty comes from their disagreement)")
-        for memo in ("_counts_cache", "_cov_cache", "_line_cache", "_group_memo", "_mean_coef"):
+        for memo in ("_counts_cache", "_cov_cache", "_line_cache", "_group_memo", "_mean_coef", "_vocab_set"):
             self.__dict__.pop(memo, None)  # what scoring worked out for an earlier fit
         texts: dict[str, str] = {}
         for g in groups:
@@ -456,7 +456,12 @@ class SmallDetector(Detector):
                 ids.insert(0, heavy_ids[0])
             first = next(ev for ev in unseen if ev.template_id == ids[0])
             more = f" (+{len(ids) - 1} more unseen)" if len(ids) > 1 else ""
-            parts.append(f"template {ids[0]} '{_short(first.template)}' never seen in training{more}")
+            known = self.__dict__.get("_vocab_set")
+            if known is None:
+                known = self._vocab_set = frozenset(self.vocab_)
+            # a template of anomalous training items only is not new: say where training had it
+            where = "seen in training only in anomalous items" if ids[0] in known else "never seen in training"
+            parts.append(f"template {ids[0]} '{_short(first.template)}' {where}{more}")
         if z >= _Z_FAR and ztid:
             m, s = self.stats_.mean_std(ztid)
             parts.append(f"template {ztid} '{_short(self.stats_.text[ztid])}' appears {zc} times where "
