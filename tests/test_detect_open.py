@@ -109,3 +109,22 @@ def test_device_cuda_with_the_router_method_says_it_runs_on_the_cpu(tmp_path: Pa
                                  "--device", "cuda", "--output-format", "jsonl"])
     assert r.exit_code == 0, r.output
     assert "--device cuda is ignored" in r.stderr and len(r.stdout.splitlines()) == 3
+
+
+def test_parse_records_become_events_with_their_content_rebuilt() -> None:
+    from datetime import datetime
+
+    from logkit.detect.grouping import event_from_record
+
+    def rec(line: int, ts: str | None, values: list[object]) -> dict[str, object]:
+        return {"line": line, "timestamp": ts, "fields": {"Level": "INFO", "Pid": "12"}, "template_id": "t1",
+                "template": "open <*> in <*> ms", "params": [{"value": v, "type": "OTP"} for v in values]}
+
+    a = event_from_record(rec(1, "2024-01-02T03:04:05", ["a.txt", 7]))
+    b = event_from_record(rec(2, "2024-01-02T03:04:05", ["b.txt", "8"]))
+    c = event_from_record(rec(3, "not a time", ["c.txt", "9"]))
+    d = event_from_record(rec(4, None, ["x"]))  # params that do not fit the template: kept after it
+    assert (a.content, b.content, c.content) == ("open a.txt in 7 ms", "open b.txt in 8 ms", "open c.txt in 9 ms")
+    assert a.timestamp == b.timestamp == datetime(2024, 1, 2, 3, 4, 5) and c.timestamp is None
+    assert d.content == "open <*> in <*> ms x" and d.timestamp is None
+    assert a.fields == (("Level", "INFO"),) and a.fields is b.fields  # one shared tuple per kind

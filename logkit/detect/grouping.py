@@ -183,13 +183,25 @@ def event_from_parsed(p: Any) -> Event:
                  _kind_fields(rec.fields))
 
 
+_PIECES: dict[str, list[str]] = {}  # template -> its text between the <*> (bounded)
+_STAMPS: list[Any] = [None, None]  # the latest timestamp text and its datetime (lines of a second share it)
+
+
 def _rebuild(template: str, params: list[Any]) -> str:
-    pieces = template.split("<*>")
+    pieces = _PIECES.get(template)
+    if pieces is None:
+        pieces = template.split("<*>")
+        if len(_PIECES) >= 50_000:
+            _PIECES.clear()
+        _PIECES[template] = pieces
     if len(pieces) != len(params) + 1:
         return template + " " + " ".join(str(q.get("value", "")) for q in params)
+    if len(pieces) == 1:
+        return template
     out = [pieces[0]]
     for q, piece in zip(params, pieces[1:], strict=True):
-        out.append(str(q.get("value", "")))
+        v = q.get("value", "")
+        out.append(v if type(v) is str else str(v))
         out.append(piece)
     return "".join(out)
 
@@ -199,14 +211,20 @@ def event_from_record(rec: dict[str, Any]) -> Event:
     ts = rec.get("timestamp")
     when = None
     if ts:
-        try:
-            when = datetime.fromisoformat(ts)
-        except ValueError:
-            when = None
-    template = str(rec.get("template", ""))
-    return Event(int(rec.get("line", 0)), str(rec.get("template_id", "")), template,
-                 _rebuild(template, list(rec.get("params") or [])), when,
-                 _kind_fields(rec.get("fields") or {}))
+        if ts == _STAMPS[0]:
+            when = _STAMPS[1]
+        else:
+            try:
+                when = datetime.fromisoformat(ts)
+            except (TypeError, ValueError):
+                when = None
+            _STAMPS[0], _STAMPS[1] = ts, when
+    template = rec.get("template", "")
+    if type(template) is not str:
+        template = str(template)
+    tid = rec.get("template_id", "")
+    return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
+                 _rebuild(template, rec.get("params") or []), when, _kind_fields(rec.get("fields") or {}))
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:
