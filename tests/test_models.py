@@ -170,3 +170,35 @@ def test_new_words_neither_dilute_what_is_known_nor_unsettle_a_clear_normal() ->
     # the new words leave each less sure than its short form, the clear normal still fairly sure
     assert bad.uncertainty > short_bad.uncertainty
     assert ok.uncertainty < 0.5
+
+
+def test_new_lines_are_as_unsure_as_new_lines_of_their_kind_were_in_training(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(3)
+    groups, line_labels, line = [], {}, 1
+    for w in range(100):  # windows of 5 lines; every 10th window brings two new templates, one of each kind
+        g = Group(f"w{w}", line, line)
+        for i in range(5):
+            if w % 10 == 0 and i < 2:
+                level = "FATAL" if i == 0 else "INFO"
+                word = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+                t = f"{word} {level.lower()} event in unit <*>"
+                y = int(level == "FATAL")  # new fatal lines were anomalous, new info lines were not
+            else:
+                level, t, y = "INFO", ["open file <*>", "read <*> bytes", "close file <*>"][i % 3], 0
+            g.add(Event(line, "t" + t.split()[0], t, t.replace("<*>", "3"), None, (("Level", level),)))
+            line_labels[line] = y
+            line += 1
+        groups.append(g)
+    det = SmallDetector().fit(groups, line_labels=line_labels)
+    assert det.kind_novel_[(("Level", "FATAL"),)] > 0.5 > det.kind_novel_[(("Level", "INFO"),)]
+
+    def new(level: str) -> Group:
+        g = Group("x", 1, 1)
+        t = f"quokka zephyr {level.lower()} in unit <*>"
+        g.add(Event(1, "tq" + level, t, t, None, (("Level", level),)))
+        return g
+
+    fatal, info = det.score([new("FATAL"), new("INFO")])
+    assert fatal.uncertainty > info.uncertainty
+    det.save(tmp_path)
+    assert load_detector(tmp_path).score([new("FATAL")])[0].uncertainty == pytest.approx(fatal.uncertainty)

@@ -200,7 +200,17 @@ class SmallDetector(Detector):
         rate = sum(ys) / max(len(ys), 1)
         flags = _novel_flags(items)
         pos = sum(y for y, f in zip(ys, flags, strict=True) if f)
-        return (pos + 2.0 * rate) / (sum(flags) + 2.0)
+        novel = (pos + 2.0 * rate) / (sum(flags) + 2.0)
+        self.kind_novel_ = {}
+        if line_labels is not None:  # per kind of line (level, component): what new lines of it turned out
+            per: dict[tuple[tuple[str, str], ...], list[int]] = {}
+            for ev, y, f in zip(evs, ys, flags, strict=True):
+                if f:
+                    c = per.setdefault(ev.fields, [0, 0])
+                    c[0] += y
+                    c[1] += 1
+            self.kind_novel_ = {k: (a + 2.0 * novel) / (n + 2.0) for k, (a, n) in per.items()}
+        return novel
 
     def _coverage(self, row: dict[int, float]) -> float:
         """The share of a feature row's energy on features that training rows had."""
@@ -388,6 +398,7 @@ class SmallDetector(Detector):
         """A window's epistemic uncertainty: of its most anomalous line when that one decides it, else of
         whichever line is least known."""
         cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
+        kinds: dict[Any, float] = getattr(self, "kind_novel_", {})
 
         def one(key: tuple[str, Any]) -> float:
             ps = per_key[key]
@@ -396,7 +407,7 @@ class SmallDetector(Detector):
                 c = self._coverage(self._feat.line_vector(key_ev[key]))
                 if len(cov) < 100_000:
                     cov[key] = c
-            return _epistemic(sum(ps) / len(ps), c, self.novel_rate_)
+            return _epistemic(sum(ps) / len(ps), c, kinds.get(key[1], self.novel_rate_))
 
         if sum(per_key[worst]) / len(per_key[worst]) >= 0.5:
             return one(worst)
@@ -482,7 +493,8 @@ class SmallDetector(Detector):
                 "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
                 "novel_rate": getattr(self, "novel_rate_", 0.0),
                 "heldout_auc": getattr(self, "heldout_auc_", 1.0),
-                "closed_lengths": getattr(self, "closed_lengths_", [])}
+                "closed_lengths": getattr(self, "closed_lengths_", []),
+                "kind_novel": [[[list(f) for f in k], r] for k, r in getattr(self, "kind_novel_", {}).items()]}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
@@ -501,6 +513,7 @@ class SmallDetector(Detector):
         self.novel_rate_ = float(data.get("novel_rate") or 0.0)
         self.heldout_auc_ = float(data.get("heldout_auc", 1.0))
         self.closed_lengths_ = [[int(n), int(k)] for n, k in data.get("closed_lengths") or []]
+        self.kind_novel_ = {tuple((str(a), str(b)) for a, b in k): float(r) for k, r in data.get("kind_novel") or []}
         known = arrays.get("known")
         self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
         self._known = set(self.known_.tolist())
