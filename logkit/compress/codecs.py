@@ -33,6 +33,7 @@ __all__ = [
     "split_join_values_at",
     "pack",
     "unpack",
+    "width_bound",
 ]
 
 KIND_STR = 0  # values joined by b"\n"
@@ -394,6 +395,38 @@ def split_join_values_at(data: bytes, n: int, positions: list[int]) -> list[tupl
     parts.append((arr, _spec(head_width if head_kind == KIND_FIXED else 0)))
     parts.reverse()
     return parts
+
+
+def width_bound(data: bytes, n: int) -> int | None:
+    """An upper bound on the printed length of every value of a column (``encode_column`` data of ``n``
+    values), read from its header and byte planes without decoding it; ``None`` when the kind gives none."""
+    if not n or not data:
+        return 0
+    kind = data[0]
+    base = kind & 0x0F
+    if base == KIND_STR:
+        return len(data) - 1
+    if base not in (KIND_INT, KIND_FIXED):
+        return None
+    pos = 1
+    if base == KIND_FIXED:
+        if len(data) < 3 or not data[1]:
+            return None
+        return data[1]  # same-width digit strings
+    bw = data[pos]
+    width = bw & ~_NATURAL
+    planes = data[pos + 1 :]
+    if not 1 <= width <= 8 or len(planes) != width * n:
+        return None
+    if kind & _DELTA:
+        # |value| <= sum of |steps|; a zigzag step u has magnitude at most (u + 1) / 2
+        total = sum(sum(planes[k * n : (k + 1) * n]) << (8 * k) for k in range(width))
+        top = total if bw & _NATURAL else (total + n) // 2
+    else:
+        top = (1 << (8 * width)) - 1
+        if not bw & _NATURAL:
+            top //= 2
+    return len(str(top)) + (0 if bw & _NATURAL else 1)  # a sign
 
 
 def decode_column(data: bytes, n: int) -> list[bytes]:

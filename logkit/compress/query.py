@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from logkit.compress.api import checked_blocks
 from logkit.compress.archive import BlockInfo
-from logkit.compress.columns import RAW, block_lines, decode_block, read_templates, select_lines
+from logkit.compress.columns import RAW, block_lines, build_lines, decode_block, read_templates, template_rows
+from logkit.compress.slots import Alignment, Form, RowFinder, alignments, candidate_lines, literal_forms
 from logkit.errors import ArchiveError, UsageError
 from logkit.records import encode
 
@@ -63,10 +64,15 @@ def compile_pattern(pattern: str, *, fixed: bool = False, ignore_case: bool = Fa
             from None
 
 
-def required_literals(pattern: str, *, fixed: bool = False) -> list[bytes]:
-    """Literal strings every matching line must contain (may be empty: then nothing is skipped)."""
+def required_literals(pattern: str, *, fixed: bool = False, wild: bool = False) -> list[bytes]:
+    """Literal strings every matching line must contain (may be empty: then nothing is skipped).
+
+    With ``wild``, a ``.`` of an extended pattern stays in its literal as a ``\x00`` byte (any byte there)
+    instead of ending it (not when the pattern holds a NUL itself).
+    """
     if "\n" in pattern:
         return []
+    wild = wild and not fixed and "\x00" not in pattern
     if fixed:
         return [encode(pattern)] if pattern else []
     out: list[bytes] = []
@@ -113,6 +119,8 @@ def required_literals(pattern: str, *, fixed: bool = False) -> list[bytes]:
                 i = pattern.find("}", i) if "}" in pattern[i:] else len(pattern)
         elif c == "+":
             close()
+        elif c == "." and wild and nxt not in ("*", "?", "{"):
+            run.append("\x00")
         elif c in ".^$":
             close()
         elif c == "\\":
@@ -174,25 +182,54 @@ def grep_archive(
     """
     regex = compile_pattern(pattern, fixed=fixed, ignore_case=ignore_case)
     tests = _template_tests(required_literals(pattern, fixed=fixed), ignore_case)
+    forms = [f for lit in required_literals(pattern, fixed=fixed, wild=True)
+             if (f := literal_forms(lit, ignore_case)) is not None]
     first = 1
     with checked_blocks(archive, data=data) as blocks:
         for info in blocks:
-            yield from _grep_block(info, archive, regex, tests, first)
+            yield from _grep_block(info, archive, regex, tests, forms, first)
             first += info.n_lines
 
 
 def _grep_block(
-    info: BlockInfo, name: str, regex: re.Pattern[bytes], tests: list[re.Pattern[bytes]], first: int
+    info: BlockInfo,
+    name: str,
+    regex: re.Pattern[bytes],
+    tests: list[re.Pattern[bytes]],
+    forms: list[list[Form]],
+    first: int,
 ) -> Iterator[GrepHit]:
     try:
         head, templates = read_templates(info.payload)
-        if tests:
-            only = {i + 1 for i, t in enumerate(templates) if all(x.search(t) for x in tests)}
-            only.add(RAW)
-            if only == {RAW} and not head[7]:
-                return  # no template can match and no verbatim line: the body is never unpacked
+        if tests or forms:
+            # templates where every literal fits somewhere (the body is not unpacked when there is none)
+            cands = [i for i, t in enumerate(templates, 1) if all(x.search(t) for x in tests)
+                     and all(any(f.template.search(t) for f in fl) for fl in forms)]
+            if not cands and not head[7]:
+                return
             block = decode_block(info.payload)
-            pairs = select_lines(block, only)
+            finder = RowFinder(block)
+            whole = {RAW}
+            places: dict[int, list[list[Alignment]]] = {}  # template id -> where each literal can sit
+            usable = [finder.usable(fl) for fl in forms]
+            for i in cands:
+                found = []
+                for fl in usable:
+                    where = alignments(templates[i - 1], fl, finder.fits(i))
+                    if where is None:
+                        continue  # the literal lies in the template's text: no test on its rows
+                    if not where:
+                        break  # no slot of this template can hold the literal's values
+                    found.append(where)
+                else:
+                    if found:
+                        places[i] = found
+                    else:
+                        whole.add(i)
+            rows = template_rows(block, whole)
+            if places:
+                rows.update(candidate_lines(finder, places))
+            pairs = build_lines(block, rows)
         else:
             block = decode_block(info.payload)
             pairs = list(enumerate(block_lines(block)))
@@ -204,4 +241,3 @@ def _grep_block(
     for i, line in pairs:
         if search(line):
             yield GrepHit(first + i, line)
-
