@@ -218,6 +218,7 @@ def _spec(width: int) -> bytes:
 _TYPECODE = {size: code for code in "QLIHB" if (size := array(code).itemsize) in (1, 2, 4, 8)}
 _SIGNED8 = next(code for code in "qlh" if array(code).itemsize == 8)
 _ODD_TO_FF = bytes(0xFF if b & 1 else 0 for b in range(256))
+_EVEN_TO_FF = bytes(0 if b & 1 else 0xFF for b in range(256))
 
 
 def _interleave(planes: list[bytes], size: int, n: int) -> bytearray:
@@ -345,13 +346,37 @@ def decode_values(data: bytes, n: int) -> tuple[list[Any], bytes]:
     return ints, _spec(width)
 
 
-def _prefix_at(steps: list[int], positions: list[int]) -> list[int]:
-    """Running sums of ``steps`` at sorted ``positions`` (inclusive), summing only up to the last one."""
+# zigzag byte u -> 128 + its value (u >> 1, or -(u >> 1) - 1 when odd): the low plane's part of a value
+_ZIGZAG_LOW = bytes(128 + (u >> 1 if u % 2 == 0 else -(u >> 1) - 1) for u in range(256))
+
+
+def _steps_at(data: bytes, bw: int, n: int, positions: list[int]) -> list[int]:
+    """Running sums of byte-plane integers (:func:`_to_planes` output) at sorted ``positions``, from sums
+    of plane slices: the values themselves are never built (a long column's few rows, for grep)."""
+    natural = bool(bw & _NATURAL)
+    width = bw & ~_NATURAL
+    if not 1 <= width <= 8 or len(data) != width * n or (positions and not 0 <= positions[0] <= positions[-1] < n):
+        raise ValueError("bad integer column")
+    planes = [data[k * n : (k + 1) * n] for k in range(width)]
+    if natural:
+        weights = [(plane, 1 << (8 * k), 0) for k, plane in enumerate(planes)]
+        odd: list[bytes] = []
+    else:
+        # a zigzag value is +-(its magnitude): the low plane maps to 128 + its part of the value, and
+        # each higher plane counts with the sign of its row (odd low byte: negative)
+        weights = [(planes[0].translate(_ZIGZAG_LOW), 1, 128)]
+        mask = int.from_bytes(planes[0].translate(_ODD_TO_FF), "little")
+        odd = [(int.from_bytes(p, "little") & mask).to_bytes(n, "little") for p in planes[1:]]
+        weights += [(p, 128 << (8 * (k - 1)), 0) for k, p in enumerate(planes[1:], 1)]
     out = []
     total = start = 0
     for p in positions:
-        total += sum(steps[start : p + 1])
-        start = p + 1
+        end = p + 1
+        for plane, weight, bias in weights:
+            total += weight * (sum(plane[start:end]) - bias * (end - start))
+        for k, plane in enumerate(odd, 1):
+            total -= (256 << (8 * (k - 1))) * sum(plane[start:end])
+        start = end
         out.append(total)
     return out
 
@@ -360,8 +385,10 @@ def _ints_at(data: bytes, n: int, positions: list[int]) -> list[int]:
     """:func:`_ints_from` at sorted ``positions`` only (no running sum past the last one)."""
     if len(data) < 2 or data[0] > 1:
         raise ValueError("bad integer column")
+    if data[0]:
+        return _steps_at(data[2:], data[1], n, positions)
     vals = _planes_to_ints(data[2:], data[1], n)
-    return _prefix_at(vals, positions) if data[0] else [vals[p] for p in positions]
+    return [vals[p] for p in positions]
 
 
 def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[Any], bytes]:
@@ -372,8 +399,7 @@ def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[An
         width = data[1] if pos == 2 else 0
         if pos == 2 and not width:
             raise ValueError("bad digit width")
-        steps = _planes_to_ints(data[pos + 1 :], data[pos], n)
-        return _prefix_at(steps, positions), _spec(width)
+        return _steps_at(data[pos + 1 :], data[pos], n, positions), _spec(width)
     vals, spec = decode_values(data, n)
     return [vals[p] for p in positions], spec
 
@@ -419,9 +445,14 @@ def width_bound(data: bytes, n: int) -> int | None:
     if not 1 <= width <= 8 or len(planes) != width * n:
         return None
     if kind & _DELTA:
-        # |value| <= sum of |steps|; a zigzag step u has magnitude at most (u + 1) / 2
-        total = sum(sum(planes[k * n : (k + 1) * n]) << (8 * k) for k in range(width))
-        top = total if bw & _NATURAL else (total + n) // 2
+        # values are >= 0, so none exceeds the sum of the positive steps (zigzag: the even bytes u, u / 2)
+        planes_k = [planes[k * n : (k + 1) * n] for k in range(width)]
+        if not bw & _NATURAL:
+            even = int.from_bytes(planes_k[0].translate(_EVEN_TO_FF), "little")
+            planes_k = [(int.from_bytes(p, "little") & even).to_bytes(n, "little") for p in planes_k]
+        total = sum(sum(p) << (8 * k) for k, p in enumerate(planes_k))
+        top = total if bw & _NATURAL else total // 2
+        return len(str(top))
     else:
         top = (1 << (8 * width)) - 1
         if not bw & _NATURAL:

@@ -174,6 +174,8 @@ class RowFinder:
 
     def usable(self, forms: list[Form]) -> list[Form]:
         """The forms whose every slot run fits in some column of the block."""
+        if not any(f.lengths for f in forms):
+            return forms
         top = self.longest()
         return [f for f in forms if all(n <= top for n in f.lengths)]
 
