@@ -346,6 +346,8 @@ def decode_values(data: bytes, n: int) -> tuple[list[Any], bytes]:
     return ints, _spec(width)
 
 
+FEW_ROWS = 64  # rows of a delta column read by plane sums when fewer than 1/FEW_ROWS of its rows are asked
+
 # zigzag byte u -> 128 + its value (u >> 1, or -(u >> 1) - 1 when odd): the low plane's part of a value
 _ZIGZAG_LOW = bytes(128 + (u >> 1 if u % 2 == 0 else -(u >> 1) - 1) for u in range(256))
 
@@ -385,8 +387,11 @@ def _ints_at(data: bytes, n: int, positions: list[int]) -> list[int]:
     """:func:`_ints_from` at sorted ``positions`` only (no running sum past the last one)."""
     if len(data) < 2 or data[0] > 1:
         raise ValueError("bad integer column")
-    if data[0]:
+    if data[0] and len(positions) * FEW_ROWS < n:
         return _steps_at(data[2:], data[1], n, positions)
+    if data[0]:
+        summed = list(accumulate(_planes_to_ints(data[2:], data[1], n)))
+        return [summed[p] for p in positions]
     vals = _planes_to_ints(data[2:], data[1], n)
     return [vals[p] for p in positions]
 
@@ -399,7 +404,8 @@ def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[An
         width = data[1] if pos == 2 else 0
         if pos == 2 and not width:
             raise ValueError("bad digit width")
-        return _steps_at(data[pos + 1 :], data[pos], n, positions), _spec(width)
+        if len(positions) * FEW_ROWS < n:  # few rows: sums of plane slices, no value list
+            return _steps_at(data[pos + 1 :], data[pos], n, positions), _spec(width)
     vals, spec = decode_values(data, n)
     return [vals[p] for p in positions], spec
 

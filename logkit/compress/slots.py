@@ -140,6 +140,7 @@ class RowFinder:
         self.block = block
         self._users: dict[int, list[int]] | None = None
         self._lines: dict[frozenset[int], Sequence[int]] = {}
+        self._masks: dict[frozenset[int], bytes] = {}
         self._hits: dict[tuple[int, bytes, bytes | None], set[int]] = {}
         self.tests: dict[bytes, re.Pattern[bytes]] = {}
         self._bounds: dict[int, int | None] = {}
@@ -198,15 +199,48 @@ class RowFinder:
                     self._users.setdefault(c, []).append(t)
         return self._users.get(cid, [])
 
+    def mask(self, cid: int) -> bytes:
+        """One byte per line of the block: 1 where the line has a value in column ``cid``."""
+        key = frozenset(self.users(cid))
+        got = self._masks.get(key)
+        if got is None:
+            got = self._masks[key] = member_mask(self.block, key)
+        return got
+
     def column_lines(self, cid: int) -> Sequence[int]:
         """The line index of each row of column ``cid``."""
         key = frozenset(self.users(cid))
         got = self._lines.get(key)
         if got is None:
-            mask = member_mask(self.block, key)
+            mask = self.mask(cid)
             n = self.block.n_lines
             got = self._lines[key] = range(n) if mask.count(1) == n else list(compress(range(n), mask))
         return got
+
+    def check_lines(self, cid: int, pattern: bytes, exact: bytes | None, lines: set[int]) -> set[int]:
+        """The ``lines`` (all with a value in column ``cid``) whose value passes the test: reads only
+        their rows of the column (few lines of a long column), or the cached result of a whole pass."""
+        got = self._hits.get((cid, pattern, exact))
+        if got is not None:
+            return lines & got
+        block = self.block
+        if len(lines) * 16 > block.col_n[cid] or cid in block.cache:
+            return lines & self.lines_with(cid, pattern, exact)
+        mask = self.mask(cid)
+        order = sorted(lines)
+        rows = []
+        rank = prev = 0
+        for i in order:
+            rank += mask.count(1, prev, i)
+            prev = i
+            rows.append(rank)
+        spec = block.spec(cid)
+        vals = block.values_at(cid, rows)
+        if exact is not None:
+            target = _value_of(exact, spec)
+            return {i for i, v in zip(order, vals, strict=True) if v == target}
+        search = self.tests[pattern].search
+        return {i for i, v in zip(order, vals, strict=True) if search(spec % v)}
 
     def lines_with(self, cid: int, pattern: bytes, exact: bytes | None) -> set[int]:
         """The lines whose value in column ``cid`` passes the test ``pattern`` (compiled as the literal's
@@ -274,12 +308,13 @@ def candidate_lines(finder: RowFinder, places: dict[int, list[list[Alignment]]])
                 users.setdefault(sig, set()).add(t)
         found: dict[int, set[int]] = {}
         for sig, ts in users.items():
-            sets = sorted((finder.lines_with(cid, pat, ex) for cid, pat, ex in sig), key=len)
-            got = set(sets[0]) if sets else set()
-            for other in sets[1:]:
+            # one column in full (an equality test first: the most selective), the others at its lines only
+            order = sorted(sig, key=lambda x: (x[2] is None, -block.col_n[x[0]]))
+            got = set(finder.lines_with(*order[0])) if order else set()
+            for cid, pat, ex in order[1:]:
                 if not got:
                     break
-                got &= other
+                got = finder.check_lines(cid, pat, ex, got)
             for i in got:
                 t = tids[i]
                 if t in ts:
