@@ -126,3 +126,21 @@ def test_column_rows_without_decoding(values: list[int], fixed: bool, data: st.D
         assert [spec % v for v in vals] == [texts[p] for p in positions]
     top = width_bound(enc, len(texts))
     assert top is None or top >= width
+
+
+@pytest.mark.parametrize("pattern", [
+    "^$", "x*", "ERROR|WARN", "s\\s", "[^a-z]$", "^[0-9]", "ms$|^port", "\\s", "line [0-9]+$", "(ok|took)",
+    "[[:space:]]{2}", "\r$",
+])
+def test_whole_block_search_matches_a_full_scan(pattern: str) -> None:
+    """Patterns without a literal search each block's whole text; matches that run past a line's end
+    (``\\s`` takes the newline) are checked on their line alone."""
+    assert _got(pattern) == _want(pattern.replace("[[:space:]]", "[ \\t\\r\\n\\v\\f]"))
+
+
+def test_rows_are_not_filtered_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from logkit.compress import query
+
+    monkeypatch.setattr(query, "ALIGN_BUDGET", 10**9)  # no place is allowed: every block is searched whole
+    for pattern in ["201.6", "12:3", "took 4[0-9]ms", "x1F$"]:
+        assert _got(pattern) == _want(pattern)

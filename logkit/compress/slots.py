@@ -20,7 +20,7 @@ from typing import Any
 from logkit.compress.codecs import KIND_JOIN, KIND_PART, KIND_SAME, get_varint, width_bound
 from logkit.compress.columns import SLOT, Block, member_mask
 
-__all__ = ["WILD", "Form", "RowFinder", "literal_forms", "alignments", "candidate_lines"]
+__all__ = ["WILD", "Form", "Budget", "OverBudget", "RowFinder", "literal_forms", "alignments", "candidate_lines"]
 
 WILD = 0  # a byte of a literal that stands for any one byte (a ``.`` of the pattern)
 MAX_FORMS = 64  # ways to split one literal into text and slots; past this the literal is not used here
@@ -110,22 +110,43 @@ def literal_forms(literal: bytes, ignore_case: bool) -> list[Form] | None:
 Alignment = tuple[tuple[int, re.Pattern[bytes], bytes | None], ...]  # (slot number, value test, exact value)
 
 
+class OverBudget(Exception):
+    """Raised by :func:`alignments` when a literal fits in too many places to be worth filtering rows."""
+
+
+class Budget:
+    """How many more places :func:`alignments` may look at (shared by the calls of one block)."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise OverBudget
+
+
 def alignments(
-    template: bytes, forms: list[Form], fits: Callable[[int, int], bool] | None = None
+    template: bytes, forms: list[Form], fits: Callable[[int, int], bool] | None = None, budget: Budget | None = None
 ) -> list[Alignment] | None:
     """The places where a literal can sit in ``template``: per place, the slots it covers with their
     tests. ``None`` when one place covers no slot (every line of the template holds the literal).
-    ``fits(slot, length)`` may rule a place out: whether the slot's values can be ``length`` bytes long."""
+    ``fits(slot, length)`` may rule a place out: whether the slot's values can be ``length`` bytes long.
+    Raises :class:`OverBudget` when ``budget`` runs out."""
     out: list[Alignment] = []
     for form in forms:
         if form.anywhere:  # the whole literal inside one value: any slot whose values are long enough
             length = form.lengths[0]
-            out.extend(((k, form.tests[0], form.exact[0]),) for k in range(template.count(SLOT))
-                       if fits is None or fits(k, length))
+            n = template.count(SLOT)
+            if budget is not None:
+                budget.spend(n)
+            out.extend(((k, form.tests[0], form.exact[0]),) for k in range(n) if fits is None or fits(k, length))
             continue
         for m in form.template.finditer(template):
             if not form.tests:
                 return None
+            if budget is not None:
+                budget.spend(1)
             slots = [template.count(SLOT, 0, m.start(g)) for g in range(1, len(form.tests) + 1)]
             if fits is not None and not all(map(fits, slots, form.lengths)):
                 continue
