@@ -144,3 +144,18 @@ def test_rows_are_not_filtered_past_the_budget(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(query, "ALIGN_BUDGET", 10**9)  # no place is allowed: every block is searched whole
     for pattern in ["201.6", "12:3", "took 4[0-9]ms", "x1F$"]:
         assert _got(pattern) == _want(pattern)
+
+
+def test_rows_of_a_column_map_to_their_lines() -> None:
+    from logkit.compress.archive import iter_blocks
+    from logkit.compress.columns import decode_block
+    from logkit.compress.slots import RowFinder
+
+    data = compress_bytes(b"\n".join(_lines(3, 2000)), block_lines=2000)
+    (info,) = list(iter_blocks(data))
+    finder = RowFinder(decode_block(info.payload))
+    for cid in range(len(finder.block.col_data)):
+        lines = list(finder.column_lines(cid))
+        rows = sorted({0, len(lines) // 3, len(lines) // 2, len(lines) - 1}) if lines else []
+        assert list(finder.lines_of_rows(cid, rows)) == [lines[r] for r in rows]  # few rows: chunk counts
+        assert list(finder.lines_of_rows(cid, list(range(len(lines))))) == lines

@@ -12,9 +12,10 @@ columns are tested on their distinct values, so the lines of the other rows are 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress, product
+from itertools import accumulate, compress, product, repeat
 from typing import Any
 
 from logkit.compress.codecs import KIND_JOIN, KIND_PART, KIND_SAME, get_varint, width_bound
@@ -162,6 +163,7 @@ class RowFinder:
         self._users: dict[int, list[int]] | None = None
         self._lines: dict[frozenset[int], Sequence[int]] = {}
         self._masks: dict[frozenset[int], bytes] = {}
+        self._chunks: dict[frozenset[int], list[int]] = {}
         self._hits: dict[tuple[int, bytes, bytes | None], set[int]] = {}
         self.tests: dict[bytes, re.Pattern[bytes]] = {}
         self._bounds: dict[int, int | None] = {}
@@ -279,7 +281,6 @@ class RowFinder:
         else:
             search = self.tests[pattern].search
             good = {v for v in set(vals) if search(spec % v)}
-        where = self.column_lines(cid)
         if len(good) == 1 and vals.count(next(iter(good))) * 64 < len(vals):
             (target,) = good
             rows = []
@@ -294,8 +295,33 @@ class RowFinder:
             rows = list(compress(range(len(vals)), map(good.__contains__, vals)))
         else:
             rows = []
-        got = self._hits[key] = {where[r] for r in rows}
+        got = self._hits[key] = set(self.lines_of_rows(cid, rows))
         return got
+
+    def lines_of_rows(self, cid: int, rows: list[int]) -> Sequence[int]:
+        """The line index of each of the sorted ``rows`` of column ``cid``: few rows are found from counts
+        of the column's lines per 64-line chunk, many from the list of all its lines."""
+        if not rows:
+            return []
+        if len(rows) * 64 > self.block.col_n[cid]:
+            where = self.column_lines(cid)
+            return [where[r] for r in rows]
+        mask = self.mask(cid)
+        key = frozenset(self.users(cid))
+        starts = self._chunks.get(key)
+        if starts is None:
+            counts = map(mask.count, repeat(1), range(0, len(mask), 64), range(64, len(mask) + 64, 64))
+            starts = self._chunks[key] = list(accumulate(counts, initial=0))
+        out = []
+        for r in rows:
+            j = bisect_right(starts, r) - 1
+            i = mask.find(1, j * 64)
+            for _ in range(r - starts[j]):
+                i = mask.find(1, i + 1)
+            if i < 0:
+                raise ValueError("column rows do not match the template ids")
+            out.append(i)
+        return out
 
 
 def _value_of(text: bytes, spec: bytes) -> Any:
