@@ -24,6 +24,7 @@ from logkit.compress.columns import SLOT, Block, member_mask
 __all__ = ["WILD", "Form", "Budget", "OverBudget", "RowFinder", "literal_forms", "alignments", "candidate_lines"]
 
 WILD = 0  # a byte of a literal that stands for any one byte (a ``.`` of the pattern)
+SHORT = 3  # a slot run this long is not checked against column length bounds (a prune only)
 MAX_FORMS = 64  # ways to split one literal into text and slots; past this the literal is not used here
 _DIGIT = frozenset(b"0123456789")
 _HEX_LETTER = frozenset(b"abcdefABCDEF")
@@ -198,8 +199,8 @@ class RowFinder:
 
     def usable(self, forms: list[Form]) -> list[Form]:
         """The forms whose every slot run fits in some column of the block."""
-        if not any(f.lengths for f in forms):
-            return forms
+        if all(n <= SHORT for f in forms for n in f.lengths):
+            return forms  # short runs fit nearly any column: not worth reading every column's bound
         top = self.longest()
         return [f for f in forms if all(n <= top for n in f.lengths)]
 
@@ -208,6 +209,8 @@ class RowFinder:
         cols = self.block.template_cols[tid - 1]
 
         def fits(slot: int, length: int) -> bool:
+            if length <= SHORT:
+                return True
             top = self.bound(cols[slot])
             return top is None or top >= length
 
