@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -159,3 +160,30 @@ def test_rows_of_a_column_map_to_their_lines() -> None:
         rows = sorted({0, len(lines) // 3, len(lines) // 2, len(lines) - 1}) if lines else []
         assert list(finder.lines_of_rows(cid, rows)) == [lines[r] for r in rows]  # few rows: chunk counts
         assert list(finder.lines_of_rows(cid, list(range(len(lines))))) == lines
+
+
+@pytest.mark.parametrize("args", [
+    ["-n", "201.6"], ["-c", "12:3"], ["-n", "-F", "] request 1"], ["-i", "-n", "SESSION 0X0"], ["-c", "-F", "=1"],
+    ["-n", "-i", "x1f$"], ["-n", "took [0-9]{4}ms"], ["-c", "-E", "jk2_init\\(\\) child 1[0-9]"], ["-n", "^$"],
+])
+def test_cli_output_equals_system_grep(args: list[str], tmp_path: Path) -> None:
+    """``logkit grep ARGS A`` prints what ``logkit decompress A | grep ARGS`` prints, byte for byte."""
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from logkit.cli import grep
+
+    system = shutil.which("grep")
+    if system is None:
+        pytest.skip("no grep on this system")
+    raw = b"\n".join(LINES)
+    path = tmp_path / "a.lkz"
+    path.write_bytes(ARCHIVE)
+    flags = args[:-1] if "-F" in args or "-E" in args else ["-E", *args[:-1]]
+    want = subprocess.run([system, *flags, args[-1]], input=raw, capture_output=True, env={"LC_ALL": "C"},
+                          check=False)
+    got = CliRunner().invoke(grep.command, [*args, str(path)])
+    assert got.exit_code == want.returncode
+    assert got.stdout_bytes == want.stdout
