@@ -52,6 +52,8 @@ _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
+# a word of letters and at least two digits: an id (``req_web1001``, ``n17``), not a name like ``IPV6``
+_ID_WORD = re.compile(r"(?=\S*[A-Za-z])(?=\S*[0-9]\S*[0-9])[\w.:/-]+")
 # words after which a plain word is a name (a variable): ``user root``, ``by admin``, ``host=web``
 _NAMING = re.compile(
     r"(?i).*[=:]|(?:users?|user ?name|login|host(?:name)?|node|server|client|account|owner|name|file(?:name)?"
@@ -71,7 +73,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "consts_version")
+                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -90,10 +92,12 @@ class _Cluster:
         self.glue: dict[int, int] = {}
         self.sig = ""  # the template with every value as one variable (see logkit.parse.families)
         # (position, word template) of the words that are not a whole variable, how many, how many of
-        # them hold a variable inside, and the version they were taken at (see ``_could_join``)
+        # them hold a variable inside, the positions of id-like ones, and the version they were taken at
+        # (see ``_could_join``)
         self.consts: set[tuple[int, str]] = set()
         self.n_consts = 0
         self.n_partial = 0
+        self.ids: set[int] = set()
         self.consts_version = -1
 
     def text(self) -> str:
@@ -228,7 +232,13 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         diffs.append(i)
     diff = len(diffs)
     if diff:
-        if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
+        # words of letters and digits that differ (``req_web1001`` / ``req_web1002``) are ids: they do
+        # not count against the similarity, so short messages around an id still form one template
+        plain = diff - sum(1 for i in diffs if _ID_WORD.fullmatch(tokens[i]) and _ID_WORD.fullmatch(words[i].tpl))
+        if plain:
+            if same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY:
+                return None
+        elif same < 1:
             return None
         for i in diffs:
             if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):
@@ -236,19 +246,26 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
     return same, diff
 
 
-def _could_join(c: _Cluster, line: set[tuple[int, str]], exact: bool) -> bool:
+def _could_join(c: _Cluster, line: set[tuple[int, str]], line_ids: set[int], exact: bool) -> bool:
     """False when :func:`_compare` surely gives None for cluster ``c`` and a line whose (position, word
-    template) pairs are ``line``: counted with set operations, without a Python loop over the words."""
+    template) pairs are ``line`` and whose id-like words stand at ``line_ids``: counted with set
+    operations, without a Python loop over the words."""
     if c.consts_version != c.version:
         c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
         c.n_consts = len(c.consts)
         c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
+        c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _ID_WORD.fullmatch(t)}
         c.consts_version = c.version
     same = len(c.consts & line)  # constant words equal to the line's
-    differ = c.n_consts - same - c.n_partial  # constant words that differ (a partial word may still fit)
+    differ = c.n_consts - same - c.n_partial  # constant words that differ, at least (a partial one may fit)
     if differ <= 0:
         return True
-    return not (exact or same < MIN_SAME or same / (same + differ) < MIN_SIMILARITY)
+    if exact:
+        return False
+    plain = differ - len(c.ids & line_ids)  # differing words that are not both ids, at least
+    if plain > 0:
+        return not (same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY)
+    return same >= 1
 
 
 class TemplateMiner:
@@ -450,8 +467,9 @@ class TemplateMiner:
         best: _Cluster | None = None
         best_score = (-1.0, -1)
         line = {(i, w.tpl) for i, w in enumerate(words)}
+        line_ids = {i for i, w in enumerate(words) if _ID_WORD.fullmatch(w.tpl)}
         for c in reversed(self._buckets.get(len(words), ())):
-            if not _could_join(c, line, exact):
+            if not _could_join(c, line, line_ids, exact):
                 continue
             r = _compare(c.tokens, words, exact)
             if r is None:
