@@ -19,7 +19,7 @@ __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_
 
 MODEL_FILE = "model.json"
 MODEL_VERSION = 1
-METHODS = ("router",)
+METHODS = ("router", "graph")
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
 
@@ -77,6 +77,8 @@ def train(
 
     if method not in METHODS:
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
+    if method == "graph":
+        return _train_graph(path, Path(model_dir), grouping=grouping, format=format, labels=labels, params=params)
     info = InputInfo()
     groups = list(group_events(read_events(path, format=format, info=info), grouping))
     det = SmallDetector(**(params or {}))
@@ -104,6 +106,34 @@ def train(
     return model
 
 
+def _train_graph(path: str, out: Path, *, grouping: Grouping, format: str, labels: Labels | None,
+                 params: dict[str, Any] | None) -> ModelInfo:
+    """The graph method: unsupervised; with labels, windows holding an anomalous line are left out."""
+    from logkit.detect.graphs import require_torch
+
+    require_torch()
+    from logkit.models.graph import GraphDetector
+
+    info = InputInfo()
+    groups = list(group_events(read_events(path, format=format, info=info), grouping))
+    if labels is not None:
+        if labels.kind == "line":
+            groups = [g for g in groups if not any(labels.by_line.get(ev.line, 0) for ev in g.events)]
+        else:
+            groups = [g for g in groups if not labels.by_session.get(g.key, 0)]
+    det = GraphDetector(**(params or {})).fit(groups)
+    fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
+    model = ModelInfo("graph", fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
+                                                    "labels": labels.kind if labels else None})
+    det.save(out)
+    _save_error_cases(out, groups, None, det)
+    write_json_atomic(out / MODEL_FILE, {
+        "kind": "logkit-model", "version": MODEL_VERSION, "method": "graph", "format": fmt,
+        "grouping": grouping.to_dict(), "detector": det.name, "trained": model.trained,
+    })
+    return model
+
+
 def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] | None, det: Any) -> None:
     """Keep the training items the model gets wrong (or is unsure of) for the LLM's prompt (plain JSON)."""
     from logkit.models.llm import ERROR_CASES_FILE, ErrorCases
@@ -117,8 +147,8 @@ def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] 
     ErrorCases.from_training(groups, labels, scores, min_uncertainty=DEFAULT_MIN_UNCERTAINTY).save(out)
 
 
-def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
-    """Read a model folder written by :func:`train`."""
+def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> ModelInfo:
+    """Read a model folder written by :func:`train` (``device``: where the graph method runs)."""
     from logkit.models.base import load_detector
 
     path = Path(model_dir) / MODEL_FILE
@@ -127,9 +157,18 @@ def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
         missing=f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
         "`logkit train INPUT --model DIR`",
     )
-    return ModelInfo(str(meta["method"]), str(meta.get("format") or "auto"),
-                     Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}),
-                     str(model_dir))
+    method = str(meta["method"])
+    if method == "graph":
+        from logkit.detect.graphs import require_torch
+
+        require_torch()
+        from logkit.models.graph import GraphDetector
+
+        detector: Any = GraphDetector.load(model_dir, device=device)
+    else:
+        detector = load_detector(model_dir)
+    return ModelInfo(method, str(meta.get("format") or "auto"), Grouping.from_dict(meta["grouping"]), detector,
+                     meta.get("trained", {}), str(model_dir))
 
 
 def _iso(ts: Any) -> str | None:
@@ -164,6 +203,9 @@ def score_groups(
                 "routed": router.route(s.uncertainty), "decided_by": "model", "method": method,
                 "reason": s.reason if anomaly else None,
             }
+            top = getattr(s, "top", None)
+            if top is not None:
+                rec["top"] = top
             if rec["routed"] and llm is not None:
                 answer = llm(g, rec)
                 if answer is not None:

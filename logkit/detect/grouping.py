@@ -38,7 +38,8 @@ class Event:
     """One parsed line as detection sees it.
 
     ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it.
+    the kind of a line, not one occurrence of it. ``params`` are the variables as ``(value, type code)`` and
+    ``ids`` the other header fields (hosts, nodes, pids): the entities of the graph method.
     """
 
     line: int
@@ -47,6 +48,8 @@ class Event:
     content: str
     timestamp: datetime | None = None
     fields: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+    ids: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -143,11 +146,16 @@ def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in fields.items() if v and not any(c.isdigit() for c in v))
 
 
+def _id_fields(fields: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in fields.items() if v and any(c.isdigit() for c in v))
+
+
 def event_from_parsed(p: Any) -> Event:
     """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
     rec = p.record
     return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp,
-                 _kind_fields(rec.fields))
+                 _kind_fields(rec.fields), tuple((q.value, q.type.value) for q in p.params),
+                 _id_fields(rec.fields))
 
 
 def _rebuild(template: str, params: list[Any]) -> str:
@@ -171,9 +179,12 @@ def event_from_record(rec: dict[str, Any]) -> Event:
         except ValueError:
             when = None
     template = str(rec.get("template", ""))
+    params = list(rec.get("params") or [])
+    fields = rec.get("fields") or {}
     return Event(int(rec.get("line", 0)), str(rec.get("template_id", "")), template,
-                 _rebuild(template, list(rec.get("params") or [])), when,
-                 _kind_fields(rec.get("fields") or {}))
+                 _rebuild(template, params), when, _kind_fields(fields),
+                 tuple((str(q.get("value", "")), str(q.get("type", ""))) for q in params if isinstance(q, dict)),
+                 _id_fields(fields))
 
 
 def _session_groups(events: Iterable[Event], pattern: str, idle: float | None) -> Iterator[Group]:
