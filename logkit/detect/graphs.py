@@ -167,9 +167,11 @@ class Vocab:
         self._index = {k: i for i, k in enumerate(self.keys)}
 
     @classmethod
-    def build(cls, counts: Counter[str], max_size: int) -> Vocab:
-        """The ``max_size - 1`` most frequent keys (ties by key, so the result is deterministic)."""
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max(max_size - 1, 0)]
+    def build(cls, counts: Counter[str], max_size: int, min_count: int = 1) -> Vocab:
+        """The ``max_size - 1`` most frequent keys seen at least ``min_count`` times (ties by key, so the
+        result is deterministic)."""
+        ranked = sorted(((k, c) for k, c in counts.items() if c >= min_count),
+                        key=lambda kv: (-kv[1], kv[0]))[: max(max_size - 1, 0)]
         return cls(k for k, _ in ranked)
 
     def __len__(self) -> int:

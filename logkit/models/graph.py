@@ -3,8 +3,9 @@
 Each window becomes a graph of events and entities (:mod:`logkit.detect.graphs`); two rounds of plain-torch
 message passing give a window embedding; one attention layer over the embeddings of the previous windows
 gives the temporal context, from which the model forecasts the events and entities of the window. Trained
-without labels (reconstruction + forecast); the score is the window's surprise under the forecast, where a
-never-seen event or entity costs its Good-Turing share of the training data, so novelty turns into score.
+without labels (reconstruct each window from its graph, forecast it from the windows before); the score is
+the window's surprise (mean of both by default), where a never-seen event or entity costs its Good-Turing
+share of the training data, so novelty turns into score.
 This is the only module that imports torch at top level.
 """
 
@@ -100,8 +101,9 @@ class GraphNet(nn.Module):
         nb = b["n_windows"]
         cnt = torch.zeros(nb, device=h.device).index_add_(0, win, torch.ones(n, device=h.device)).clamp_min(1.0)
         mean = torch.zeros(nb, h.shape[1], device=h.device).index_add_(0, win, h) / cnt[:, None]
-        mx = torch.zeros(nb, h.shape[1], device=h.device).scatter_reduce_(
-            0, win[:, None].expand_as(h), h, reduce="amax", include_self=False)
+        pos = b["node_pos"][:n]
+        dense = torch.full((nb, int(b["max_nodes"]), h.shape[1]), -1.0, device=h.device)  # h >= 0 (relu)
+        mx = dense.index_put((win, pos), h).amax(dim=1)
         return torch.tanh(self.pool(torch.cat([mean, mx], dim=1)))
 
     def forecast(self, z: Any, history: Any) -> Any:
@@ -155,6 +157,9 @@ def _collate(items: Sequence[tuple[WindowGraph, list[int], list[int], list[int]]
         ent_cnt.extend(math.log1p(c) for c in g.entity_counts)
         ent_win.extend([w] * len(xids))
     ne = len(ev_id)
+    sizes = [len(e) + len(x) for _, e, x, _ in items]
+    node_pos = [k for _, e, _, _ in items for k in range(len(e))]
+    node_pos += [len(e) + k for _, e, x, _ in items for k in range(len(x))]
     rel: list[tuple[list[int], list[int], list[float]]] = [([], [], []) for _ in range(_RELATIONS)]
 
     def add(r: int, a: int, b: int, c: int) -> None:
@@ -179,6 +184,7 @@ def _collate(items: Sequence[tuple[WindowGraph, list[int], list[int], list[int]]
     return {"ev_id": lt(ev_id), "tok": lt(tok), "tok_off": lt(tok_off), "ev_cnt": ft(ev_cnt)[:, None],
             "ent_id": lt(ent_id), "ent_kind": lt(ent_kind), "ent_cnt": ft(ent_cnt)[:, None],
             "ev_win": lt(ev_win), "ent_win": lt(ent_win), "node_win": lt(ev_win + ent_win),
+            "node_pos": lt(node_pos), "max_nodes": max(sizes, default=1),
             "n_windows": len(items), "edges": [(lt(s), lt(d), ft(c)) for s, d, c in rel]}
 
 
@@ -226,6 +232,11 @@ class GraphDetector:
         Adam learning rate.
     max_events, max_entities : int
         Vocabulary bounds (the rest share the unknown bucket).
+    min_count : int
+        Keys seen fewer times in training share the unknown bucket too (so it learns what novelty looks like).
+    surprise : str
+        What the score measures: ``recon`` (how well the window's own graph explains its events and
+        entities), ``forecast`` (how well the previous windows predict them) or ``both`` (their mean).
     quantile : float
         Share of held-out training windows scored below the threshold (0.5).
     holdout : float
@@ -240,8 +251,10 @@ class GraphDetector:
 
     def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 30, max_steps: int = 600,
                  batch: int = 64, lr: float = 0.01, max_events: int = 4096, max_entities: int = 8192,
-                 quantile: float = 0.95, holdout: float = 0.2, random_state: int = 0,
-                 spec: dict[str, Any] | None = None) -> None:
+                 min_count: int = 2, surprise: str = "both", quantile: float = 0.95, holdout: float = 0.2,
+                 random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
+        if surprise not in ("both", "recon", "forecast"):
+            raise UsageError(f"surprise={surprise!r}: use both, recon or forecast")
         self.dim = dim
         self.layers = layers
         self.context = context
@@ -251,6 +264,8 @@ class GraphDetector:
         self.lr = lr
         self.max_events = max_events
         self.max_entities = max_entities
+        self.min_count = min_count
+        self.surprise = surprise
         self.quantile = quantile
         self.holdout = holdout
         self.random_state = random_state
@@ -261,7 +276,8 @@ class GraphDetector:
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters as given."""
         return {k: getattr(self, k) for k in ("dim", "layers", "context", "epochs", "max_steps", "batch", "lr",
-                                              "max_events", "max_entities", "quantile", "holdout",
+                                              "max_events", "max_entities", "min_count", "surprise",
+                                              "quantile", "holdout",
                                               "random_state", "spec")}
 
     # -- encoding ---------------------------------------------------------------------------------
@@ -282,8 +298,8 @@ class GraphDetector:
             for e, k, c in zip(g.entities, g.entity_kinds, g.entity_counts, strict=True):
                 ent[e] += c
                 kinds[k] += c
-        self.ev_vocab_ = Vocab.build(ev, self.max_events)
-        self.ent_vocab_ = Vocab.build(ent, self.max_entities)
+        self.ev_vocab_ = Vocab.build(ev, self.max_events, self.min_count)
+        self.ent_vocab_ = Vocab.build(ent, self.max_entities, self.min_count)
         self.kind_vocab_ = Vocab.build(kinds, 256)
         return ev, ent
 
@@ -333,8 +349,9 @@ class GraphDetector:
                 tev, tent = tgts[ci]
                 z = self.net_.embed(b)
                 empty = z[:0]
+                ctx = self.net_.forecast(z, empty)
                 rec_ev, rec_ent = self.net_.decode(z)
-                fc_ev, fc_ent = self.net_.decode(self.net_.forecast(z, empty))
+                fc_ev, fc_ent = self.net_.decode(ctx)
                 nev = tev.sum(1).clamp_min(1.0)
                 nent = tent.sum(1).clamp_min(1.0)
                 loss = (-(tev * rec_ev).sum(1) / nev - (tent * rec_ent).sum(1) / nent
@@ -360,7 +377,14 @@ class GraphDetector:
         with torch.no_grad():
             z = self.net_.embed(b)
             hist = torch.stack(list(self._history)) if self._history else z[:0]
-            lp_ev, lp_ent = self.net_.decode(self.net_.forecast(z, hist))
+            if self.surprise == "recon":
+                lp_ev, lp_ent = self.net_.decode(z)
+            elif self.surprise == "forecast":
+                lp_ev, lp_ent = self.net_.decode(self.net_.forecast(z, hist))
+            else:  # both: the mean of the two log-probabilities
+                f_ev, f_ent = self.net_.decode(self.net_.forecast(z, hist))
+                r_ev, r_ent = self.net_.decode(z)
+                lp_ev, lp_ent = (f_ev + r_ev) / 2, (f_ent + r_ent) / 2
             for row in z[-self.context:]:
                 self._history.append(row)
             ev_lp = lp_ev[b["ev_win"], b["ev_id"]].tolist()
@@ -414,8 +438,11 @@ class GraphDetector:
                 cands.append((nodes[i][0] + nodes[j][0], f"event {g.events[i]} -> event {g.events[j]}"))
         if not cands:
             cands = [(nodes[i][0], f"event {g.events[i]}") for i in range(ne)]
-        cands.sort(key=lambda t: (-t[0], t[1]))
-        return [{"what": what, "weight": round(min(w, 1.0), 3)} for w, what in cands[:n]]
+        best: dict[str, float] = {}
+        for w, what in cands:
+            best[what] = max(w, best.get(what, 0.0))
+        ranked = sorted(best.items(), key=lambda t: (-t[1], t[0]))[:n]
+        return [{"what": what, "weight": round(min(w, 1.0), 3)} for what, w in ranked]
 
     def _reason(self, g: WindowGraph, nodes: list[tuple[float, float]]) -> str:
         ne = len(g.events)
