@@ -249,7 +249,7 @@ class GraphDetector:
 
     name = "graph"
 
-    def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 30, max_steps: int = 600,
+    def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 20, max_steps: int = 300,
                  batch: int = 64, lr: float = 0.01, max_events: int = 4096, max_entities: int = 8192,
                  min_count: int = 2, surprise: str = "both", quantile: float = 0.95, holdout: float = 0.2,
                  random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
