@@ -150,3 +150,46 @@ def test_missing_torch_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     res = CliRunner().invoke(cli, ["train", str(log), "--method", "graph", "--model", str(tmp_path / "m2"),
                                    "--window", "10"])
     assert res.exit_code == 1 and "logkit[graph]" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_follow_scores_each_window_as_it_closes(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from logkit.detect.api import detect, load_model, train
+    from logkit.detect.grouping import Grouping
+
+    log, live = tmp_path / "train.log", tmp_path / "live.log"
+    _log(log, 30, 0)
+    train(str(log), tmp_path / "m", grouping=Grouping("count", size=10), method="graph", params=FAST)
+    model = load_model(tmp_path / "m")
+    _log(live, 2, 1)
+    flag = {"stop": False}
+    out: list[dict[str, object]] = []
+    t = threading.Thread(target=lambda: out.extend(
+        detect(str(live), model, follow=True, stop=lambda: flag["stop"])))
+    seen: list[int] = []
+
+    def wait(n: int) -> None:
+        for _ in range(200):
+            if len(out) >= n:
+                return
+            time.sleep(0.05)
+
+    t.start()
+    try:
+        wait(2)
+        seen.append(len(out))
+        extra = tmp_path / "more.log"
+        _log(extra, 3, 2, frozenset({2}))
+        with live.open("a") as fh:
+            fh.write(extra.read_text())
+        wait(5)
+        seen.append(len(out))
+    finally:
+        flag["stop"] = True
+        t.join(10)
+    assert seen == [2, 5]  # the first two windows came out before more lines were written
+    assert [r["group"] for r in out] == ["w1", "w2", "w3", "w4", "w5"]
+    assert max(out, key=lambda r: float(r["score"]))["group"] == "w5"  # type: ignore[arg-type]
+    assert all("top" in r for r in out)
