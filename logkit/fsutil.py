@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open", "write_json_atomic", "read_versioned_json"]
+__all__ = ["atomic_path", "atomic_open", "write_json_atomic", "read_versioned_json", "is_special_file"]
+
+
+def is_special_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` exists and is not a regular file or folder (``/dev/null``, a FIFO, a terminal):
+    such targets are written in place, never replaced by a rename."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, else removed."""
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, else removed.
+
+    A special file (``/dev/null``, a FIFO) is yielded as it is: it is written in place.
+    """
     target = Path(path)
+    if is_special_file(target):
+        yield target
+        return
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -36,7 +53,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
     with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
         yield fh
         fh.flush()
-        os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):  # a FIFO or device cannot be synced
+            os.fsync(fh.fileno())
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:

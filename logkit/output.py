@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from logkit.errors import DependencyError, UsageError
+from logkit.fsutil import is_special_file
 
 __all__ = [
     "OUTPUT_FORMATS",
     "EXTENSIONS",
     "Writer",
+    "JsonlWriter",
     "resolve_output_format",
     "open_writer",
     "escape_surrogates",
@@ -95,6 +97,10 @@ class Writer:
                 self.stream = getattr(sys.stdout, "buffer", None) or _TextAsBinary(sys.stdout)
             else:
                 self.stream = sys.stdout
+        elif is_special_file(self.path):  # /dev/null, a FIFO: written in place, never replaced
+            self.stream = open(self.path, "wb") if binary else open(  # noqa: SIM115 - closed by close()
+                self.path, "w", encoding="utf-8", errors="backslashreplace", newline=""
+            )
         else:
             folder = self.path.parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -127,6 +133,8 @@ class Writer:
             self.stream.close()
             os.replace(self._tmp, self.path)
             self._tmp = None
+        elif self.path is not None:
+            self.stream.close()
 
     def abort(self) -> None:
         """Drop the output: remove the temporary file (standard output keeps what was flushed)."""
@@ -136,6 +144,9 @@ class Writer:
         self._discard()
 
     def _discard(self) -> None:
+        if self._tmp is None and self.path is not None:  # a special file written in place
+            with contextlib.suppress(OSError):
+                self.stream.close()
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 self.stream.close()
@@ -203,6 +214,18 @@ class JsonlWriter(Writer):
             return
         pending = self._pending
         pending.append(self._encode(record))
+        if len(pending) >= JSONL_BATCH:
+            self._flush_pending()
+
+    def write_json(self, line: str) -> None:
+        """Write one record already encoded as JSON text (one line, no newline)."""
+        self.count += 1
+        if self.flush_each:
+            self.stream.write((line + "\n").encode("utf-8", "backslashreplace"))
+            self.stream.flush()
+            return
+        pending = self._pending
+        pending.append(line)
         if len(pending) >= JSONL_BATCH:
             self._flush_pending()
 

@@ -87,3 +87,22 @@ def test_damaged_archive_is_one_line_error(tmp_path: Path) -> None:
     assert r.exit_code != 0
     assert "block 1" in str(r.exception)
     assert r.stdout_bytes == b""
+
+
+def test_decompress_to_a_device_writes_in_place(tmp_path: Path) -> None:
+    import os
+
+    log = tmp_path / "a.log"
+    log.write_bytes(b"x 1\ny 2\n")
+    r = CliRunner().invoke(compress.command, [str(log), "-o", str(tmp_path / "a.lkz")])
+    assert r.exit_code == 0, r.output
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader must exist before the writer opens
+    try:
+        r = CliRunner().invoke(decompress.command, [str(tmp_path / "a.lkz"), "-o", str(fifo)])
+        assert r.exit_code == 0, r.output
+        assert os.read(reader, 100) == b"x 1\ny 2\n"
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["a.lkz", "a.log", "pipe"]

@@ -22,6 +22,10 @@ def test_demo_end_to_end(tmp_path) -> None:
         first = json.loads(parsed[0].read_text(encoding="utf-8").splitlines()[0])
         assert {"template_id", "template", "params", "line"} <= set(first)
     assert not list(folder.glob(".*.tmp"))
+    detected = out[out.index("Detected anomalies"):]
+    assert "caught" in detected.splitlines()[0]
+    assert "error_burst" in detected and "login_storm" in detected
+    assert (folder / "models" / "hdfs").is_dir()
 
 
 def test_demo_default_folder_under_home(tmp_path, monkeypatch) -> None:

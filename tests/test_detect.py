@@ -99,3 +99,21 @@ def test_bench_metrics() -> None:
     m = metrics(recs, [1, 0, 0])
     assert m["precision"] == 0.5 and m["recall"] == 1.0 and m["f1_routed_correct"] == 1.0
     assert abs(expected_calibration_error([0.9, 0.1], [1, 0]) - 0.1) < 1e-9
+
+
+def test_route_batch_gives_the_budget_to_the_most_uncertain_and_asks_a_pattern_once() -> None:
+    router = Router(parse_budget("20%"), min_uncertainty=0.5)
+    out = router.route_batch([0.6, 0.9, 0.1, 0.7, 0.95, 0.55, 0.8, 0.2, 0.3, 0.4])
+    assert out == [False, True, False, False, True, False, False, False, False, False]
+    keyed = Router(parse_budget("30%"))
+    out = keyed.route_batch([0.9, 0.9, 0.8, 0.7, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1], ["a", "a", "b", "c", "d"] + ["e"] * 5)
+    assert out == [True, False, True, True] + [False] * 6 and keyed.asked("a") and not keyed.asked("d")
+    assert Router(parse_budget("3")).route_batch([0.9]) == [True]
+
+
+def test_f1_ceiling_of_items_a_detector_cannot_tell_apart() -> None:
+    from logkit.bench.detect import f1_ceiling
+
+    assert f1_ceiling(["a", "a", "b", "c"], [1, 0, 1, 0]) == pytest.approx(0.8)  # flag b, then a
+    assert f1_ceiling(["x"] * 10, [1] + [0] * 9) == pytest.approx(2 / 11)  # all alike: flag all or none
+    assert f1_ceiling(["a", "b"], [0, 1]) == 1.0 and f1_ceiling(["a"], [0]) == 0.0

@@ -73,10 +73,20 @@ def server() -> Iterator[FakeServer]:
     s.thread.join()
 
 
+def _reword(path: Path) -> None:
+    """The warning in a few wordings: distinct patterns (a pattern is asked once; its later items reuse it)."""
+    lines = path.read_text().splitlines()
+    warn = [i for i, ln in enumerate(lines) if "slow lookup" in ln]
+    for n, i in enumerate(warn):
+        lines[i] += ["", " on retry", " from the replica", " under load"][n % 4]
+    path.write_text("\n".join(lines) + "\n")
+
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("llm-model")
-    labels = write_log(tmp_path / "train.log", 300, 0.15, 1, odd=0.1)
+    labels = write_log(tmp_path / "train.log", 300, 0.15, 1, odd=0.15)
+    _reword(tmp_path / "train.log")
     rng = random.Random(5)
     # the cache warning is anomalous in some training sessions and not in others: the small model is unsure
     text = (tmp_path / "train.log").read_text()
@@ -88,6 +98,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                            "--session", r"req_\d+", "--labels", str(tmp_path / "labels.csv")])
     assert r.exit_code == 0, r.output
     write_log(tmp_path / "test.log", 60, 0.2, 2, odd=0.25)
+    _reword(tmp_path / "test.log")
     return tmp_path
 
 
@@ -110,7 +121,11 @@ def test_routing_through_a_fake_server(model: Path, server: FakeServer, monkeypa
     assert 3 <= len(routed) <= len(recs) // 2 + 1
     assert all(x["decided_by"] == "llm" and x["reason"] == REASON and x["anomaly"] is True
                and isinstance(x["model_anomaly"], bool) for x in routed)
-    assert all(x["decided_by"] == "model" and "model_anomaly" not in x for x in recs if not x["routed"])
+    reused = [x for x in recs if not x["routed"] and x["decided_by"] == "llm"]
+    assert all(x["decided_by"] == "model" and "model_anomaly" not in x for x in recs
+               if not x["routed"] and x not in reused)
+    # a later unsure item of a pattern already asked takes that answer, with no new call
+    assert reused and all(x["reason"] == REASON and x["uncertainty"] >= 0.5 for x in reused)
     assert list(routed[0])[-2:] == ["model_anomaly", "reason"]
     n = len(server.requests)
     assert n == len(routed)

@@ -68,7 +68,7 @@ STYLES = {
             '10.11.10.2 "GET /v2/e9746973ac574c6b8a9e8857f56a7608/servers/detail HTTP/1.1" status: 404 '
             "len: 380 time: 0.0913219",
         ],
-        '<*> "GET <*> HTTP/1.1" status: <*> len: <*> time: <*>',
+        '<*> "GET <*>" status: <*> len: <*> time: <*>',
     ),
     "windows": (
         [
@@ -218,3 +218,113 @@ def test_rebuild_property(lines: list[str]) -> None:
         r = m.match(line)
         check(r, line)
         assert r.template == " ".join(r.template.split())
+
+
+def test_request_target_and_protocol_are_one_variable() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        '10.0.0.1 "GET /v2/servers/detail?limit=5 HTTP/1.1" status: 200 len: 1893 time: 0.25',
+        '10.0.0.2 "GET /v2/images HTTP/1.1" status: 200 len: 12 time: 0.01',
+        '10.0.0.3 "GET /a%20b/c HTTP/2" status: 404 len: 0 time: 0.1',
+        "upgrade to HTTP/1.1 refused",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:3]} == {'<*> "GET <*>" status: <*> len: <*> time: <*>'}
+    assert parsed[0].params[1].value == "/v2/servers/detail?limit=5 HTTP/1.1"
+    assert parsed[3].template == "upgrade to HTTP/1.1 refused"  # a protocol outside a request stays text
+    for p in parsed:
+        assert p.rebuild() == p.record.content
+
+
+def test_value_with_varying_unit_is_one_variable() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "Block b1 stored in memory (estimated size 5.2 KB, free 5.2 KB)",
+        "Block b2 stored in memory (estimated size 380.0 B, free 14.0 KB)",
+        "Block b3 stored in memory (estimated size 2.1 MB, free 1.0 GB)",
+        "Finished task 3 in 120 ms, result 4096 bytes",
+        "Finished task 4 in 98 ms, result 512 bytes",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:3]} == {"Block <*> stored in memory (estimated size <*>, free <*>)"}
+    assert [q.value for q in parsed[1].params] == ["b2", "380.0 B", "14.0 KB"]
+    # units that never vary stay text
+    assert parsed[3].template == "Finished task <*> in <*> ms, result <*> bytes"
+    for p in parsed:
+        assert p.rebuild() == p.record.content
+
+
+def test_glued_units_survive_the_state_round_trip() -> None:
+    m = TemplateMiner()
+    for line in ["size 5 KB, free 2 KB now", "size 7 B, free 9 MB now", "size 1 GB, free 3 KB now"]:
+        m.add(line)
+    again = TemplateMiner.from_dict(m.to_dict())
+    assert again.match("size 8 MB, free 1 KB now").template == "size <*>, free <*> now"
+
+
+def test_values_of_varying_length_make_one_event() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "host-a:443 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02",
+        "host-b:80 close, 0 bytes sent, 0 bytes received, lifetime <1 sec",
+        "host-c:80 close, 12 bytes sent, 2048 bytes (2.00 KB) received, lifetime 01:10",
+        "host-d:443 close, 90 bytes sent, 3 bytes received, lifetime 00:05",
+        "cache table entries: 4096 (order: 3, 32768 bytes)",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert {p.template for p in parsed[:4]} == {"<*> close, <*> sent, <*> received, lifetime <*>"}
+    assert len({p.template_id for p in parsed[:4]}) == 1
+    assert [q.value for q in parsed[0].params] == ["host-a:443", "1190 bytes (1.16 KB)", "1671 bytes (1.63 KB)",
+                                                 "00:02"]
+    assert parsed[1].params[3].value == "<1 sec"
+    # a lone form keeps its unit as text
+    assert parsed[4].template == "cache table entries: <*> (order: <*>, <*> bytes)"
+    for p in parsed:
+        assert p.rebuild() == p.record.content
+
+
+def test_family_forms_are_listed_once() -> None:
+    m = TemplateMiner()
+    for line in ["job 1 done, 10 bytes sent now", "job 2 done, 10 bytes (0.01 KB) sent now", "job 3 done, 7 sent now"]:
+        m.add(line)
+    rows = m.templates()
+    assert [(t, n) for t, n, _ in rows] == [("job <*> done, <*> sent now", 3)]
+
+
+def test_plain_words_are_events_unless_a_name_is_expected() -> None:
+    from logkit.parse.api import parse_lines
+
+    lines = [
+        "[instance: 8f2c1a] VM Started (Lifecycle Event)",
+        "[instance: 9a4e0b] VM Paused (Lifecycle Event)",
+        "[instance: 77d3ce] VM Resumed (Lifecycle Event)",
+        "Failed password for root from 10.0.0.1 port 22 ssh2",
+        "Failed password for admin from 10.0.0.2 port 2201 ssh2",
+        "Failed password for git from 10.0.0.3 port 41 ssh2",
+    ]
+    parsed = parse_lines(lines, format="none")
+    assert [p.template for p in parsed[:3]] == [
+        "[instance: <*>] VM Started (Lifecycle Event)",
+        "[instance: <*>] VM Paused (Lifecycle Event)",
+        "[instance: <*>] VM Resumed (Lifecycle Event)",
+    ]
+    assert {p.template for p in parsed[3:]} == {"Failed password for <*> from <*> port <*> ssh2"}
+
+
+@pytest.mark.parametrize(
+    ("word", "template"),
+    [
+        ("[ib_sm_sweep.c:123]:", "[ib_sm_sweep.c:\ue000]:"),
+        ("Main.java:42", "Main.java:\ue000"),
+        ("cache.cc(88)]", "cache.cc(\ue000)]"),
+        ("host.example.com:8080", "\ue000"),  # a host and port stays one variable
+        ("HTTP/1.1", "HTTP/1.1"),
+    ],
+)
+def test_source_file_names_stay_text_before_their_line_number(word: str, template: str) -> None:
+    from logkit.parse.masking import mask_word
+
+    assert mask_word(word)[0] == template

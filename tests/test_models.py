@@ -102,3 +102,41 @@ def test_load_refuses_pickle_and_foreign_files(tmp_path) -> None:  # type: ignor
     (tmp_path / "detector.json").write_text('{"kind": "other"}')
     with pytest.raises(StateError):
         load_detector(tmp_path)
+
+
+def test_an_item_made_of_what_training_never_showed_is_uncertain(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    groups, labels = make_groups(200, 0.2)
+    # a template that only ever appears late in training, in anomalous items: new things were often bad
+    for g, y in zip(groups[150:], labels[150:], strict=True):
+        if y:
+            g.add(Event(g.last_line, "tlate", "quota exceeded for <*>", "quota exceeded for 1", None,
+                        (("Level", "INFO"),)))
+    det = SmallDetector().fit(groups, labels)
+    assert 0.0 < det.novel_rate_ < 1.0
+    known = det.score(groups[:5])
+    g = Group("alien", 1, 1)
+    g.add(Event(1, "talien", "zebra galloping across meadow <*>", "zebra galloping across meadow 7", None,
+                (("Level", "NOTICE"),)))
+    alien = det.score([g])[0]
+    assert all(alien.uncertainty > s.uncertainty for s in known)
+    assert alien.uncertainty >= 1.0 - abs(2.0 * det.novel_rate_ - 1.0) - 0.25
+    det.save(tmp_path)
+    assert load_detector(tmp_path).score([g])[0].uncertainty == pytest.approx(alien.uncertainty)
+
+
+def test_labels_that_teach_nothing_leave_novelty_to_speak(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    groups, _ = make_groups(200, 0.0)
+    rng = random.Random(4)
+    noise = [int(rng.random() < 0.1) for _ in groups]  # labels unrelated to anything in the groups
+    det = SmallDetector().fit(groups, noise)
+    assert det.heldout_auc_ < 0.6
+    g = Group("new", 1, 1)
+    for i, t in enumerate(["open file <*>", "checksum mismatch in block <*>"], 1):
+        g.add(Event(i, "t" + str(abs(hash(t)) % 10_000), t, t, None, (("Level", "INFO"),)))
+    s = det.score([g])[0]
+    assert s.score >= 0.5 and "never seen in training" in s.reason
+    assert all(x.score < 0.5 for x in det.score(groups[:20]))
+    det.save(tmp_path)
+    assert load_detector(tmp_path).score([g])[0].score == pytest.approx(s.score)
+    informed, labels = make_groups(200, 0.2)
+    assert SmallDetector().fit(informed, labels).heldout_auc_ > 0.9

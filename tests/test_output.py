@@ -148,3 +148,37 @@ def test_table_stream_prints_each_row(capsys) -> None:
         second = capsys.readouterr().out
     assert "template_id" not in second  # the header is printed once
     assert "caf\\udce9" in second
+
+
+def test_special_files_are_written_in_place_not_replaced(tmp_path) -> None:
+    import os
+    import stat
+    import threading
+
+    from logkit.fsutil import atomic_open
+    from logkit.output import open_writer
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def drain() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    for write in (
+        lambda: open_writer("jsonl", str(fifo), columns=["a"], kind="parse").__enter__(),
+        None,
+    ):
+        reader = threading.Thread(target=drain)
+        reader.start()
+        if write is not None:
+            w = write()
+            w.write({"a": 1})
+            w.close()
+        else:
+            with atomic_open(fifo, "w") as fh:
+                fh.write("x\n")
+        reader.join(timeout=10)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the FIFO, not a regular file renamed over it
+    assert got == [b'{"a": 1}\n', b"x\n"]

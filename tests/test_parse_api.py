@@ -151,3 +151,63 @@ def test_multiline_joins_stack_traces(tmp_path) -> None:
     assert out[0].record.raw.n_lines == 3
     assert "RuntimeException" in out[0].record.content
     assert [p.record.raw.line_no for p in out] == [1, 4]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_record_json_is_the_generic_encoding(lines: list[str]) -> None:
+    from logkit.output import _json_line_encoder
+    from logkit.parse.api import record_json
+
+    encode = _json_line_encoder()
+    header = [f"2024-05-01 10:00:0{i % 10} INFO [svc] {t}" for i, t in enumerate(lines)]
+    for text in lines + header + ['{"msg": "x \\u00e9", "level": 3, "ok": true}']:
+        for p in Parser().parse_lines([text], source="s\u00e9.log"):
+            assert record_json(p) == encode(to_record(p))
+
+
+def test_parse_cli_jsonl_fast_path_matches_records(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from logkit.cli import cli
+
+    log = tmp_path / "a.log"
+    log.write_bytes(b"2024-05-01T10:00:00Z ERROR disk \xff full on /dev/sda1\nplain caf\xc3\xa9 line 42\n")
+    res = CliRunner().invoke(cli, ["parse", str(log), "--output-format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    expected = [to_record(p) for p in Parser().parse_paths([str(log)])]
+    assert rows == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+def test_progress_reports_both_passes(tmp_path) -> None:
+    log = tmp_path / "p.log"
+    data = b"".join(b"2024-05-01 10:00:00 INFO job %d done in %d ms\n" % (i, i % 7) for i in range(20_000))
+    log.write_bytes(data)
+    seen: list[tuple[str, int]] = []
+    parser = Parser(progress=lambda phase, done: seen.append((phase, done)))
+    assert sum(1 for _ in parser.parse_paths([str(log)])) == 20_000
+    phases = [p for p, _ in seen]
+    assert phases[0] == "mining" and phases[-1] == "writing"
+    assert seen[-1][1] == 2 * len(data)
+    assert [d for _, d in seen] == sorted(d for _, d in seen)
+
+
+def test_progress_bar_is_silent_off_a_terminal() -> None:
+    from logkit.cli.console import UI
+
+    ui = UI(verbosity=0, color="never")
+    with ui.bytes_progress(100, "x") as update:
+        update("x", 50)  # no terminal: nothing drawn, nothing raised
+
+
+def test_year_less_dates_take_the_year_the_file_was_written(tmp_path) -> None:
+    import os
+    from datetime import datetime
+
+    log = tmp_path / "messages"
+    log.write_text("Dec 31 23:59:58 host app[1]: tick 1\nJan  1 00:00:02 host app[1]: tick 2\n")
+    written = datetime(2006, 1, 1, 0, 5).timestamp()
+    os.utime(log, (written, written))
+    stamps = [to_record(p)["timestamp"] for p in Parser().parse_paths([str(log)])]
+    assert stamps == ["2005-12-31T23:59:58", "2006-01-01T00:00:02"]

@@ -19,7 +19,7 @@ import click
 from logkit.errors import InputError
 
 __all__ = ["run_bench", "bench_hdfs", "bench_bgl", "hdfs_data", "bgl_data", "metrics", "expected_calibration_error",
-           "render", "command"]
+           "f1_ceiling", "render", "command"]
 
 
 def expected_calibration_error(scores: Sequence[float], truth: Sequence[int], bins: int = 10) -> float:
@@ -62,6 +62,23 @@ def metrics(records: Sequence[dict[str, Any]], truth: Sequence[int]) -> dict[str
             "ece": expected_calibration_error(scores, truth), "f1_routed_correct": _prf(fixed, truth)[2]}
 
 
+def f1_ceiling(keys: Sequence[Any], truth: Sequence[int]) -> float:
+    """The best F1 any detector could reach if it saw only ``keys`` (e.g. each item's template sequence):
+    items with equal keys get the same decision, so classes are flagged best first by their anomaly share."""
+    classes: dict[Any, list[int]] = {}
+    for k, t in zip(keys, truth, strict=True):
+        classes.setdefault(k, [0, 0])[int(bool(t))] += 1
+    positives = sum(1 for t in truth if t)
+    best = 0.0
+    tp = fp = 0
+    for normal, anomalous in sorted(classes.values(), key=lambda c: -c[1] / (c[0] + c[1])):
+        tp += anomalous
+        fp += normal
+        if tp:
+            best = max(best, 2 * tp / (2 * tp + fp + positives - tp))
+    return float(best)
+
+
 def _data_root(data_dir: str | None) -> Path:
     root = data_dir or os.environ.get("LOGKIT_DATA")
     if not root:
@@ -85,9 +102,24 @@ def _run(name: str, train_lines: list[bytes], test_lines: list[bytes], grouping:
     t_detect = time.perf_counter() - t0
     if keep is not None:
         records = [r for r in records if keep(r)]
-    row = {"data": name, **metrics(records, [truth_of(r) for r in records]),
-           "train_s": t_train, "detect_lines_s": len(test_lines) / t_detect if t_detect else 0.0}
+    truth = [truth_of(r) for r in records]
+    row = {"data": name, **metrics(records, truth),
+           "train_s": t_train, "detect_lines_s": len(test_lines) / t_detect if t_detect else 0.0,
+           "f1_ceiling_sequences": _sequence_ceiling(str(te), model, records, truth)}
     return row
+
+
+def _sequence_ceiling(path: str, model: Any, records: Sequence[dict[str, Any]], truth: Sequence[int]) -> float:
+    """:func:`f1_ceiling` over the scored items' template sequences (what the test split allows at all)."""
+    from logkit.detect.api import PARSER_STATE_FILE
+    from logkit.detect.grouping import group_events
+    from logkit.detect.reading import read_events
+
+    state = Path(model.folder) / PARSER_STATE_FILE
+    seqs = {g.key: tuple(ev.template_id for ev in g.events)
+            for g in group_events(read_events(path, format=model.format_spec,
+                                              state=state if state.exists() else None), model.grouping)}
+    return f1_ceiling([seqs.get(r["group"], ()) for r in records], truth)
 
 
 def hdfs_data(root: Path) -> dict[str, Any]:

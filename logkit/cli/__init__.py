@@ -29,6 +29,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "info": ("logkit.cli.info", "Sizes per part, ratio, version and blocks of a .lkz archive."),
     "train": ("logkit.cli.train", "Train an anomaly detector on a log (sessions or windows)."),
     "detect": ("logkit.cli.detect", "Score sessions or windows for anomalies; flag unsure ones for an LLM."),
+    "run": ("logkit.cli.run", "Parse once and feed an archive, a Parquet file and a detector."),
+    "batch": ("logkit.cli.batch", "Parse, compress, detect or run over many inputs (process pool or Dask)."),
     "bench": ("logkit.cli.bench", "Run the accuracy and speed benchmarks."),
     "demo": ("logkit.cli.demo", "Generate a synthetic multi-service log and run the pipeline on it."),
 }

@@ -67,11 +67,13 @@ def parse_cmd(data_dir: str | None, as_json: bool, speed: bool, no_drain3: bool)
 
 def _register() -> None:
     """The benchmarks defined beside their library code (their heavy imports stay inside them)."""
+    from logkit.bench.batch import command as batch_command
     from logkit.bench.compress import command as compress_command
     from logkit.bench.detect import command as detect_command
 
     command.add_command(compress_command, "compress")
     command.add_command(detect_command, "detect")
+    command.add_command(batch_command, "batch")
 
 
 _register()

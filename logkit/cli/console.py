@@ -43,6 +43,38 @@ class UI:
             return False
         return self.color == "always" or sys.stderr.isatty()
 
+    def bytes_progress(self, total: int | None, description: str = "") -> Any:
+        """A context manager yielding ``update(description, done_bytes)`` that draws a rich bar on stderr
+        (only when :attr:`interactive`; otherwise ``update`` does nothing). ``total`` None: no known end."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def bar() -> Any:
+            if not self.interactive:
+                yield lambda description, done: None
+                return
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            with Progress(
+                TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                TimeRemainingColumn(), console=self.console, transient=True,
+            ) as progress:
+                task = progress.add_task(description, total=total)
+
+                def update(desc: str, done: int) -> None:
+                    progress.update(task, completed=done, description=desc)
+
+                yield update
+
+        return bar()
+
     def info(self, message: str) -> None:
         """A line shown at normal verbosity."""
         if self.verbosity >= 0:

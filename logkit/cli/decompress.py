@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -32,6 +33,10 @@ def command(archive: str, output: str | None, salvage: bool) -> None:
     if output is None or output == "-":
         blocks, size = decompress_file(archive, sys.stdout.buffer, salvage=salvage)
         sys.stdout.buffer.flush()
+    elif os.path.exists(output) and not os.path.isfile(output):
+        # a device or pipe (/dev/null, a FIFO) is written in place: renaming a file onto it would replace it
+        with open(output, "wb") as fh:
+            blocks, size = decompress_file(archive, fh, salvage=salvage)
     else:
         with atomic_open(output, "wb") as fh:
             blocks, size = decompress_file(archive, fh, salvage=salvage)

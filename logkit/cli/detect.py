@@ -64,6 +64,8 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     grouping = parse_grouping(session, window)
     idle_s = parse_duration(idle)
     model = load_model(model_dir, device=device)
+    if device != "cpu" and model.method == "router":
+        ui.warn(f"--device {device} is ignored: the router method runs on the CPU")
     url = llm_url or os.environ.get("LOGKIT_LLM_URL") or os.environ.get("OPENAI_BASE_URL")
     judge = None
     if url:

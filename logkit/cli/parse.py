@@ -39,15 +39,16 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
       tail -f app.log | logkit parse - --format auto
       logkit parse app.log --follow --state app.state.json
     """
-    from logkit.output import open_writer, resolve_output_format
-    from logkit.parse.api import RECORD_COLUMNS, Parser, to_record
+    from logkit.output import JsonlWriter, open_writer, resolve_output_format
+    from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
     from logkit.parse.formats import display_spec
-    from logkit.parse.sources import looks_binary, open_binary
+    from logkit.parse.sources import input_bytes, looks_binary, open_binary
 
     ui = get_ui()
     if follow and (len(inputs) != 1 or inputs[0] == "-"):
         raise click.UsageError("--follow takes exactly one file path (standard input is followed anyway)")
     parser = Parser(format=format_spec, keep=keep, multiline=multiline, state=state)
+    total = input_bytes(inputs) if not follow else None
     for path in inputs:
         if path != "-":
             with open_binary(path) as fh:
@@ -61,15 +62,24 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
         records = parser.parse_paths(list(inputs))
     fmt = resolve_output_format(output_format, output)
     interrupted = False
+    show_bar = not streaming and total is not None and total >= 8 * 2**20  # a bar for files worth waiting on
+    bar = ui.bytes_progress(2 * total if show_bar and total else None, "parsing")
+    columns = list(RECORD_COLUMNS)
     try:
-        with open_writer(fmt, output, columns=list(RECORD_COLUMNS), kind="parse", flush_each=streaming) as writer:
+        with bar as update, open_writer(fmt, output, columns=columns, kind="parse", flush_each=streaming) as writer:
+            if show_bar:
+                parser.progress = update
             first = True
+            jsonl = writer if isinstance(writer, JsonlWriter) else None
             try:
                 for p in records:
                     if first:
                         ui.verbose(f"format: {parser.format_reason}")
                         first = False
-                    writer.write(to_record(p))
+                    if jsonl is not None:
+                        jsonl.write_json(record_json(p))
+                    else:
+                        writer.write(to_record(p))
             except KeyboardInterrupt:  # what was written so far is kept and stays valid
                 interrupted = True
     finally:

@@ -11,7 +11,7 @@ __all__ = ["command"]
 
 
 @click.command("templates")
-@click.argument("input_path", metavar="INPUT|STATE")
+@click.argument("input_path", metavar="INPUT|ARCHIVE|STATE")
 @click.option("--sort", type=click.Choice(["count", "id"]), default="count", show_default=True,
               help="Most frequent first, or by template id.")
 @format_option
@@ -20,21 +20,26 @@ __all__ = ["command"]
 @output_options
 def command(input_path: str, sort: str, format_spec: str, multiline: bool, output: str | None,
             output_format: str | None) -> None:
-    """List the templates of INPUT (a log, .gz/.zst, or -) or of STATE (a `logkit parse --state` file).
+    """List the templates of INPUT (a log, .gz/.zst, or -), ARCHIVE (.lkz) or STATE (`logkit parse --state`).
 
     One record per template: template_id, template, count, share (of all lines) and an example.
 
     \b
     Examples:
       logkit templates app.log
+      logkit templates app.lkz
       logkit templates app.state.json --sort id -o templates.csv
       zcat app.log.gz | logkit templates - --output-format jsonl
     """
+    from logkit.compress.api import archive_summary, is_archive
     from logkit.output import open_writer, resolve_output_format
     from logkit.parse.summary import TEMPLATE_COLUMNS, template_records, templates_of
 
     ui = get_ui()
-    summary = templates_of(input_path, format=format_spec, multiline=multiline)
+    if is_archive(input_path):
+        summary = archive_summary(input_path)
+    else:
+        summary = templates_of(input_path, format=format_spec, multiline=multiline)
     if summary.format_reason:
         ui.verbose(f"format: {summary.format_reason}")
     fmt = resolve_output_format(output_format, output)

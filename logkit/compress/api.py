@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -15,12 +17,24 @@ from logkit.compress.archive import (
     VERSION,
     compress_stream,
     decode_lines,
-    iter_blocks,
+    iter_stream_blocks,
     part_path,
 )
 from logkit.errors import ArchiveError, InputError
+from logkit.records import TemplateInfo
 
-__all__ = ["CompressResult", "compress_file", "decompress_file", "read_archive", "archive_info"]
+__all__ = [
+    "CompressResult",
+    "compress_file",
+    "decompress_file",
+    "read_archive",
+    "open_archive",
+    "checked_blocks",
+    "archive_info",
+    "archive_summary",
+    "archive_templates",
+    "is_archive",
+]
 
 
 @dataclass
@@ -114,61 +128,150 @@ def read_archive(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def decompress_file(archive: str, out: IO[bytes], *, salvage: bool = False) -> tuple[int, int]:
-    """Write the original bytes of ``archive`` to ``out``; returns ``(blocks, bytes)``.
+def open_archive(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open an archive file for reading; raises :class:`InputError` when it cannot be opened."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such archive; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not an archive") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
-    Every block's checksum is verified before anything is written, so a damaged archive gives an
+
+@contextlib.contextmanager
+def checked_blocks(archive: str, *, salvage: bool = False, data: bytes | None = None) -> Iterator[Iterator[Any]]:
+    """The blocks of ``archive`` (or of ``data``, its bytes), one at a time, after a first pass has checked
+    every block's frame checksum: damage anywhere is reported before anything is decoded, and memory stays
+    bounded by one block whatever the archive's size."""
+    import io
+
+    src = io.BytesIO(data) if data is not None else open_archive(archive)
+    if not src.seekable():  # a pipe (/dev/stdin): its bytes are held, as they cannot be read twice
+        with src:
+            src = io.BytesIO(src.read())
+    with src:
+        good = sum(1 for _ in iter_stream_blocks(src, str(archive), salvage=salvage))
+        yield itertools.islice(iter_stream_blocks(src, str(archive), salvage=salvage), good)
+
+
+def decompress_file(archive: str, out: IO[bytes], *, salvage: bool = False) -> tuple[int, int]:
+    """Write the original bytes of ``archive`` to ``out``, block by block; returns ``(blocks, bytes)``.
+
+    Every block's frame checksum is verified before anything is written, so a damaged archive gives an
     :class:`ArchiveError` naming the block and no output. With ``salvage``, the finished blocks of an
     incomplete archive are written and the rest is skipped.
     """
-    data = read_archive(archive)
-    blocks = list(iter_blocks(data, str(archive), salvage=salvage))
-    total = 0
-    for b in blocks:
-        raw = decode_lines(b, str(archive))
-        out.write(raw)
-        total += len(raw)
-    return len(blocks), total
+    total = blocks = 0
+    with checked_blocks(archive, salvage=salvage) as found:
+        for b in found:
+            raw = decode_lines(b, str(archive))
+            out.write(raw)
+            total += len(raw)
+            blocks += 1
+    return blocks, total
 
 
 def archive_info(archive: str) -> dict[str, Any]:
     """Sizes and counts of an archive: per part (templates, ids, columns, raw lines), ratio, version."""
     from logkit.compress.columns import decode_block, read_templates
 
-    data = read_archive(archive)
-    blocks = list(iter_blocks(data, str(archive)))
     parts: dict[str, int] = {}
-    lines = raw = templates = 0
-    for b in blocks:
-        try:
-            head, tmpls = read_templates(b.payload)
-            block = decode_block(b.payload)
-        except Exception:
-            raise ArchiveError(f"{archive}: block {b.number} is damaged (cannot be decoded)") from None
-        templates += len(tmpls)
-        lines += b.n_lines
-        raw += b.raw_len
-        packed = {
-            "templates (packed)": head[5],
-            "ids + columns + verbatim lines (packed)": len(b.payload) - head[5],
-            "templates (before packing)": head[4],
-            "template ids (before packing)": b.n_lines * head[3],
-            "verbatim lines (before packing)": len(b"\n".join(block.raw)),
-            "numeric columns (before packing)": sum(len(c) for c in block.col_data if c[:1] != b"\x00"),
-            "string columns (before packing)": sum(len(c) for c in block.col_data if c[:1] == b"\x00"),
-            "columns (count)": len(block.col_data),
-        }
-        for k, v in packed.items():
-            parts[k] = parts.get(k, 0) + v
-    parts["container (header, frames, index, footer)"] = len(data) - sum(len(b.payload) for b in blocks)
+    lines = raw = templates = blocks = payloads = 0
+    with checked_blocks(archive) as found:
+        for b in found:
+            try:
+                head, tmpls = read_templates(b.payload)
+                block = decode_block(b.payload)
+            except Exception:
+                raise ArchiveError(f"{archive}: block {b.number} is damaged (cannot be decoded)") from None
+            blocks += 1
+            payloads += len(b.payload)
+            templates += len(tmpls)
+            lines += b.n_lines
+            raw += b.raw_len
+            packed = {
+                "templates (packed)": head[5],
+                "ids + columns + verbatim lines (packed)": len(b.payload) - head[5],
+                "templates (before packing)": head[4],
+                "template ids (before packing)": b.n_lines * head[3],
+                "verbatim lines (before packing)": len(b"\n".join(block.raw)),
+                "numeric columns (before packing)": sum(len(c) for c in block.col_data if c[:1] != b"\x00"),
+                "string columns (before packing)": sum(len(c) for c in block.col_data if c[:1] == b"\x00"),
+                "columns (count)": len(block.col_data),
+            }
+            for k, v in packed.items():
+                parts[k] = parts.get(k, 0) + v
+    size = os.path.getsize(archive)
+    parts["container (header, frames, index, footer)"] = size - payloads
     return {
         "archive": str(archive),
         "version": VERSION,
-        "blocks": len(blocks),
+        "blocks": blocks,
         "lines": lines,
         "templates": templates,
         "original_bytes": raw,
-        "archive_bytes": len(data),
-        "ratio": raw / len(data) if data else 0.0,
+        "archive_bytes": size,
+        "ratio": raw / size if size else 0.0,
         "parts": parts,
     }
+
+
+def is_archive(path: str) -> bool:
+    """Whether ``path`` is a file that starts with the ``.lkz`` magic number."""
+    from logkit.compress.archive import MAGIC
+
+    if path == "-" or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def archive_templates(archive: str) -> list[TemplateInfo]:
+    """The templates of an archive with their counts and first line as example, in order of first use.
+
+    Slots are written ``<*>``; the same template in several blocks is counted once. Lines stored
+    verbatim (they hold the slot byte) are listed together as template ``t0``.
+    """
+    from logkit.compress.columns import RAW, SLOT, block_lines, decode_block
+    from logkit.records import decode
+
+    found: dict[bytes | None, list[Any]] = {}  # template bytes (None: verbatim lines) -> [count, example]
+    with checked_blocks(archive) as blocks:
+        for b in blocks:
+            try:
+                block = decode_block(b.payload)
+                lines = block_lines(block)
+            except Exception:
+                raise ArchiveError(f"{archive}: block {b.number} is damaged (cannot be decoded)") from None
+            first: dict[int, int] = {}
+            for i, t in enumerate(block.tids):
+                first.setdefault(t, i)
+            counts: dict[int, int] = {}
+            for t in block.tids:
+                counts[t] = counts.get(t, 0) + 1
+            for t, i in sorted(first.items(), key=lambda kv: kv[1]):
+                key = None if t == RAW else block.templates[t - 1]
+                entry = found.setdefault(key, [0, lines[i]])
+                entry[0] += counts[t]
+    out: list[TemplateInfo] = []
+    for n, (key, (count, example)) in enumerate(sorted(found.items(), key=lambda kv: kv[0] is None), 1):
+        out.append(TemplateInfo(
+            template_id="t0" if key is None else f"t{n}",
+            template="<verbatim lines>" if key is None else decode(key.replace(SLOT, b"<*>")),
+            count=count,
+            example=decode(example),
+        ))
+    return out
+
+
+def archive_summary(archive: str) -> Any:
+    """:func:`archive_templates` as the ``TemplateSummary`` that ``logkit templates`` lists."""
+    from logkit.parse.summary import TemplateSummary
+
+    infos = archive_templates(archive)
+    return TemplateSummary(infos, sum(t.count for t in infos), "archive")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from logkit.compress.codecs import get_varint, put_varint
-from logkit.compress.columns import block_lines, decode_block, encode_block
+from logkit.compress.columns import block_text, decode_block, encode_block
 from logkit.errors import ArchiveError
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "BlockInfo",
     "ArchiveWriter",
     "iter_blocks",
+    "iter_stream_blocks",
     "read_index",
     "decode_lines",
     "compress_bytes",
@@ -171,23 +172,31 @@ def _check_header(data: bytes, name: str) -> None:
         raise ArchiveError(f"{name}: damaged archive header (bytes 5-8); the file cannot be trusted")
 
 
-def read_index(data: bytes, name: str = "archive") -> list[tuple[int, int, int]]:
-    """The block index ``[(offset, n_lines, raw_len)]`` read from the footer; raises on damage."""
-    _check_header(data, name)
-    if len(data) < len(HEADER) + FOOTER_LEN + 5 or data[-4:] != END:
+def _read_at(src: BinaryIO | IO[bytes], pos: int, n: int) -> bytes:
+    src.seek(pos)
+    return src.read(n)
+
+
+def _index_from(src: BinaryIO | IO[bytes], name: str) -> tuple[list[tuple[int, int, int]], int]:
+    """The block index and the index's offset, read from the footer of a seekable archive."""
+    size = src.seek(0, io.SEEK_END)
+    _check_header(_read_at(src, 0, len(HEADER)), name)
+    tail = _read_at(src, max(0, size - FOOTER_LEN), FOOTER_LEN)
+    if size < len(HEADER) + FOOTER_LEN + 5 or tail[-4:] != END:
         raise ArchiveError(
             f"{name} is truncated or damaged (no footer): a writer may have been stopped;"
             " recover the finished blocks with 'logkit decompress --salvage'"
         )
-    off_bytes = data[-16:-8]
-    if struct.unpack("<I", data[-8:-4])[0] != zlib.crc32(off_bytes):
+    off_bytes = tail[:8]
+    if struct.unpack("<I", tail[8:12])[0] != zlib.crc32(off_bytes):
         raise ArchiveError(f"{name}: the footer is damaged (checksum mismatch); try --salvage")
     (index_at,) = struct.unpack("<Q", off_bytes)
-    end = len(data) - FOOTER_LEN
-    if not len(HEADER) <= index_at < end - 4 or data[index_at : index_at + 1] != b"I":
+    end = size - FOOTER_LEN
+    if not len(HEADER) <= index_at < end - 4:
         raise ArchiveError(f"{name}: the block index is damaged; try --salvage")
-    body = data[index_at : end - 4]
-    if struct.unpack("<I", data[end - 4 : end])[0] != zlib.crc32(body):
+    data = _read_at(src, index_at, end - index_at)
+    body = data[:-4]
+    if body[:1] != b"I" or struct.unpack("<I", data[-4:])[0] != zlib.crc32(body):
         raise ArchiveError(f"{name}: the block index is damaged (checksum mismatch); try --salvage")
     try:
         n, pos = get_varint(body, 1)
@@ -201,66 +210,99 @@ def read_index(data: bytes, name: str = "archive") -> list[tuple[int, int, int]]
         raise ArchiveError(f"{name}: the block index is damaged; try --salvage") from None
     if pos != len(body):
         raise ArchiveError(f"{name}: the block index is damaged; try --salvage")
-    return out
+    return out, index_at
 
 
-def _parse_frame(data: bytes, pos: int, limit: int, number: int, name: str) -> tuple[BlockInfo, int]:
+def read_index(data: bytes, name: str = "archive") -> list[tuple[int, int, int]]:
+    """The block index ``[(offset, n_lines, raw_len)]`` read from the footer; raises on damage."""
+    return _index_from(io.BytesIO(data), name)[0]
+
+
+def _parse_frame(frame: bytes, pos: int, number: int, name: str) -> BlockInfo:
+    """Check one whole frame (``frame`` holds exactly its bytes, found at ``pos``)."""
     where = f"{name}: block {number} (byte {pos})"
-    if data[pos : pos + 1] != b"B":
+    if frame[:1] != b"B":
         raise ArchiveError(f"{where} is damaged (bad block marker)")
     try:
-        plen, p = get_varint(data, pos + 1)
-        nl, p = get_varint(data, p)
-        rl, p = get_varint(data, p)
+        plen, p = get_varint(frame, 1)
+        nl, p = get_varint(frame, p)
+        rl, p = get_varint(frame, p)
     except ValueError:
         raise ArchiveError(f"{where} is truncated") from None
     end = p + 4 + plen + 4
-    if end > limit:
+    if end != len(frame):
         raise ArchiveError(f"{where} is truncated or its length is damaged")
-    if struct.unpack("<I", data[end - 4 : end])[0] != zlib.crc32(data[pos : end - 4]):
+    if struct.unpack("<I", frame[end - 4 : end])[0] != zlib.crc32(frame[: end - 4]):
         raise ArchiveError(f"{where} is damaged (checksum mismatch)")
-    (raw_crc,) = struct.unpack("<I", data[p : p + 4])
-    return BlockInfo(number, pos, nl, rl, raw_crc, data[p + 4 : end - 4]), end
+    (raw_crc,) = struct.unpack("<I", frame[p : p + 4])
+    return BlockInfo(number, pos, nl, rl, raw_crc, frame[p + 4 : end - 4])
 
 
-def iter_blocks(data: bytes, name: str = "archive", *, salvage: bool = False) -> Iterator[BlockInfo]:
-    """Yield the archive's blocks after checking their checksums.
+def _read_frame(
+    src: BinaryIO | IO[bytes], pos: int, limit: int, number: int, name: str
+) -> tuple[BlockInfo, int]:
+    """Read and check the frame at ``pos`` of a stream (its length comes from its own header); returns
+    the block and the frame's length."""
+    head = _read_at(src, pos, 31)
+    try:
+        plen, p = get_varint(head, 1)
+        for _ in range(2):
+            _, p = get_varint(head, p)
+    except ValueError:
+        raise ArchiveError(f"{name}: block {number} (byte {pos}) is truncated") from None
+    n = p + 8 + plen
+    if pos + n > limit:
+        raise ArchiveError(f"{name}: block {number} (byte {pos}) is truncated or its length is damaged")
+    frame = head + src.read(n - len(head)) if n > len(head) else head[:n]
+    return _parse_frame(frame, pos, number, name), n
+
+
+def iter_stream_blocks(
+    src: BinaryIO | IO[bytes], name: str = "archive", *, salvage: bool = False
+) -> Iterator[BlockInfo]:
+    """Yield the blocks of a seekable archive stream one at a time (memory bounded by a block) after
+    checking their checksums.
 
     Without ``salvage`` the footer and index must be intact and agree with the blocks. With it, blocks
     are read from the start until the first one that is incomplete or damaged (then iteration stops).
     """
     if salvage:
-        _check_header(data, name)
+        size = src.seek(0, io.SEEK_END)
+        _check_header(_read_at(src, 0, len(HEADER)), name)
         pos = len(HEADER)
         number = 1
-        while pos < len(data) and data[pos : pos + 1] == b"B":
+        while pos < size and _read_at(src, pos, 1) == b"B":
             try:
-                info, pos = _parse_frame(data, pos, len(data), number, name)
+                info, n = _read_frame(src, pos, size, number, name)
             except ArchiveError:
                 return
             yield info
+            pos += n
             number += 1
         return
-    index = read_index(data, name)
-    (index_at,) = struct.unpack("<Q", data[-16:-8])
-    pos = len(HEADER)
+    index, index_at = _index_from(src, name)
     for number, (off, nl, rl) in enumerate(index, 1):
-        if off != pos:
+        nxt = index[number][0] if number < len(index) else index_at
+        if not len(HEADER) <= off < nxt <= index_at or (number == 1 and off != len(HEADER)):
             raise ArchiveError(f"{name}: block {number} is not where the index says (damaged archive)")
-        info, pos = _parse_frame(data, pos, index_at, number, name)
+        info = _parse_frame(_read_at(src, off, nxt - off), off, number, name)
         if (info.n_lines, info.raw_len) != (nl, rl):
             raise ArchiveError(f"{name}: block {number} does not match the index (damaged archive)")
         yield info
-    if pos != index_at:
-        raise ArchiveError(f"{name}: unexpected bytes after block {len(index)} (damaged archive)")
+    if not index and index_at != len(HEADER):
+        raise ArchiveError(f"{name}: unexpected bytes before the index (damaged archive)")
+
+
+def iter_blocks(data: bytes, name: str = "archive", *, salvage: bool = False) -> Iterator[BlockInfo]:
+    """Yield the blocks of archive bytes after checking their checksums (see :func:`iter_stream_blocks`)."""
+    return iter_stream_blocks(io.BytesIO(data), name, salvage=salvage)
 
 
 def decode_lines(info: BlockInfo, name: str = "archive") -> bytes:
     """The original bytes of one block, checked against its stored checksum."""
     try:
         block = decode_block(info.payload)
-        lines = block_lines(block)
-        raw = b"\n".join(lines) + (b"\n" if block.final_newline else b"")
+        raw = block_text(block) + (b"\n" if block.final_newline else b"")
     except ArchiveError:
         raise
     except Exception:  # any decoding failure of a damaged payload (lzma, numpy, index errors)

@@ -6,7 +6,10 @@ Every codec is exact: ``decode(encode(values)) == values`` for the values it acc
 from __future__ import annotations
 
 import lzma
-from typing import TYPE_CHECKING
+import sys
+from array import array
+from itertools import accumulate, repeat
+from typing import TYPE_CHECKING, Any
 
 from logkit.errors import ArchiveError
 
@@ -24,6 +27,10 @@ __all__ = [
     "get_varint",
     "encode_column",
     "decode_column",
+    "decode_values",
+    "split_join_values",
+    "decode_values_at",
+    "split_join_values_at",
     "pack",
     "unpack",
 ]
@@ -109,25 +116,6 @@ def _to_planes(arr: np.ndarray, allow_natural: bool = True) -> tuple[int, bytes]
     return width | (_NATURAL if natural else 0), b.T.tobytes()
 
 
-def _from_planes(data: bytes, width: int, n: int) -> np.ndarray:
-    import numpy as np
-
-    natural = bool(width & _NATURAL)
-    width &= ~_NATURAL
-    if not 1 <= width <= 8:
-        raise ValueError("bad byte width")
-
-    if len(data) != width * n:
-        raise ValueError("numeric column has the wrong length")
-    b = np.frombuffer(data, dtype=np.uint8).reshape(width, n).T
-    full = np.zeros((n, 8), dtype=np.uint8)
-    full[:, :width] = b
-    u = full.view("<u8").reshape(n)
-    if natural:
-        return u.view(np.int64)
-    return (u >> np.uint64(1)).astype(np.int64) ^ -(u & np.uint64(1)).astype(np.int64)
-
-
 def _cost(arr: np.ndarray) -> float:
     import numpy as np
 
@@ -194,37 +182,92 @@ def join_columns(cols: list[list[bytes]]) -> bytes | None:
     return bytes(out)
 
 
-def split_join(data: bytes, n: int) -> list[list[bytes]]:
-    """Inverse of :func:`join_columns`: the values of every field of the group."""
-    import numpy as np
-
+def split_join_values(data: bytes, n: int) -> list[tuple[list[int], bytes]]:
+    """Inverse of :func:`join_columns` as ``(integers, printf spec)`` per field of the group (no numpy:
+    decompression starts faster without it)."""
     if len(data) < 4 or data[0] != KIND_JOIN:
         raise ValueError("bad joined column")
     head_kind, head_width, m = data[1], data[2], data[3]
     widths = list(data[4 : 4 + m])
     if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
         raise ValueError("bad joined column")
-    arr = _decode_ints(data[4 + m :], n)
-    parts: list[np.ndarray] = []
+    arr: list[int] | tuple[int, ...] = _ints_from(data[4 + m :], n)
+    parts: list[tuple[list[int], bytes]] = []
     for w in reversed(widths):
-        arr, rem = np.divmod(arr, np.int64(10**w))
-        parts.append(rem)
-    parts.append(arr)
+        if n:
+            arr, rem = zip(*map(divmod, arr, repeat(10**w)), strict=True)
+        else:
+            rem = ()
+        parts.append((list(rem), _spec(w)))
+    parts.append((list(arr), _spec(head_width if head_kind == KIND_FIXED else 0)))
     parts.reverse()
-    out = [_format_ints(parts[0], head_width if head_kind == KIND_FIXED else 0)]
-    out += [_format_ints(p, w) for p, w in zip(parts[1:], widths, strict=True)]
-    return out
+    return parts
 
 
-def _format_ints(arr: np.ndarray, width: int) -> list[bytes]:
-    if len(arr) and int(arr.min()) < 0:
-        raise ValueError("negative value in a digit column")
-    vals = " ".join(map(str, arr.tolist())).encode().split(b" ")
-    if width:
-        vals = [v.zfill(width) for v in vals]
-        if any(len(v) != width for v in vals):
-            raise ValueError("digit value wider than its column")
-    return vals
+def split_join(data: bytes, n: int) -> list[list[bytes]]:
+    """Inverse of :func:`join_columns`: the values of every field of the group."""
+    return [[spec % v for v in vals] for vals, spec in split_join_values(data, n)]
+
+
+def _spec(width: int) -> bytes:
+    """The printf spec that writes a value of a digit column (``%d``, or zero-padded to ``width``)."""
+    return b"%%0%dd" % width if width else b"%d"
+
+
+_TYPECODE = {size: code for code in "QLIHB" if (size := array(code).itemsize) in (1, 2, 4, 8)}
+_SIGNED8 = next(code for code in "qlh" if array(code).itemsize == 8)
+_ODD_TO_FF = bytes(0xFF if b & 1 else 0 for b in range(256))
+
+
+def _interleave(planes: list[bytes], size: int, n: int) -> bytearray:
+    """Little-endian values of ``size`` bytes from byte planes (plane k holds byte k of every value)."""
+    buf = bytearray(n * size)
+    for k, plane in enumerate(planes):
+        buf[k::size] = plane
+    return buf
+
+
+def _planes_to_ints(data: bytes, width: int, n: int) -> list[int]:
+    """Inverse of :func:`_to_planes` in plain Python, with C-level loops only: planes are interleaved by
+    slice assignment, and zigzag is undone plane by plane with big-integer bit operations."""
+    natural = bool(width & _NATURAL)
+    width &= ~_NATURAL
+    if not 1 <= width <= 8:
+        raise ValueError("bad byte width")
+    if len(data) != width * n:
+        raise ValueError("numeric column has the wrong length")
+    planes = [data[k * n : (k + 1) * n] for k in range(width)]
+    if natural:
+        if width == 1:
+            return list(data)
+        size = 2 if width == 2 else 4 if width <= 4 else 8
+        arr = array(_TYPECODE[size], _interleave(planes, size, n))
+    else:
+        # zigzag u -> (u >> 1) ^ -(u & 1): shift every value right by one bit across its planes, then
+        # complement the values whose low bit was set (as 8-byte two's complement)
+        sign = planes[0].translate(_ODD_TO_FF)
+        mask = int.from_bytes(sign, "little")
+        low7 = int.from_bytes(b"\x7f" * n, "little")
+        bit0 = int.from_bytes(b"\x01" * n, "little")
+        nums = [int.from_bytes(p, "little") for p in planes]
+        out = []
+        for k in range(width):
+            v = (nums[k] >> 1) & low7
+            if k + 1 < width:
+                v |= (nums[k + 1] & bit0) << 7
+            out.append((v ^ mask).to_bytes(n, "little"))
+        arr = array(_SIGNED8, _interleave(out + [sign] * (8 - width), 8, n))
+    if sys.byteorder != "little":
+        arr.byteswap()
+    return arr.tolist()
+
+
+def _ints_from(data: bytes, n: int) -> list[int]:
+    """Inverse of :func:`_encode_ints` in plain Python."""
+    if len(data) < 2 or data[0] > 1:
+        raise ValueError("bad integer column")
+    vals = _planes_to_ints(data[2:], data[1], n)
+    return list(accumulate(vals)) if data[0] else vals
 
 
 def _encode_ints(arr: np.ndarray) -> bytes:
@@ -235,13 +278,6 @@ def _encode_ints(arr: np.ndarray) -> bytes:
     use_delta = len(arr) > 1 and _cost(delta) < _cost(arr)
     bw, planes = _to_planes(delta if use_delta else arr, use_delta)
     return bytes([int(use_delta), bw]) + planes
-
-
-def _decode_ints(data: bytes, n: int) -> np.ndarray:
-    if len(data) < 2 or data[0] > 1:
-        raise ValueError("bad integer column")
-    arr = _from_planes(data[2:], data[1], n)
-    return arr.cumsum() if data[0] else arr
 
 
 def encode_column(values: list[bytes]) -> bytes:
@@ -276,19 +312,21 @@ def encode_column(values: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def decode_column(data: bytes, n: int) -> list[bytes]:
-    """Inverse of :func:`encode_column` for ``n`` values; raises ``ValueError`` on damage."""
+def decode_values(data: bytes, n: int) -> tuple[list[Any], bytes]:
+    """Inverse of :func:`encode_column` for ``n`` values, as ``(values, printf spec)``: bytes with
+    ``%s``, or integers with ``%d`` / ``%0Wd`` (formatting them is left to the line's template).
+    Raises ``ValueError`` on damage."""
     if n == 0:
         if data not in (b"", bytes([KIND_STR])):
             raise ValueError("empty column with data")
-        return []
+        return [], b"%s"
     kind = data[0]
     base = kind & 0x0F
     if base == KIND_STR:
         vals = data[1:].split(b"\n")
         if len(vals) != n:
             raise ValueError("string column has the wrong count")
-        return vals
+        return vals, b"%s"
     if base not in (KIND_INT, KIND_FIXED):
         raise ValueError(f"unknown column kind {kind}")
     pos = 1
@@ -296,16 +334,72 @@ def decode_column(data: bytes, n: int) -> list[bytes]:
     if base == KIND_FIXED:
         width = data[pos]
         pos += 1
+        if not width:
+            raise ValueError("bad digit width")
     bw = data[pos]
     pos += 1
-    arr = _from_planes(data[pos:], bw, n)
+    ints = _planes_to_ints(data[pos:], bw, n)
     if kind & _DELTA:
-        arr = arr.cumsum()
-    text = " ".join(map(str, arr.tolist())).encode()
-    vals = text.split(b" ")
-    if base == KIND_FIXED:
-        vals = [v.zfill(width) for v in vals]
-    return vals
+        ints = list(accumulate(ints))
+    return ints, _spec(width)
+
+
+def _prefix_at(steps: list[int], positions: list[int]) -> list[int]:
+    """Running sums of ``steps`` at sorted ``positions`` (inclusive), summing only up to the last one."""
+    out = []
+    total = start = 0
+    for p in positions:
+        total += sum(steps[start : p + 1])
+        start = p + 1
+        out.append(total)
+    return out
+
+
+def _ints_at(data: bytes, n: int, positions: list[int]) -> list[int]:
+    """:func:`_ints_from` at sorted ``positions`` only (no running sum past the last one)."""
+    if len(data) < 2 or data[0] > 1:
+        raise ValueError("bad integer column")
+    vals = _planes_to_ints(data[2:], data[1], n)
+    return _prefix_at(vals, positions) if data[0] else [vals[p] for p in positions]
+
+
+def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[Any], bytes]:
+    """:func:`decode_values` at sorted ``positions`` only (grep's few candidate rows of a long column)."""
+    kind = data[0] if data else KIND_STR
+    if n and kind & 0x0F in (KIND_INT, KIND_FIXED) and kind & _DELTA:
+        pos = 2 if kind & 0x0F == KIND_FIXED else 1
+        width = data[1] if pos == 2 else 0
+        if pos == 2 and not width:
+            raise ValueError("bad digit width")
+        steps = _planes_to_ints(data[pos + 1 :], data[pos], n)
+        return _prefix_at(steps, positions), _spec(width)
+    vals, spec = decode_values(data, n)
+    return [vals[p] for p in positions], spec
+
+
+def split_join_values_at(data: bytes, n: int, positions: list[int]) -> list[tuple[list[int], bytes]]:
+    """:func:`split_join_values` at sorted ``positions`` only."""
+    if len(data) < 4 or data[0] != KIND_JOIN:
+        raise ValueError("bad joined column")
+    head_kind, head_width, m = data[1], data[2], data[3]
+    widths = list(data[4 : 4 + m])
+    if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
+        raise ValueError("bad joined column")
+    arr = _ints_at(data[4 + m :], n, positions)
+    parts: list[tuple[list[int], bytes]] = []
+    for w in reversed(widths):
+        pairs = [divmod(v, 10**w) for v in arr]
+        arr = [q for q, _ in pairs]
+        parts.append(([r for _, r in pairs], _spec(w)))
+    parts.append((arr, _spec(head_width if head_kind == KIND_FIXED else 0)))
+    parts.reverse()
+    return parts
+
+
+def decode_column(data: bytes, n: int) -> list[bytes]:
+    """Inverse of :func:`encode_column` for ``n`` values; raises ``ValueError`` on damage."""
+    vals, spec = decode_values(data, n)
+    return vals if spec == b"%s" else [spec % v for v in vals]
 
 
 def check(cond: bool, what: str) -> None:

@@ -11,20 +11,30 @@ Lines that already hold ``\\x01`` are stored verbatim ("raw").
 from __future__ import annotations
 
 import re
+import sys
+from array import array
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain, compress, repeat
+from operator import contains
 from typing import Any
 
 from logkit.compress.codecs import (
+    KIND_FIXED,
+    KIND_INT,
     KIND_JOIN,
     KIND_PART,
     KIND_SAME,
-    decode_column,
+    KIND_STR,
+    decode_values,
+    decode_values_at,
     encode_column,
     get_varint,
     join_columns,
     pack,
     put_varint,
-    split_join,
+    split_join_values,
+    split_join_values_at,
     unpack,
 )
 
@@ -45,22 +55,60 @@ RAW = 0  # template id of verbatim lines; real templates count from 1
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A decoded block's parts (used by grep and ``info``)."""
+    """A decoded block's parts (used by grep and ``info``); decoding needs no numpy (faster start)."""
 
     n_lines: int
     final_newline: bool
     templates: list[bytes]
-    tids: Any  # numpy int64 array of template ids, one per line
+    tids: list[int]  # template id of every line (0: a verbatim line)
     raw: list[bytes]
     col_data: list[bytes]
     col_n: list[int]
     template_cols: list[list[int]]
-    cache: dict[int, list[bytes]]
+    cache: dict[int, tuple[list[Any], bytes]]
+    id_bytes: bytes = b""  # the template ids as stored (little-endian, ``id_width`` bytes each)
+    id_width: int = 0
 
-    def column(self, cid: int) -> list[bytes]:
-        """The values of column ``cid`` (decoded on first use)."""
-        vals = self.cache.get(cid)
-        if vals is None:
+    def column(self, cid: int) -> list[Any]:
+        """The values of column ``cid`` (decoded on first use): bytes, or integers (see :meth:`spec`)."""
+        return self._values(cid)[0]
+
+    def spec(self, cid: int) -> bytes:
+        """The printf spec that writes a value of column ``cid`` (``%s``, ``%d`` or ``%0Wd``), read from the
+        column's header when the column is not decoded yet."""
+        got = self.cache.get(cid)
+        if got is not None:
+            return got[1]
+        data = self.col_data[cid]
+        kind = data[0] if data else KIND_STR
+        if kind in (KIND_SAME, KIND_PART):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data):
+                raise ValueError("bad column reference")
+            if kind == KIND_SAME:
+                return self.spec(ref)
+            members = self._members(ref)
+            head = self.col_data[ref]
+            _, pos = get_varint(head, 1)
+            for _ in range(len(members) - 1):
+                _, pos = get_varint(head, pos)
+            widths = head[pos + 4 : pos + 4 + head[pos + 3]]
+            if cid not in members or len(widths) != len(members) - 1:
+                raise ValueError("bad joined column")
+            return b"%%0%dd" % widths[members.index(cid) - 1]
+        if kind == KIND_JOIN:
+            _, pos = get_varint(data, 1)
+            for _ in range(len(self._members(cid)) - 1):
+                _, pos = get_varint(data, pos)
+            kind, width = data[pos + 1], data[pos + 2]
+            return b"%%0%dd" % width if kind == KIND_FIXED and width else b"%d"
+        if kind & 0x0F == KIND_FIXED and len(data) > 1 and data[1]:
+            return b"%%0%dd" % data[1]
+        return b"%d" if kind & 0x0F in (KIND_INT, KIND_FIXED) else b"%s"
+
+    def _values(self, cid: int) -> tuple[list[Any], bytes]:
+        got = self.cache.get(cid)
+        if got is None:
             data = self.col_data[cid]
             if data[:1] == bytes([KIND_JOIN]):
                 self._split(cid, data)
@@ -69,7 +117,7 @@ class Block:
                 ref, end = get_varint(data, 1)
                 if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
                     raise ValueError("bad column reference")
-                self.column(ref)
+                self._values(ref)
                 if cid not in self.cache:
                     raise ValueError("bad column reference")
                 return self.cache[cid]
@@ -77,11 +125,11 @@ class Block:
                 ref, end = get_varint(data, 1)
                 if ref >= cid or end != len(data) or self.col_n[ref] != self.col_n[cid]:
                     raise ValueError("bad column reference")
-                vals = self.column(ref)
+                got = self._values(ref)
             else:
-                vals = decode_column(data, self.col_n[cid])
-            self.cache[cid] = vals
-        return vals
+                got = decode_values(data, self.col_n[cid])
+            self.cache[cid] = got
+        return got
 
     def _split(self, cid: int, data: bytes) -> None:
         """Decode a joined group headed by ``cid``: its data names the later columns of the group."""
@@ -92,11 +140,79 @@ class Block:
             if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
                 raise ValueError("bad joined column")
             members.append(c)
-        parts = split_join(data[pos:], self.col_n[cid])
+        parts = split_join_values(data[pos:], self.col_n[cid])
         if len(parts) != len(members):
             raise ValueError("bad joined column")
-        for c, vals in zip(members, parts, strict=True):
-            self.cache[c] = vals
+        for c, got in zip(members, parts, strict=True):
+            self.cache[c] = got
+
+    def values_at(self, cid: int, positions: list[int]) -> list[Any]:
+        """The values of column ``cid`` at sorted ``positions``; a long delta-coded column not decoded yet
+        is summed only up to the last position (grep's few candidate rows), and not cached."""
+        if cid in self.cache:
+            vals = self.column(cid)
+            return [vals[p] for p in positions]
+        data = self.col_data[cid]
+        n = self.col_n[cid]
+        kind = data[:1]
+        if kind == bytes([KIND_SAME]):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data) or self.col_n[ref] != n:
+                raise ValueError("bad column reference")
+            return self.values_at(ref, positions)
+        if kind == bytes([KIND_PART]):
+            ref, end = get_varint(data, 1)
+            if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
+                raise ValueError("bad column reference")
+            head, data, members = ref, self.col_data[ref], self._members(ref)
+        elif kind == bytes([KIND_JOIN]):
+            head, members = cid, self._members(cid)
+        else:
+            return decode_values_at(data, n, positions)[0]
+        if cid not in members or self.col_n[head] != n:
+            raise ValueError("bad column reference")
+        m, pos = get_varint(data, 1)
+        for _ in range(m):
+            _, pos = get_varint(data, pos)
+        parts = split_join_values_at(data[pos:], n, positions)
+        if len(parts) != len(members):
+            raise ValueError("bad joined column")
+        return parts[members.index(cid)][0]
+
+    def _members(self, cid: int) -> list[int]:
+        """The columns of the joined group headed by ``cid`` (head first)."""
+        data = self.col_data[cid]
+        m, pos = get_varint(data, 1)
+        members = [cid]
+        for _ in range(m):
+            c, pos = get_varint(data, pos)
+            if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
+                raise ValueError("bad joined column")
+            members.append(c)
+        return members
+
+    def format_of(self, tid: int) -> bytes:
+        """The printf format of template ``tid`` (0: a verbatim line), each slot written by its column's
+        spec (decodes the template's columns)."""
+        if tid == RAW:
+            return b"%s"
+        pieces = self.templates[tid - 1].replace(b"%", b"%%").split(SLOT)
+        fmt = [pieces[0]]
+        for cid, piece in zip(self.template_cols[tid - 1], pieces[1:], strict=True):
+            fmt += (self.spec(cid), piece)
+        return b"".join(fmt)
+
+    def formats(self) -> list[bytes]:
+        """:meth:`format_of` every template id."""
+        out = [b"%s"]
+        specs = [self.spec(cid) for cid in range(len(self.col_data))]
+        for t, cols in zip(self.templates, self.template_cols, strict=True):
+            pieces = t.replace(b"%", b"%%").split(SLOT)
+            fmt = [pieces[0]]
+            for cid, piece in zip(cols, pieces[1:], strict=True):
+                fmt += (specs[cid], piece)
+            out.append(b"".join(fmt))
+        return out
 
 
 _JOIN_GAP = re.compile(rb"[^0-9A-Za-z\x80-\xff]{1,2}").fullmatch
@@ -156,25 +272,34 @@ def _skeleton(prefix: bytes) -> bytes:
 
 def template_columns(templates: list[bytes]) -> tuple[list[list[int]], int]:
     """Column id of every slot of every template (keyed by the template prefix through that slot)."""
-    keys: dict[bytes, int] = {}
+    # the prefix through slot k is (the prefix through slot k-1, the text between): a tree of such
+    # steps gives the same columns without hashing long prefixes
+    kids: dict[int, dict[bytes, int]] = {}
     out: list[list[int]] = []
-    for t in templates:
-        if SLOT not in t:
+    n = 0
+    # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton (one regex
+    # call for all templates: "\n" is no letter, so it ends words as a template's end does); text after
+    # the last slot is no part of any key
+    heads = [t[: t.rfind(SLOT) + 1] for t in templates]
+    skeletons = _skeleton(b"\n".join(heads)).split(b"\n") if templates else []
+    for sk in skeletons:
+        if not sk:
             out.append([])
             continue
-        # the skeleton of a prefix ending at a slot is that prefix of the whole line's skeleton
-        sk = _skeleton(t)
         cols = []
-        end = 0
+        cid = -1
         for piece in sk.split(SLOT)[:-1]:
-            end += len(piece) + 1
-            key = sk[:end]
-            cid = keys.get(key)
-            if cid is None:
-                cid = keys[key] = len(keys)
+            step = kids.get(cid)
+            if step is None:
+                step = kids[cid] = {}
+            nid = step.get(piece)
+            if nid is None:
+                nid = step[piece] = n
+                n += 1
+            cid = nid
             cols.append(cid)
         out.append(cols)
-    return out, len(keys)
+    return out, n
 
 
 def encode_block(lines: list[bytes], final_newline: bool) -> tuple[bytes, dict[str, int]]:
@@ -300,31 +425,35 @@ def read_templates(payload: bytes) -> tuple[list[int], list[bytes]]:
     return head, templates
 
 
+_TID_CODE = {size: code for code in "LIHB" if (size := array(code).itemsize) in (1, 2, 4)}
+
+
 def decode_block(payload: bytes) -> Block:
     """Decode a block payload into its parts; raises ``ValueError`` (or lzma errors) on damage."""
-    import numpy as np
-
     head, templates = read_templates(payload)
     n_lines, fn, ntempl, width, _tlen, tplen, blen, nraw = head
     _, pos = _head(payload)
     body = unpack(payload[pos + tplen :], blen)
     if width not in (1, 2, 4):
         raise ValueError("bad id width")
-    tids = np.frombuffer(body[: n_lines * width], dtype=f"<u{width}").astype(np.int64)
-    if len(tids) != n_lines or (n_lines and int(tids.max()) > ntempl):
+    ids = array(_TID_CODE[width], body[: n_lines * width])
+    if sys.byteorder != "little":
+        ids.byteswap()
+    tids = ids.tolist()
+    counts = Counter(tids)
+    if len(tids) != n_lines or (n_lines and max(counts) > ntempl):
         raise ValueError("bad template ids")
     p = n_lines * width
     rlen, p = get_varint(body, p)
     rawsec = body[p : p + rlen]
     p += rlen
     tcols, ncols = template_columns(templates)
-    counts = np.bincount(tids, minlength=ntempl + 1)
     raw = rawsec.split(b"\n") if counts[RAW] else []
     if len(raw) != counts[RAW] or nraw != len(raw) or (not counts[RAW] and rlen):
         raise ValueError("raw section has the wrong count")
     col_n = [0] * ncols
     for t0, cols in enumerate(tcols):
-        c = int(counts[t0 + 1])
+        c = counts[t0 + 1]
         for cid in cols:
             col_n[cid] += c
     col_data: list[bytes] = []
@@ -334,85 +463,106 @@ def decode_block(payload: bytes) -> Block:
         p += clen
     if p != len(body):
         raise ValueError("trailing bytes in block")
-    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {})
+    ids_raw = body[: n_lines * width]
+    return Block(n_lines, bool(fn), templates, tids, raw, col_data, col_n, tcols, {}, ids_raw, width)
 
 
-def _formats(block: Block) -> list[bytes]:
-    return [t.replace(b"%", b"%%").replace(SLOT, b"%s") for t in block.templates]
+def block_text(block: Block) -> bytes:
+    """The block's lines joined by ``\\n`` (no final newline), rebuilt with C-level loops only: the column
+    of every slot in line order picks the next value of that column, and one printf call over the joined
+    formats of all lines writes the text."""
+    fmts = block.formats()
+    ncols = len(block.col_data)
+    its = [iter(block.column(cid)) for cid in range(ncols)] + [iter(block.raw)]
+    # the iterators of each template's slots (a verbatim line is one value of the extra "raw" column)
+    getters = [(its[ncols],)] + [tuple(its[c] for c in cols) for cols in block.template_cols]
+    values = tuple(map(next, chain.from_iterable(map(getters.__getitem__, block.tids))))
+    if any(next(it, None) is not None for it in its):
+        raise ValueError("columns do not match the template ids")
+    return b"\n".join(map(fmts.__getitem__, block.tids)) % values
 
 
 def block_lines(block: Block) -> list[bytes]:
     """Rebuild every line of a block, in order."""
-    import numpy as np
+    return block_text(block).split(b"\n") if block.n_lines else []
 
-    tids = block.tids
-    n = block.n_lines
-    tcols = block.template_cols
-    nt = len(block.templates)
-    if n == 0:
-        return []
-    nslots = np.array([0] + [len(c) for c in tcols], dtype=np.int64)
-    per_line = nslots[tids]
-    ends = np.cumsum(per_line)
-    starts = ends - per_line
-    total = int(ends[-1])
-    flat = np.empty(0, dtype=object)
-    if total:
-        # column id of each slot instance in line order; a stable sort groups them column by column
-        table = np.full((nt + 1, max(int(nslots.max()), 1)), -1, dtype=np.int64)
-        for t0, cols in enumerate(tcols):
-            table[t0 + 1, : len(cols)] = cols
-        inst = table[tids]
-        inst = inst[inst >= 0]
-        order = np.argsort(inst, kind="stable")
-        allvals = [v for cid in range(len(block.col_data)) for v in block.column(cid)]
-        if len(allvals) != total:
-            raise ValueError("columns do not match the template ids")
-        flat = np.empty(total, dtype=object)
-        flat[order] = allvals
-    # one pass over the lines: each is its template's format applied to its slice of slot values
-    fmts: list[bytes] = [b""] + _formats(block)
-    values: list[bytes] = flat.tolist()
-    raw_iter = iter(block.raw)
-    return [
-        fmts[t] % tuple(values[a:b]) if t else next(raw_iter)
-        for t, a, b in zip(tids.tolist(), starts.tolist(), ends.tolist(), strict=True)
-    ]
+
+def member_mask(block: Block, members: set[int] | frozenset[int]) -> bytes:
+    """One byte per line: 1 where the line's template id is in ``members``, else 0. Stored ids of one or
+    two bytes are translated byte plane by byte plane (C-level), wider ones tested one by one."""
+    ids, width, n = block.id_bytes, block.id_width, block.n_lines
+    if width == 1 and len(ids) == n:
+        return ids.translate(bytes(int(b in members) for b in range(256)))
+    if width == 2 and len(ids) == 2 * n:
+        low, high = ids[0::2], ids[1::2]
+        by_high: dict[int, set[int]] = {}
+        for m in members:
+            if 0 <= m < 65536:
+                by_high.setdefault(m >> 8, set()).add(m & 0xFF)
+        acc = 0
+        for h, lows in by_high.items():
+            eq = int.from_bytes(high.translate(bytes(int(b == h) for b in range(256))), "little")
+            sel = int.from_bytes(low.translate(bytes(int(b in lows) for b in range(256))), "little")
+            acc |= eq & sel
+        return acc.to_bytes(n, "little")
+    return bytes(map(members.__contains__, block.tids))
+
+
+def _ranks(mask: bytes, hits: list[int]) -> dict[int, int]:
+    """For each of the sorted line indexes ``hits``: how many lines before it are marked in ``mask`` (its
+    row in a column the marked lines share)."""
+    out = {}
+    rank = prev = 0
+    for i in hits:
+        rank += mask.count(1, prev, i)
+        prev = i
+        out[i] = rank
+    return out
 
 
 def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
     """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
-    those templates use."""
-    import numpy as np
-
+    those templates use (C-level passes over the template ids find the lines and their column rows)."""
     tids = block.tids
+    tcols = block.template_cols
+    rows: dict[int, list[int]] = {}
+    wanted = member_mask(block, only)
+    i = wanted.find(1)
+    while i >= 0:
+        rows.setdefault(tids[i], []).append(i)
+        i = wanted.find(1, i + 1)
+    hits = sorted(i for where in rows.values() for i in where)
+    if len(hits) * 3 > len(tids):  # many candidates: rebuilding the whole block at once is cheaper
+        every = block_lines(block)
+        return [(i, every[i]) for i in hits]
+    by_users: dict[frozenset[int], dict[int, int]] = {}
+    ranks: dict[int, dict[int, Any]] = {}  # shared column -> its value on each candidate line
     pairs: list[tuple[int, bytes]] = []
-    fmts = _formats(block)
-    col_masks: dict[int, np.ndarray] = {}
-    users: dict[int, list[int]] = {}
-    for t0, cols in enumerate(block.template_cols):
-        for cid in cols:
-            users.setdefault(cid, []).append(t0 + 1)
-    for tid in sorted(only):
-        where = np.flatnonzero(tids == tid)
-        if not len(where):
-            continue
+    for tid, where in rows.items():
         if tid == RAW:
-            pairs.extend(zip(where.tolist(), block.raw, strict=True))
-            continue
-        cols = block.template_cols[tid - 1]
-        if not cols:
-            pairs.extend((i, block.templates[tid - 1]) for i in where.tolist())
+            pairs.extend(zip(where, block.raw, strict=True))
             continue
         per_col = []
-        for cid in cols:
-            sub = col_masks.get(cid)
-            if sub is None:
-                sub = col_masks[cid] = tids[np.isin(tids, users[cid])]
-            vals = block.column(cid)
-            pos = np.flatnonzero(sub == tid).tolist()
-            per_col.append([vals[j] for j in pos])
-        fmt = fmts[tid - 1]
-        pairs.extend(zip(where.tolist(), (fmt % r for r in zip(*per_col, strict=True)), strict=True))
+        for cid in tcols[tid - 1]:
+            if block.col_n[cid] == len(where):  # only this template's lines use the column
+                per_col.append(block.column(cid))
+                continue
+            # position of a line's value in a shared column: how many of its users' lines come before
+            seen = ranks.get(cid)
+            if seen is None:
+                key = frozenset(compress(range(1, len(tcols) + 1), map(contains, tcols, repeat(cid))))
+                seen = by_users.get(key)
+                if seen is None:
+                    seen = by_users[key] = _ranks(member_mask(block, key), [i for i in hits if tids[i] in key])
+                if len(seen) * 8 > block.col_n[cid]:
+                    vals = block.column(cid)
+                    seen = {i: vals[r] for i, r in seen.items()}
+                else:  # few rows of a long column: decode only up to them
+                    seen = dict(zip(seen, block.values_at(cid, list(seen.values())), strict=True))
+                ranks[cid] = seen
+            per_col.append([seen[i] for i in where])
+        fmt = block.format_of(tid)
+        built = [fmt % r for r in zip(*per_col, strict=True)] if per_col else [fmt % ()] * len(where)
+        pairs.extend(zip(where, built, strict=True))
     pairs.sort()
     return pairs

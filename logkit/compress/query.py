@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from logkit.compress.api import read_archive
-from logkit.compress.archive import BlockInfo, iter_blocks
+from logkit.compress.api import checked_blocks
+from logkit.compress.archive import BlockInfo
 from logkit.compress.columns import RAW, block_lines, decode_block, read_templates, select_lines
 from logkit.errors import ArchiveError, UsageError
 from logkit.records import encode
@@ -174,12 +174,11 @@ def grep_archive(
     """
     regex = compile_pattern(pattern, fixed=fixed, ignore_case=ignore_case)
     tests = _template_tests(required_literals(pattern, fixed=fixed), ignore_case)
-    raw_archive = read_archive(archive) if data is None else data
-    blocks = list(iter_blocks(raw_archive, archive))
     first = 1
-    for info in blocks:
-        yield from _grep_block(info, archive, regex, tests, first)
-        first += info.n_lines
+    with checked_blocks(archive, data=data) as blocks:
+        for info in blocks:
+            yield from _grep_block(info, archive, regex, tests, first)
+            first += info.n_lines
 
 
 def _grep_block(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logkit.detect.grouping import Group, Grouping, group_events
+from logkit.detect.grouping import Group, Grouping, group_events, mark_open, session_gap
 from logkit.detect.labels import Labels
 from logkit.detect.reading import InputInfo, read_events
 from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
@@ -18,8 +18,10 @@ from logkit.fsutil import read_versioned_json, write_json_atomic
 __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
 
 MODEL_FILE = "model.json"
+PARSER_STATE_FILE = "parser_state.json"
 MODEL_VERSION = 1
 METHODS = ("router", "graph")
+MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
 
@@ -69,21 +71,29 @@ def train(
     labels : Labels, optional
         Session or line labels (supervised); without, normal behaviour only.
     method : str
-        ``router`` (the small model with LLM routing).
+        ``router`` (the small model with LLM routing) or ``graph`` (event/entity graphs, torch, no labels).
     params : dict, optional
         Hyperparameters of the detector.
     """
-    from logkit.models.small import SmallDetector
-
     if method not in METHODS:
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
-    if method == "graph":
-        return _train_graph(path, Path(model_dir), grouping=grouping, format=format, labels=labels, params=params)
+    det = _graph_detector(params) if method == "graph" else _small_detector(params)
     info = InputInfo()
-    groups = list(group_events(read_events(path, format=format, info=info), grouping))
-    det = SmallDetector(**(params or {}))
+    parsers: list[Any] = []
+    groups = list(group_events(read_events(path, format=format, info=info, parser_out=parsers), grouping))
+    trained: dict[str, Any] = {}
+    if grouping.kind == "session" and groups:
+        # sessions still active when the training input ends are beginnings: marked open, as in detect
+        trained["open_within_lines"] = session_gap(groups)
+        mark_open(groups, max(g.last_line for g in groups), trained["open_within_lines"])
     glabels: list[int] | None = None
-    if labels is None:
+    if method == "graph":  # unsupervised; with labels, the items holding an anomaly are left out
+        if labels is not None and labels.kind == "line":
+            groups = [g for g in groups if not any(labels.by_line.get(ev.line, 0) for ev in g.events)]
+        elif labels is not None:
+            groups = [g for g in groups if not labels.by_session.get(g.key, 0)]
+        det.fit(groups)
+    elif labels is None:
         det.fit(groups)
     elif labels.kind == "line":
         det.fit(groups, line_labels=labels.by_line)
@@ -95,9 +105,13 @@ def train(
         det.fit(groups, glabels)
     fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
     model = ModelInfo(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
-                                                   "labels": labels.kind if labels else None})
+                                                   "labels": labels.kind if labels else None, **trained})
     out = Path(model_dir)
     det.save(out)
+    if parsers:  # detect parses in one pass with these templates known: the same ids, no second pass
+        parsers[0].save_state(out / PARSER_STATE_FILE)
+    else:
+        (out / PARSER_STATE_FILE).unlink(missing_ok=True)
     _save_error_cases(out, groups, glabels, det)
     write_json_atomic(out / MODEL_FILE, {
         "kind": "logkit-model", "version": MODEL_VERSION, "method": method, "format": fmt,
@@ -106,32 +120,20 @@ def train(
     return model
 
 
-def _train_graph(path: str, out: Path, *, grouping: Grouping, format: str, labels: Labels | None,
-                 params: dict[str, Any] | None) -> ModelInfo:
-    """The graph method: unsupervised; with labels, windows holding an anomalous line are left out."""
+def _small_detector(params: dict[str, Any] | None) -> Any:
+    from logkit.models.small import SmallDetector
+
+    return SmallDetector(**(params or {}))
+
+
+def _graph_detector(params: dict[str, Any] | None) -> Any:
+    """The graph method's detector (before reading any input: a missing torch fails at once)."""
     from logkit.detect.graphs import require_torch
 
     require_torch()
     from logkit.models.graph import GraphDetector
 
-    info = InputInfo()
-    groups = list(group_events(read_events(path, format=format, info=info), grouping))
-    if labels is not None:
-        if labels.kind == "line":
-            groups = [g for g in groups if not any(labels.by_line.get(ev.line, 0) for ev in g.events)]
-        else:
-            groups = [g for g in groups if not labels.by_session.get(g.key, 0)]
-    det = GraphDetector(**(params or {})).fit(groups)
-    fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
-    model = ModelInfo("graph", fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
-                                                    "labels": labels.kind if labels else None})
-    det.save(out)
-    _save_error_cases(out, groups, None, det)
-    write_json_atomic(out / MODEL_FILE, {
-        "kind": "logkit-model", "version": MODEL_VERSION, "method": "graph", "format": fmt,
-        "grouping": grouping.to_dict(), "detector": det.name, "trained": model.trained,
-    })
-    return model
+    return GraphDetector(**(params or {}))
 
 
 def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] | None, det: Any) -> None:
@@ -192,28 +194,39 @@ def score_groups(
     """
     router = router or Router(parse_budget(DEFAULT_BUDGET))
     pending: list[Group] = []
+    answers: dict[frozenset[str], dict[str, Any]] = {}
 
     def flush() -> Iterator[dict[str, Any]]:
-        for g, s in zip(pending, detector.score(pending), strict=True):
+        scores = detector.score(pending)
+        # a pattern (the set of an item's templates) is asked once; later unsure items of the pattern take
+        # the LLM's answer for it
+        keys = [frozenset(ev.template_id for ev in g.events) for g in pending]
+        routes = router.route_batch([s.uncertainty for s in scores], keys)
+        for g, s, routed, key in zip(pending, scores, routes, keys, strict=True):
             anomaly = s.score >= threshold
             rec: dict[str, Any] = {
                 "group": g.key, "first_line": g.first_line, "last_line": g.last_line, "lines": g.lines,
                 "start": _iso(g.start), "end": _iso(g.end), "score": round(s.score, 4),
                 "threshold": threshold, "anomaly": anomaly, "uncertainty": round(s.uncertainty, 4),
-                "routed": router.route(s.uncertainty), "decided_by": "model", "method": method,
+                "routed": routed, "decided_by": "model", "method": method,
                 "reason": s.reason if anomaly else None,
             }
             top = getattr(s, "top", None)
             if top is not None:
                 rec["top"] = top
-            if rec["routed"] and llm is not None:
+            answer = None
+            if llm is not None and routed:
                 answer = llm(g, rec)
-                if answer is not None:
-                    rec["anomaly"] = bool(answer["anomaly"])
-                    rec["decided_by"] = "llm"
-                    del rec["reason"]
-                    rec["model_anomaly"] = anomaly
-                    rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
+                if answer is not None and len(answers) < MAX_PATTERN_ANSWERS:
+                    answers[key] = answer
+            elif llm is not None and s.uncertainty >= router.min_uncertainty:
+                answer = answers.get(key)
+            if answer is not None:
+                rec["anomaly"] = bool(answer["anomaly"])
+                rec["decided_by"] = "llm"
+                del rec["reason"]
+                rec["model_anomaly"] = anomaly
+                rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
             yield rec
         pending.clear()
 
@@ -240,7 +253,11 @@ def detect(
 ) -> Iterator[dict[str, Any]]:
     """Score one input with a trained model; the model's format and grouping apply unless given."""
     gr = grouping or model.grouping
-    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop)
-    groups = group_events(events, gr, idle=idle if follow else None)
+    state = Path(model.folder) / PARSER_STATE_FILE if model.folder else None
+    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop,
+                         state=state if state is not None and state.exists() else None)
+    within = model.trained.get("open_within_lines") if gr.kind == "session" else None
+    groups = group_events(events, gr, idle=idle if follow else None,
+                          open_within=int(within) if within is not None else None)
     return score_groups(groups, model.detector, threshold=threshold, router=Router(parse_budget(budget)),
-                        method=model.method, batch=1 if follow else 256, llm=llm)
+                        method=model.method, batch=1 if follow or path == "-" else 256, llm=llm)

@@ -19,8 +19,8 @@ __all__ = ["TemplateStats", "Featurizer", "template_words", "N_HASH"]
 
 N_HASH = 1 << 15
 _WORD = re.compile(r"[A-Za-z][A-Za-z]+")
-# dense block after the hashed words: log lines, distinct templates, unseen share, any unseen
-_DENSE = 4
+# dense block after the hashed words: log lines, distinct templates, unseen share, any unseen, cut by the end
+_DENSE = 5
 
 
 def template_words(template: str) -> list[str]:
@@ -141,6 +141,8 @@ class Featurizer:
         row[base + 1] = math.log1p(len(counts)) / 3.0
         row[base + 2] = unseen / n
         row[base + 3] = 1.0 if unseen else 0.0
+        if group.open:  # a beginning only: what is missing may still come
+            row[base + 4] = 1.0
         off = N_HASH + _DENSE
         for tid, c in counts.items():
             i = self.vocab.get(tid)

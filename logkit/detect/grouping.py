@@ -25,6 +25,8 @@ __all__ = [
     "event_from_record",
     "group_events",
     "MAX_EVENTS_PER_GROUP",
+    "session_gap",
+    "mark_open",
 ]
 
 MAX_EVENTS_PER_GROUP = 5_000  # events kept per group (later ones are counted, not kept)
@@ -54,7 +56,11 @@ class Event:
 
 @dataclass(slots=True)
 class Group:
-    """A closed session or window: its key, line span, time span and its events (at most a bound)."""
+    """A closed session or window: its key, line span, time span and its events (at most a bound).
+
+    ``open`` marks an item cut by the end of the input (a session still active then, the last partial
+    count window): what it holds is a beginning, not the whole.
+    """
 
     key: str
     first_line: int
@@ -63,6 +69,7 @@ class Group:
     start: datetime | None = None
     end: datetime | None = None
     events: list[Event] = field(default_factory=list)
+    open: bool = False
 
     def add(self, ev: Event) -> None:
         """Append one event (kept while under :data:`MAX_EVENTS_PER_GROUP`)."""
@@ -142,8 +149,22 @@ def parse_grouping(session: str | None, window: str | None) -> Grouping | None:
     return None
 
 
+_HAS_DIGIT = re.compile(r"\d").search
+_KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
+
+
 def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in fields.items() if v and not any(c.isdigit() for c in v))
+    """The header fields that describe the kind of a line: values without a digit."""
+    out = []
+    for k, v in fields.items():
+        ok = _KIND_VALUE.get(v)
+        if ok is None:
+            ok = bool(v) and not _HAS_DIGIT(v)
+            if len(_KIND_VALUE) < 50_000:
+                _KIND_VALUE[v] = ok
+        if ok:
+            out.append((k, v))
+    return tuple(out)
 
 
 def _id_fields(fields: Any) -> tuple[tuple[str, str], ...]:
@@ -187,10 +208,28 @@ def event_from_record(rec: dict[str, Any]) -> Event:
                  _id_fields(fields))
 
 
-def _session_groups(events: Iterable[Event], pattern: str, idle: float | None) -> Iterator[Group]:
+def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:
+    """How many input lines a session may stay quiet between two of its lines (a high quantile of the
+    gaps seen), so that a session quiet for fewer lines when the input ends counts as still open."""
+    gaps = sorted(b.line - a.line for g in groups for a, b in zip(g.events, g.events[1:], strict=False))
+    if not gaps:
+        return 0
+    return max(int(gaps[min(len(gaps) - 1, int(quantile * len(gaps)))]), 1)
+
+
+def mark_open(groups: Iterable[Group], last_line: int, open_within: int) -> None:
+    """Mark the sessions whose last line is at most ``open_within`` lines before the input's last line."""
+    for g in groups:
+        g.open = last_line - g.last_line <= open_within
+
+
+def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
+                    open_within: int | None) -> Iterator[Group]:
     rx = re.compile(pattern)
     open_: OrderedDict[str, Group] = OrderedDict()
+    last = 0
     for ev in events:
+        last = ev.line
         ids = rx.findall(ev.content)
         if not ids:
             continue
@@ -213,6 +252,8 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None) -
             else:
                 open_.move_to_end(key)
             sess.add(ev)
+    if open_within is not None:
+        mark_open(open_.values(), last, open_within)
     yield from open_.values()
 
 
@@ -228,6 +269,7 @@ def _count_groups(events: Iterable[Event], size: int) -> Iterator[Group]:
             yield g
             g = None
     if g is not None:
+        g.open = True  # fewer than ``size`` lines: the input ended inside it
         yield g
 
 
@@ -258,7 +300,7 @@ def _floor(ts: datetime, seconds: float) -> datetime:
 
 
 def group_events(
-    events: Iterable[Event], grouping: Grouping, *, idle: float | None = None
+    events: Iterable[Event], grouping: Grouping, *, idle: float | None = None, open_within: int | None = None
 ) -> Iterator[Group]:
     """Closed groups, in the order they close.
 
@@ -271,10 +313,13 @@ def group_events(
     idle : float, optional
         Sessions whose last line is older than this (by the lines' timestamps) close early; used with
         ``--follow`` so memory stays bounded on an endless stream.
+    open_within : int, optional
+        Sessions whose last line is at most this many lines before the end of the input are marked
+        ``open`` (cut by the end of the input; see :func:`session_gap`).
     """
     if grouping.kind == "session":
         assert grouping.session is not None
-        return _session_groups(events, grouping.session, idle)
+        return _session_groups(events, grouping.session, idle, open_within)
     if grouping.kind == "count":
         return _count_groups(events, grouping.size)
     return _time_groups(events, grouping.seconds)

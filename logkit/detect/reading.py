@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from logkit.detect.grouping import Event, event_from_parsed, event_from_record
 from logkit.errors import InputError
+from logkit.records import RawLine
 
 __all__ = ["InputInfo", "read_events", "is_parse_record"]
 
@@ -52,6 +55,34 @@ def _jsonl_events(lines: Iterator[bytes], what: str) -> Iterator[Event]:
         yield event_from_record(rec)
 
 
+def _head(raws: Iterator[RawLine]) -> list[RawLine]:
+    """Lines up to the first non-empty one (at most a few): enough to tell JSONL from a raw log without
+    waiting for more lines of a slow stream."""
+    head: list[RawLine] = []
+    for r in raws:
+        head.append(r)
+        if r.data.strip() or len(head) >= _PEEK:
+            break
+    return head
+
+
+def _starts_with_parse_record(path: str) -> bool:
+    """Whether an existing file begins with a ``logkit parse`` record (a file not there yet: no)."""
+    from logkit.parse.sources import iter_raw_lines
+
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return False
+    raws = iter_raw_lines(path)
+    try:
+        head = _head(raws)
+    finally:
+        close = getattr(raws, "close", None)
+        if close is not None:
+            close()
+    first = next((r for r in head if r.data.strip()), None)
+    return first is not None and is_parse_record(first.data)
+
+
 def read_events(
     path: str,
     *,
@@ -59,6 +90,8 @@ def read_events(
     follow: bool = False,
     stop: Callable[[], bool] | None = None,
     info: InputInfo | None = None,
+    state: str | os.PathLike[str] | None = None,
+    parser_out: list[Any] | None = None,
 ) -> Iterator[Event]:
     """Events of one input (a file, ``.gz``/``.zst``, or ``-``), in input order.
 
@@ -74,6 +107,11 @@ def read_events(
         With ``follow``, returns True when reading should end.
     info : InputInfo, optional
         Filled with what the input turned out to be.
+    state : path, optional
+        A parser state saved at training: raw logs are then parsed in one pass with the training
+        templates already known (the same template ids as in training, and no second pass).
+    parser_out : list, optional
+        Receives the :class:`logkit.parse.api.Parser` used for raw input (to save its state).
     """
     from logkit.parse.api import Parser
     from logkit.parse.sources import iter_raw_lines
@@ -81,22 +119,30 @@ def read_events(
     info = info if info is not None else InputInfo()
     if path == "-" or not follow:
         raws = iter_raw_lines(path)
-        head = list(itertools.islice(raws, _PEEK))
+        head = _head(raws)
         first = next((r for r in head if r.data.strip()), None)
         if first is not None and is_parse_record(first.data):
             info.kind = "parsed"
             yield from _jsonl_events((r.data for r in itertools.chain(head, raws)), path)
             return
-        parser = Parser(format=format)
-        if path == "-":
-            stream = parser.parse_stream(itertools.chain(head, raws), what="standard input")
+        parser = Parser(format=format, state=state)
+        if path == "-" or state is not None:
+            stream = parser.parse_stream(itertools.chain(head, raws), what="standard input" if path == "-" else path)
         else:
             if hasattr(raws, "close"):
                 raws.close()
             stream = parser.parse_path(path)
     else:
-        parser = Parser(format=format)
+        if _starts_with_parse_record(path):
+            from logkit.parse.follow import follow_raw_lines
+
+            info.kind = "parsed"
+            yield from _jsonl_events((r.data for r in follow_raw_lines(path, stop=stop)), path)
+            return
+        parser = Parser(format=format, state=state)
         stream = parser.follow(path, stop=stop)
+    if parser_out is not None:
+        parser_out.append(parser)
     started = False
     for p in stream:
         if not started:

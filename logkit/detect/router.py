@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from logkit.errors import UsageError
@@ -12,6 +13,7 @@ __all__ = ["Budget", "parse_budget", "Router", "DEFAULT_BUDGET", "DEFAULT_MIN_UN
 
 DEFAULT_BUDGET = "10%"
 DEFAULT_MIN_UNCERTAINTY = 0.5
+MAX_KEYS = 100_000  # patterns remembered as routed (bounded memory on endless streams)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Router:
         self.min_uncertainty = min_uncertainty
         self.seen = 0
         self.routed = 0
+        self.repeats = 0
+        self._keys: set[Hashable] = set()
 
     def route(self, uncertainty: float) -> bool:
         """Count one item; True when it goes to the LLM."""
@@ -62,3 +66,31 @@ class Router:
             return False
         self.routed += 1
         return True
+
+    def route_batch(self, uncertainties: Sequence[float], keys: Sequence[Hashable] | None = None) -> list[bool]:
+        """Count a batch of items; route the most uncertain of them that the budget allows.
+
+        Within a batch the budget goes to the highest uncertainties first (not the first to arrive), so
+        a batch of one behaves as :meth:`route`. With ``keys`` (an item's pattern, e.g. its set of
+        templates), a pattern is asked once: an item whose key was routed before is not routed again, so
+        the budget goes to patterns not asked yet (see :meth:`asked`).
+        """
+        self.seen += len(uncertainties)
+        room = max(max(self.budget.allowed(self.seen), 0) - self.routed, 0)
+        out = [False] * len(uncertainties)
+        for i in sorted(range(len(uncertainties)), key=lambda i: -uncertainties[i]):
+            if room <= 0 or uncertainties[i] < self.min_uncertainty:
+                break
+            if keys is not None:
+                if keys[i] in self._keys:
+                    continue
+                if len(self._keys) < MAX_KEYS:
+                    self._keys.add(keys[i])
+            out[i] = True
+            room -= 1
+            self.routed += 1
+        return out
+
+    def asked(self, key: Hashable) -> bool:
+        """Whether an item with this pattern was routed before."""
+        return key in self._keys

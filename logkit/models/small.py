@@ -2,8 +2,10 @@
 
 With labels it is supervised (per group, or per line and then the worst line of a group), with its
 probabilities recalibrated on held-out predictions (Platt); without labels it learns normal behaviour only
-and scores novelty (unseen templates, counts far from normal). Uncertainty is ensemble disagreement plus
-closeness to the decision, so the few unsure items can go to the LLM.
+and scores novelty (unseen templates, counts far from normal). Uncertainty is the closeness of the calibrated
+ensemble mean to the decision, raised where an item is made of what training never showed (the unseen part
+is given the anomaly rate of items that were new to the rest of the training data), so the few unsure
+items can go to the LLM.
 """
 
 from __future__ import annotations
@@ -15,12 +17,44 @@ from typing import Any
 
 from logkit.detect.features import Featurizer, TemplateStats
 from logkit.detect.grouping import Event, Group
-from logkit.errors import UsageError
+from logkit.errors import StateError, UsageError
 from logkit.models.base import Detector, Score, register
 
 __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+_WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
+_NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
+
+
+def _novel_flags(items: Sequence[Sequence[str]]) -> list[bool]:
+    """For items in time order (each a list of template ids): whether the item holds a template that no
+    item outside its own time block holds, i.e. whether a model trained on the other blocks sees it new."""
+    k = _NOVELTY_BLOCKS
+    n = len(items)
+    block = [min(i * k // max(n, 1), k - 1) for i in range(n)]
+    per_block: list[Counter[str]] = [Counter() for _ in range(k)]
+    total: Counter[str] = Counter()
+    for tids, b in zip(items, block, strict=True):
+        for t in set(tids):
+            per_block[b][t] += 1
+            total[t] += 1
+    return [any(total[t] == per_block[b][t] for t in tids) for tids, b in zip(items, block, strict=True)]
+
+
+def _auc(scores: Any, y: Any, weights: Any) -> float:
+    """Weighted ROC-AUC of held-out scores (0.5 when one class is missing)."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(y.tolist())) < 2:
+        return 0.5
+    return float(roc_auc_score(y, scores, sample_weight=weights))
+
+
+def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
+    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate."""
+    q = coverage * p + (1.0 - coverage) * novel_rate
+    return 1.0 - abs(2.0 * q - 1.0)
 
 
 def _sigmoid(x: float) -> float:
@@ -86,9 +120,7 @@ class SmallDetector(Detector):
             raise UsageError("every training group is labelled anomalous; give some normal ones")
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
         if self.mode_ == "novelty":
-            zs = sorted(self._zmax(g)[0] for g in groups)
-            k = min(len(zs) - 1, int(self.novelty_quantile * len(zs)))
-            self.z0_ = max(zs[k], _Z_FAR)
+            self.z0_ = self._novelty_scale(groups)
             self.coef_: Any = None
             self.intercept_: Any = None
             self.calib_ = (1.0, 0.0)
@@ -113,10 +145,46 @@ class SmallDetector(Detector):
         else:
             rows = [self._feat.group_row(g) for g in groups]
             ys, counts = glabels, [1] * len(groups)
+        self.novel_rate_ = self._novel_rate(groups, glabels, line_labels)
         if len(set(ys)) < 2:
             raise UsageError("the labels hold only one class; supervised training needs normal and anomalous "
                              "items (or leave --labels out to learn normal behaviour only)")
         self._fit_ensemble(rows, ys, counts)
+        self.z0_ = self._novelty_scale([g for g, y in zip(groups, glabels, strict=True) if not y])
+
+    def _novelty_scale(self, normal: Sequence[Group]) -> float:
+        """The count deviation that a ``novelty_quantile`` share of normal training groups stay under."""
+        zs = sorted(self._zmax(g)[0] for g in normal)
+        k = min(len(zs) - 1, int(self.novelty_quantile * len(zs)))
+        return max(zs[k], _Z_FAR)
+
+    def _p_novelty(self, g: Group, unseen: Sequence[Event], z: float) -> float:
+        """Normal-behaviour score: templates never seen in training, counts far from normal."""
+        p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
+        return max(p_unseen, z / (z + self.z0_))
+
+    def _novel_rate(self, groups: Sequence[Group], glabels: Sequence[int],
+                    line_labels: Mapping[int, int] | None) -> float:
+        """The anomaly rate among training items that hold a template new to the rest of the training data
+        (smoothed towards the overall rate): what an unseen part of an item is worth."""
+        if line_labels is not None:
+            evs = sorted({ev.line: ev for g in groups for ev in g.events}.values(), key=lambda ev: ev.line)
+            items: list[list[str]] = [[ev.template_id] for ev in evs]
+            ys = [int(line_labels.get(ev.line, 0)) for ev in evs]
+        else:
+            order = sorted(range(len(groups)), key=lambda i: groups[i].first_line)
+            items = [[ev.template_id for ev in groups[i].events] for i in order]
+            ys = [int(glabels[i]) for i in order]
+        rate = sum(ys) / max(len(ys), 1)
+        flags = _novel_flags(items)
+        pos = sum(y for y, f in zip(ys, flags, strict=True) if f)
+        return (pos + 2.0 * rate) / (sum(flags) + 2.0)
+
+    def _coverage(self, row: dict[int, float]) -> float:
+        """The share of a feature row's energy on features that training rows had."""
+        known: set[int] = self.__dict__["_known"]
+        tot = sum(v * v for v in row.values())
+        return sum(v * v for j, v in row.items() if j in known) / tot if tot else 1.0
 
     def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
         import numpy as np
@@ -124,6 +192,8 @@ class SmallDetector(Detector):
 
         rng = np.random.default_rng(self.random_state)
         X = self._feat.matrix(rows)
+        self.known_ = np.unique(X.indices)
+        self._known = set(self.known_.tolist())
         y = np.asarray(ys)
         c = np.asarray(counts, dtype=np.int64)
         K = self.n_estimators
@@ -149,6 +219,7 @@ class SmallDetector(Detector):
         self.intercept_ = np.asarray(inter)
         ok = held_n > 0
         zs = held_logit[ok] / held_n[ok]
+        self.heldout_auc_ = _auc(zs, y[ok], held_n[ok])
         cal = LogisticRegression(C=100.0, solver="lbfgs")
         cal.fit(zs.reshape(-1, 1), y[ok], sample_weight=held_n[ok])
         a, b = float(cal.coef_[0][0]), float(cal.intercept_[0])
@@ -159,16 +230,22 @@ class SmallDetector(Detector):
 
     # -- scoring ----------------------------------------------------------------------------------
     def _zmax(self, g: Group) -> tuple[float, str, int]:
-        """The largest count deviation (in spreads) of a known template, that template and its count."""
+        """The largest count deviation (in spreads) of a known template, that template and its count.
+
+        In a group cut by the end of the input (``open``) only counts above normal weigh: what is missing
+        may still come.
+        """
         counts = Counter(ev.template_id for ev in g.events)
         best = (0.0, "", 0)
         for tid, c in counts.items():
             if tid in self.stats_.text:
                 m, s = self.stats_.mean_std(tid)
-                z = abs(c - m) / (s + 0.5)
+                z = (c - m if g.open else abs(c - m)) / (s + 0.5)
                 if z > best[0]:
                     best = (z, tid, c)
         st = self.stats_
+        if g.open:
+            return best
         for tid, n in st.groups.items():  # templates nearly every normal group has, missing here
             if n >= 0.9 * st.n_groups and tid not in counts:
                 m, s = st.mean_std(tid)
@@ -196,27 +273,53 @@ class SmallDetector(Detector):
         top: list[int] = []
         heavy = ""
         if self.mode_ == "novelty":
-            p_unseen = (0.6 + 0.4 * len(unseen) / max(len(g.events), 1)) if unseen else 0.0
-            p = max(p_unseen, z / (z + self.z0_))
+            p = self._p_novelty(g, unseen, z)
             members = [p]
+            epi = 0.0
         elif self.mode_ == "line":
             per_key: dict[tuple[str, Any], list[float]] = {}
+            key_ev: dict[tuple[str, Any], Event] = {}
             for ev in g.events:
                 key = (ev.template_id, ev.fields)
                 if key not in per_key:
                     per_key[key] = self._line_probs(ev)
+                    key_ev[key] = ev
             members = [max(ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
             worst = max(per_key, key=lambda k: sum(per_key[k]))
+            epi = self._line_epistemic(per_key, key_ev, worst)
             top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
             heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
             p = sum(members) / len(members)
         else:
-            members = [_sigmoid(x) for x in self._member_logits(self._feat.group_row(g))]
-            p = sum(members) / len(members)
-            top, heavy = self._heaviest(g)
-        sd = math.sqrt(sum((m - p) ** 2 for m in members) / len(members))
-        uncertainty = min(1.0, 2.0 * min(p, 1.0 - p) + 2.0 * sd)
+            p, epi, heavy_tid = self._group_probs(g)
+            members = [p]
+            top = [ev.line for ev in g.events if ev.template_id == heavy_tid][:5]
+            heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
+        if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
+            # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
+            # behaviour, so novelty (unseen templates, counts far from normal) speaks too
+            p = max(p, self._p_novelty(g, unseen, z))
+        uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
         return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
+
+    def _line_epistemic(self, per_key: dict[tuple[str, Any], list[float]],
+                        key_ev: dict[tuple[str, Any], Event], worst: tuple[str, Any]) -> float:
+        """A window's epistemic uncertainty: of its most anomalous line when that one decides it, else of
+        whichever line is least known."""
+        cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
+
+        def one(key: tuple[str, Any]) -> float:
+            ps = per_key[key]
+            c = cov.get(key)
+            if c is None:
+                c = self._coverage(self._feat.line_vector(key_ev[key]))
+                if len(cov) < 100_000:
+                    cov[key] = c
+            return _epistemic(sum(ps) / len(ps), c, self.novel_rate_)
+
+        if sum(per_key[worst]) / len(per_key[worst]) >= 0.5:
+            return one(worst)
+        return max(one(k) for k in per_key)
 
     def _line_probs(self, ev: Event) -> list[float]:
         cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
@@ -228,10 +331,29 @@ class SmallDetector(Detector):
                 cache[key] = ps
         return ps
 
-    def _heaviest(self, g: Group) -> tuple[list[int], str]:
-        """The lines of the template whose words pushed the score up most."""
-        best, best_key = -math.inf, None
-        mean = self.coef_.mean(axis=0)
+    def _group_probs(self, g: Group) -> tuple[float, float, str]:
+        """Mean member probability, epistemic uncertainty and the heaviest template of a group; memoised
+        on what the features see (the templates and kind fields in order, the line count, ``open``), since
+        sessions of a system repeat a few shapes."""
+        memo: dict[Any, tuple[float, float, str]] = self.__dict__.setdefault("_group_memo", {})
+        key = (tuple((ev.template_id, ev.fields) for ev in g.events), g.lines, g.open)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        row = self._feat.group_row(g)
+        members = [_sigmoid(x) for x in self._member_logits(row)]
+        p = sum(members) / len(members)
+        out = (p, _epistemic(p, self._coverage(row), self.novel_rate_), self._heaviest(g))
+        if len(memo) < 20_000:
+            memo[key] = out
+        return out
+
+    def _heaviest(self, g: Group) -> str:
+        """The template whose words pushed the score up most."""
+        best, best_key = -math.inf, ""
+        mean = self.__dict__.get("_mean_coef")
+        if mean is None:
+            mean = self._mean_coef = self.coef_.mean(axis=0)
         done: set[str] = set()
         for ev in g.events:
             if ev.template_id in done:
@@ -240,10 +362,7 @@ class SmallDetector(Detector):
             w = sum(float(mean[j]) * v for j, v in self._feat.line_vector(ev).items())
             if w > best:
                 best, best_key = w, ev.template_id
-        if best_key is None:
-            return [], ""
-        lines = [ev.line for ev in g.events if ev.template_id == best_key]
-        return lines[:5], next(ev.template for ev in g.events if ev.template_id == best_key)
+        return best_key
 
     def _reason(self, g: Group, unseen: list[Event], z: float, ztid: str, zc: int, top: list[int],
                 heavy: str) -> str:
@@ -264,6 +383,8 @@ class SmallDetector(Detector):
         if top:
             shown = ", ".join(str(n) for n in top[:3])
             parts.append(f"line{'s' if len(top) > 1 else ''} {shown} ('{_short(heavy, 60)}') weighed most")
+        if g.open:
+            parts.append(f"cut by the end of the input: judged on its first {g.lines} lines")
         return "; ".join(parts) if parts else "the score is above the threshold"
 
     # -- state ------------------------------------------------------------------------------------
@@ -271,23 +392,35 @@ class SmallDetector(Detector):
         import numpy as np
 
         data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
-                "calib": list(self.calib_), "z0": getattr(self, "z0_", None)}
+                "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
+                "novel_rate": getattr(self, "novel_rate_", 0.0),
+                "heldout_auc": getattr(self, "heldout_auc_", 1.0)}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
-            arrays = {"coef": self.coef_, "intercept": self.intercept_}
+            arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
         else:
             arrays = {"coef": np.zeros((0, 0)), "intercept": np.zeros(0)}
         return data, arrays
 
     def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
+        import numpy as np
+
         self.mode_ = str(data["mode"])
         self.vocab_ = list(data["vocab"])
         self.stats_ = TemplateStats.from_dict(data["stats"])
         a, b = data["calib"]
         self.calib_ = (float(a), float(b))
+        self.novel_rate_ = float(data.get("novel_rate") or 0.0)
+        self.heldout_auc_ = float(data.get("heldout_auc", 1.0))
+        known = arrays.get("known")
+        self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
+        self._known = set(self.known_.tolist())
         if data.get("z0") is not None:
             self.z0_ = float(data["z0"])
         coef = arrays.get("coef")
         self.coef_ = coef if coef is not None and coef.size else None
         self.intercept_ = arrays.get("intercept") if self.coef_ is not None else None
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        if self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features:
+            raise StateError("the model was trained by another logkit version; train it again with "
+                             "`logkit train`")

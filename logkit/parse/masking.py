@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "template_cache", "fill_dates",
-           "line_key", "word_templates", "line_words", "collapse"]
+           "has_spaced", "line_key", "word_templates", "line_words", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
 FILL = "\ue001"  # pads a date replaced by PH so that offsets stay the same
@@ -35,7 +35,11 @@ _PATTERNS = [
     "<\\*>|" + PH + "[" + PH + FILL + "]*",
     # a word holding bytes that are not UTF-8 (lone surrogates) is data, not message text
     "(?<![\\w\udc80-\udcff])[\\w.\\-]*[\udc80-\udcff][\\w.\\-\udc80-\udcff]*",
-    r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.]))",
+    # (and a source file before its line number, ib_sm_sweep.c:123, Main.java:42, cache.cc(88): a name,
+    # not a host; the file stays text, the number after it is the variable)
+    r"(?P<keep>(?<![\w])[A-Z]{3,}/\d\.\d(?![\w.])"
+    r"|(?<![\w.\-/])[A-Za-z_][\w\-]*\.(?:c|cc|cpp|cxx|h|hpp|java|py|go|rs|js|ts|rb|cs|scala|kt|m|mm|"
+    r"swift|php|pl|lua)(?=[:(]\d))",
     # ISO dates, with an optional time and zone
     r"(?<![\w.])\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?(?![\w])",
     # URLs (scheme://...), stopping before closing brackets, quotes and trailing punctuation
@@ -168,14 +172,39 @@ class Word:
 
 
 _WS = re.compile(r"\S+")
-_CLOCK = re.compile(r"\d:\d\d:\d").search
+# What a variable written with spaces holds: a date's clock time d:dd:dd, or a request's " HTTP/1.1".
+# Cheap to look for, so most lines skip the regular expressions below.
+has_spaced = re.compile(r"\d:\d\d:\d| [A-Z]{2,}/\d").search
+
+# The target and protocol of a request line (``GET /a/b?c=1 HTTP/1.1``) are one variable, as in the
+# Loghub ground truth (``"GET <*>"``): the target's length in words varies with its encoding.
+_REQUEST_RE = re.compile(
+    r"(?<![\w])(?:GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS|CONNECT|TRACE|PROPFIND) (\S+ [A-Z]{2,}/\d(?:\.\d)?)(?![\w.])"
+)
+
+
+def _fill(m: re.Match[str]) -> str:
+    return PH + FILL * (m.end() - m.start() - 1)
+
+
+def _fill_request(m: re.Match[str]) -> str:
+    s, e = m.span(1)
+    return m.group(0)[: s - m.start()] + PH + FILL * (e - s - 1)
 
 
 def fill_dates(content: str) -> str:
-    """``content`` with each date written with spaces replaced by ``PH`` and padding (same length)."""
-    if _CLOCK(content) is None:  # a spaced date holds a clock time d:dd:dd; look for one cheaply first
+    """``content`` with each variable written with spaces (dates, request targets) replaced by ``PH``
+    and padding (same length)."""
+    if has_spaced(content) is None:
         return content
-    return _DATE_RE.sub(lambda m: PH + FILL * (m.end() - m.start() - 1), content)
+    if _CLOCK(content) is not None:
+        content = _DATE_RE.sub(_fill, content)
+    if "/" in content:
+        content = _REQUEST_RE.sub(_fill_request, content)
+    return content
+
+
+_CLOCK = re.compile(r"\d:\d\d:\d").search
 
 
 def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]]:

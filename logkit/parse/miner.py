@@ -15,12 +15,14 @@ from itertools import accumulate
 from typing import Any
 
 from logkit.errors import StateError
+from logkit.parse.families import glue_suffix, is_unit, reduced
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
     Word,
     collapse,
     fill_dates,
+    has_spaced,
     line_key,
     line_words,
     mask_cache,
@@ -48,7 +50,12 @@ _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
-_PLAIN_WORD = re.compile(r"[A-Za-z]+[():]*")
+_PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
+# words after which a plain word is a name (a variable): ``user root``, ``by admin``, ``host=web``
+_NAMING = re.compile(
+    r"(?i).*[=:]|(?:users?|user ?name|login|host(?:name)?|node|server|client|account|owner|name|file(?:name)?"
+    r"|table|service|queue|job|app(?:lication)?|component|domain|group|role|key|from|by|for|uid|pid)[\[(]?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +70,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version")
+                 "version", "glue", "sig")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -77,12 +84,24 @@ class _Cluster:
         self.types: list[VarType | None] | None = None  # per slot: the type (None: it varies)
         self.votes: list[int] = []
         self.version = 0  # bumped whenever the template changes (cached emission plans then expire)
+        # first position -> last position of words that form one variable together (a value and its unit
+        # where the unit varies: ``12 KB`` / ``3 MB`` -> ``<*>``)
+        self.glue: dict[int, int] = {}
+        self.sig = ""  # the template with every value as one variable (see logkit.parse.families)
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
         if self._text is None:
             out = []
+            glue = self.glue
+            skip = -1
             for i, t in enumerate(self.tokens):
+                if i <= skip:
+                    continue
+                if i in glue:
+                    skip = glue[i]
+                    out.append(_VAR + glue_suffix(self.tokens, i, skip))
+                    continue
                 if t == PH:
                     k = self.runs.get(i, 1)
                     out.append(" ".join([_VAR] * k) if k > 1 else _VAR)
@@ -95,7 +114,6 @@ class _Cluster:
 _RX_CACHE: dict[str, re.Pattern[str]] = {}
 _MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
 _TPL_GET = template_cache().get
-_CLOCK = re.compile(r"\d:\d\d:\d").search  # what a date with spaces holds (see masking.fill_dates)
 
 
 def _token_rx(token: str) -> re.Pattern[str]:
@@ -123,7 +141,7 @@ def _merge_tokens(a: str, b: str) -> str:
     return "".join(out)
 
 
-def _mergeable(i: int, a: str, b: str) -> bool:
+def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
     """Whether two different words at position ``i`` may become one variable.
 
     Not when either is only punctuation, when their punctuation differs (``(uid=0)`` / ``LOGIN(uid=0)``),
@@ -142,7 +160,33 @@ def _mergeable(i: int, a: str, b: str) -> bool:
         return False
     if _CONST_NAME.fullmatch(a) or _CONST_NAME.fullmatch(b):
         return False
-    return not (i == 0 and _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b))
+    if _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b):
+        # two plain words are two events (``VM Started`` / ``VM Paused``) unless a name is expected here
+        return i > 0 and _NAMING.fullmatch(prev) is not None
+    return True
+
+
+def _glue_units(c: _Cluster, i: int, *, all_pairs: bool) -> None:
+    """Make the variable before position ``i`` and the unit at ``i`` one variable; with ``all_pairs``,
+    every other value-unit pair of the template too (one formatter writes them all alike)."""
+    glue = c.glue
+    start = next((g for g, e in glue.items() if e == i - 1), i - 1)
+    glue[start] = i
+    if all_pairs:
+        tokens = c.tokens
+        inside = {k for g, e in glue.items() for k in range(g, e + 1)}
+        for k in range(1, len(tokens)):
+            if k not in inside and tokens[k - 1] == PH and k - 1 not in inside and is_unit(tokens[k]):
+                glue[k - 1] = k
+                inside.update((k - 1, k))
+
+
+def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
+    """Whether position ``i`` holds two different units after a variable (``<*> KB`` / ``<*> MB``)."""
+    return (
+        i > 0 and tokens[i - 1] == PH and words[i - 1].tpl == PH
+        and is_unit(tokens[i]) and is_unit(words[i].tpl)
+    )
 
 
 def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
@@ -168,7 +212,7 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
             return None
         for i in diffs:
-            if not _mergeable(i, tokens[i], words[i].tpl):
+            if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):
                 return None
     return same, diff
 
@@ -188,6 +232,7 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._clusters: dict[int, _Cluster] = {}
         self._buckets: dict[int, list[_Cluster]] = {}
+        self._families: dict[str, list[_Cluster]] = {}  # value-reduced form -> its clusters
         self._cache: dict[str, list[Any]] = {}  # masked form -> [cluster, plan version, plan]
         # Exact line contents seen lately (logs repeat whole messages): content -> its ``_cache`` entry,
         # and content -> (cluster, version, types, Match) once every slot's type is frozen. Both are
@@ -231,7 +276,14 @@ class TemplateMiner:
 
     def templates(self) -> list[tuple[str, int, str]]:
         """Every template with its line count and one example content, most frequent first."""
-        rows = [(c.text(), c.count, c.example) for c in self._clusters.values()]
+        merged: dict[str, list[Any]] = {}
+        for c in self._clusters.values():  # the forms of one family share a text
+            row = merged.get(c.text())
+            if row is None:
+                merged[c.text()] = [c.text(), c.count, c.example]
+            else:
+                row[1] += c.count
+        rows = [(t, n, ex) for t, n, ex in merged.values()]
         rows.sort(key=lambda r: (-r[1], r[0]))
         return rows
 
@@ -250,6 +302,7 @@ class TemplateMiner:
                     "count": c.count,
                     "example": c.example,
                     "generic": c.generic,
+                    "glue": [[i, j] for i, j in sorted(c.glue.items())],
                 }
                 for c in sorted(self._clusters.values(), key=lambda c: c.last)
             ],
@@ -274,6 +327,9 @@ class TemplateMiner:
                 c = miner._new_cluster(tokens, runs, str(item.get("example", "")))
                 c.count = int(item["count"])
                 c.generic = bool(item.get("generic", True))
+                c.glue = {int(i): int(j) for i, j in item.get("glue", [])}
+                if any(not 0 <= i < j < len(tokens) for i, j in c.glue.items()):
+                    raise ValueError("glued positions out of range")
                 miner._tick += 1
                 c.last = miner._tick
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -290,7 +346,30 @@ class TemplateMiner:
         self._buckets.setdefault(len(tokens), []).append(c)
         if len(self._clusters) > self.max_templates:
             self._evict()
+        self._index(c)
         return c
+
+    def _index(self, c: _Cluster) -> None:
+        """File ``c`` under its value-reduced form; forms of one event glue their values (families)."""
+        sig, _ = reduced(c.tokens)
+        c.sig = sig
+        group = [m for m in self._families.get(sig, ()) if m.sig == sig and m.cid in self._clusters and m is not c]
+        group.append(c)
+        self._families[sig] = group
+        if len({tuple(m.tokens) for m in group}) < 2:
+            return
+        for m in group:
+            glue = dict(reduced(m.tokens)[1])
+            inside = {k for g, e in glue.items() for k in range(g, e + 1)}
+            for g, e in m.glue.items():
+                if not inside.intersection(range(g, e + 1)):
+                    glue[g] = e
+            if glue != m.glue:
+                m.glue = glue
+                m._text = None
+                m.types = None
+                m.generic = True
+                m.version += 1
 
     def _evict(self) -> None:
         """Forget the least recently seen tenth of the templates (at least one)."""
@@ -305,6 +384,10 @@ class TemplateMiner:
                 self._buckets[size] = kept
             else:
                 del self._buckets[size]
+        families: dict[str, list[_Cluster]] = {}
+        for c in self._clusters.values():
+            families.setdefault(c.sig, []).append(c)
+        self._families = families
         self._forget()
 
     def _forget(self) -> None:
@@ -369,7 +452,7 @@ class TemplateMiner:
     def _line_uncached(self, content: str, learn: bool) -> Match:
         fast = len(content) <= MAX_MINED_CHARS
         if fast:
-            text = content if _CLOCK(content) is None else fill_dates(content)
+            text = content if has_spaced(content) is None else fill_dates(content)
             words = text.split()
             tpls = list(map(_TPL_GET, words))
             key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
@@ -417,7 +500,7 @@ class TemplateMiner:
                         spans.extend([(st + x, st + y) for x, y in rel])
                 elif op == 1:
                     end = (sum(lengths[:b]) + b if starts is None else starts[b]) + lengths[b]
-                    spans.append((st, end))
+                    spans.append((st, end - len(tok)))
                 else:
                     _rx_spans(tok, content, st, st + lengths[a], spans)
         else:
@@ -426,7 +509,7 @@ class TemplateMiner:
                 if op == 0:
                     spans.extend(raw[a][3])
                 elif op == 1:
-                    spans.append((raw[a][0], raw[b][1]))
+                    spans.append((raw[a][0], raw[b][1] - len(tok)))
                 else:
                     _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
         match = Match(c.text(), _params(c, content, spans))
@@ -443,6 +526,8 @@ class TemplateMiner:
         for i, w in enumerate(words):
             t = tokens[i]
             if t != w.tpl and not (t == PH or (PH in t and _token_rx(t).fullmatch(w.tpl))):
+                if _unit_pair(tokens, words, i):
+                    _glue_units(c, i, all_pairs=True)
                 tokens[i] = _merge_tokens(t, w.tpl)
                 changed = True
             if tokens[i] == PH:
@@ -458,6 +543,7 @@ class TemplateMiner:
             c._text = None
             c.types = None
             c.version += 1
+            self._index(c)
 
 
 def _starts(text: str, words: list[str]) -> list[int]:
@@ -497,7 +583,21 @@ def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
     n = len(raw)
     tokens = c.tokens
     runs = c.runs
+    glue = c.glue
     while a < n:
+        if i in glue:  # words of positions i..last: one variable, closing punctuation left out
+            start = i
+            last = glue[i]
+            first = a
+            while i <= last and a < n:
+                b = a
+                if raw[a][2] == PH:
+                    while b + 1 < n and raw[b + 1][2] == PH:
+                        b += 1
+                i += 1
+                a = b + 1
+            plan.append((1, first, a - 1, glue_suffix(tokens, start, last)))
+            continue
         tpl = raw[a][2]
         b = a
         if tpl == PH:

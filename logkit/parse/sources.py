@@ -9,13 +9,13 @@ import gzip
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from logkit.errors import InputError
 from logkit.records import RawLine
 
-__all__ = ["open_binary", "iter_raw_lines", "looks_binary", "check_readable", "CHUNK_SIZE"]
+__all__ = ["open_binary", "iter_raw_lines", "looks_binary", "check_readable", "input_bytes", "CHUNK_SIZE"]
 
 CHUNK_SIZE = 1 << 20
 _DENIED = "{path}: permission denied; make it readable (chmod +r) or run as its owner"
@@ -214,6 +214,23 @@ def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
             yield RawLine(source, line_no, b"".join(pending))
     finally:
         fh.close()
+
+
+def input_bytes(paths: Sequence[str]) -> int | None:
+    """The bytes the lines of ``paths`` hold, when known without reading them (plain files only)."""
+    total = 0
+    for path in paths:
+        if path == "-":
+            return None
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+                if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC)):
+                    return None
+            total += os.path.getsize(path)
+        except OSError:
+            return None
+    return total
 
 
 def looks_binary(sample: bytes) -> bool:

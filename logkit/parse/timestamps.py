@@ -1,7 +1,9 @@
 """Timestamps from a line's header fields, in the common log notations; fast (cached) and never raising.
 
-Syslog-style dates carry no year: they get the current year (the previous one when that would put them
-more than a day in the future, as rsyslog does for December lines read in January).
+Syslog-style dates carry no year: they get the year of the reference time (the previous one when that
+would put them more than a day after it, as rsyslog does for December lines read in January). The
+reference is the current time, or, while a file is parsed, the time the file was last written
+(:func:`reference_time`), so a file gives the same timestamps whenever it is parsed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader"]
+__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader", "reference_time"]
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -80,8 +82,30 @@ _INDEX = [tuple(rx.groupindex.get(name, 0) for name in _GROUPS) for rx, _ in _NO
 _now_cache: list[float | datetime] = [-1e9, datetime.now()]
 
 
+_reference: list[datetime | None] = [None]
+
+
+class reference_time:  # noqa: N801 - used like a function: ``with reference_time(mtime): ...``
+    """Within the block, year-less dates are read relative to ``when`` instead of the current time."""
+
+    def __init__(self, when: datetime | None) -> None:
+        self.when = when
+        self._saved: datetime | None = None
+
+    def __enter__(self) -> None:
+        self._saved = _reference[0]
+        _reference[0] = self.when
+
+    def __exit__(self, *exc: object) -> None:
+        _reference[0] = self._saved
+
+
 def _now() -> datetime:
-    """The current local time, refreshed at most once a minute (for year-less dates)."""
+    """The reference time for year-less dates: the current local time (refreshed at most once a
+    minute) unless :class:`reference_time` set one."""
+    ref = _reference[0]
+    if ref is not None:
+        return ref
     mono = time.monotonic()
     if mono - float(_now_cache[0]) > 60:  # type: ignore[arg-type]
         _now_cache[0] = mono

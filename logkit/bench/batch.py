@@ -1,0 +1,116 @@
+"""``logkit bench batch``: lines/s of ``logkit batch`` with 1 and 2 local workers, and peak memory per worker.
+
+The input is ``$LOGKIT_DATA/compress/*.log`` copied over and over into a temporary folder until it holds at
+least ``--mb`` megabytes (default 200); the folder and the outputs are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["make_inputs", "bench_batch", "command"]
+
+
+def make_inputs(files: list[str], folder: Path, min_bytes: int) -> tuple[int, int]:
+    """Copy ``files`` round after round into ``folder`` (``r03_Apache.log``, ...) until ``min_bytes`` are
+    there; returns ``(files written, bytes)``."""
+    total = count = 0
+    rnd = 0
+    while total < min_bytes:
+        for f in files:
+            dest = folder / f"r{rnd:03d}_{os.path.basename(f)}"
+            shutil.copyfile(f, dest)
+            total += dest.stat().st_size
+            count += 1
+        rnd += 1
+        if not files:
+            break
+    return count, total
+
+
+def _cpu_children() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _one(stage: str, folder: Path, out: Path, workers: int) -> dict[str, Any]:
+    from logkit.pipeline.batch import run_batch
+
+    cpu0 = _cpu_children()
+    t0 = time.perf_counter()
+    res = run_batch(stage, [str(folder)], out, workers=workers, force=True)
+    wall = time.perf_counter() - t0
+    cpu = _cpu_children() - cpu0  # the pool's processes have exited: their CPU time is counted
+    done = [e for e in res.entries if e["status"] == "done"]
+    lines = sum(e["metrics"].get("lines", 0) for e in done)
+    size = sum(e["metrics"].get("bytes", 0) for e in done)
+    rss: dict[int, float] = {}
+    for e in done:
+        pid = e["metrics"]["pid"]
+        rss[pid] = max(rss.get(pid, 0.0), e["metrics"]["peak_rss_mb"])
+    return {"workers": workers, "inputs": len(res.entries), "failed": res.count("failed"), "lines": lines,
+            "bytes": size, "seconds": round(wall, 2), "lines_per_s": round(lines / wall, 1) if wall else 0.0,
+            "mb_per_s": round(size / 1e6 / wall, 2) if wall else 0.0, "worker_cpu_seconds": round(cpu, 2),
+            "peak_rss_mb_per_worker": sorted(rss.values(), reverse=True)}
+
+
+def bench_batch(files: list[str], *, stage: str = "parse", min_mb: float = 200.0,
+                workers: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+    """Time ``logkit batch STAGE`` over ``files`` repeated to ``min_mb`` MB with each worker count.
+
+    Returns the rows (lines/s, MB/s, CPU seconds of the workers, peak RSS per worker process) and
+    ``speedup``: the lines/s of the last worker count over the first. On a busy machine the speed-up says
+    little; equal worker CPU seconds across rows show that the work itself does not grow with workers.
+    """
+    with tempfile.TemporaryDirectory(prefix="logkit-bench-batch-") as tmp:
+        root = Path(tmp)
+        inputs = root / "inputs"
+        inputs.mkdir()
+        n, size = make_inputs(files, inputs, int(min_mb * 1e6))
+        rows = []
+        for w in workers:
+            out = root / f"out{w}"
+            rows.append(_one(stage, inputs, out, w))
+            shutil.rmtree(out, ignore_errors=True)
+    first, last = rows[0]["lines_per_s"], rows[-1]["lines_per_s"]
+    return {"stage": stage, "files": n, "bytes": size, "cpus": os.cpu_count(), "rows": rows,
+            "speedup": round(last / first, 3) if first else 0.0}
+
+
+@click.command("batch")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option("--mb", "min_mb", type=click.FloatRange(min=0.001), default=200.0, show_default=True,
+              help="Repeat the input files until they hold at least this many megabytes.")
+@click.option("--stage", type=click.Choice(["parse", "compress", "run"]), default="parse", show_default=True,
+              help="The batch stage to time.")
+def command(as_json: bool, min_mb: float, stage: str) -> None:
+    """lines/s of logkit batch with --workers 1 and 2 over $LOGKIT_DATA/compress/*.log repeated to --mb MB,
+    and the peak RSS of each worker process (the copies live in a temporary folder, deleted after)."""
+    import json
+    import sys
+
+    from logkit.bench.compress import default_files
+
+    result = bench_batch(default_files(), stage=stage, min_mb=min_mb)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    out = [f"logkit bench batch: {stage} over {result['files']} files, {result['bytes'] / 1e6:.0f} MB, "
+           f"{result['cpus']} CPU(s)"]
+    for r in result["rows"]:
+        rss = ", ".join(f"{x:.0f}" for x in r["peak_rss_mb_per_worker"])
+        out.append(f"  --workers {r['workers']}: {r['lines']:,} lines in {r['seconds']:.1f} s = "
+                   f"{r['lines_per_s']:,.0f} lines/s ({r['mb_per_s']:.1f} MB/s), worker CPU "
+                   f"{r['worker_cpu_seconds']:.1f} s; peak RSS per worker MB: {rss}"
+                   + (f"; {r['failed']} failed" if r["failed"] else ""))
+    out.append(f"  speed-up --workers 2 / --workers 1: {result['speedup']:.2f}x (target >= 1.7x)")
+    sys.stdout.write("\n".join(out) + "\n")

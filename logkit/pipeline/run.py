@@ -1,0 +1,292 @@
+"""One pass, all stages: each line of an input is parsed once and feeds the archive, the Parquet and detection.
+
+A file is read twice, as ``logkit parse`` does: pass 1 mines templates, pass 2 emits every line with its
+template's final form. Pass 2 is the one pass every sink shares: its bytes go to the archive writer (the
+compressor has its own tokenizer and takes raw bytes, not parsed records, so it gets the very chunks pass 2
+reads), its parsed lines go to the Parquet writer and to the detector. ``--follow`` parses a growing file in
+one pass and flushes an archive block whenever a detection record is emitted or the stream goes idle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logkit.errors import ArchiveError, InputError
+from logkit.records import ParsedLine, RawLine, TemplateInfo
+
+__all__ = ["PassResult", "one_pass", "run_input", "check_text"]
+
+BINARY_PEEK = 64 << 10
+FOLLOW_FLUSH_S = 10.0  # with --follow, a quiet stream's archive block is written after this many seconds
+FOLLOW_IDLE_S = 300.0  # with --follow, a session with no line for this long (by timestamps) closes
+
+
+@dataclass
+class PassResult:
+    """What one pass over an input did: lines, bytes read, templates, detection records, anomalies."""
+
+    lines: int = 0
+    raw_bytes: int = 0
+    templates: list[TemplateInfo] = field(default_factory=list)
+    format_spec: str = ""
+    scores: int = 0
+    anomalies: int = 0
+    archive_bytes: int = 0
+
+
+def check_text(path: str) -> None:
+    """Raise :class:`InputError` when ``path`` looks like a binary file rather than a log."""
+    from logkit.parse.sources import looks_binary, open_binary
+
+    if path == "-":
+        return
+    fh = open_binary(path)
+    try:
+        sample = fh.read(BINARY_PEEK)
+    except Exception as exc:  # damaged .gz/.zst
+        raise InputError(f"{path}: cannot be read as a log ({exc}); check the file") from None
+    finally:
+        fh.close()
+    if looks_binary(sample):
+        raise InputError(f"{path}: looks like a binary file, not a text log; leave it out of the inputs")
+
+
+def _tee_lines(path: str, sink: Callable[[bytes], None] | None) -> Iterator[RawLine]:
+    """The lines of ``path`` as :func:`logkit.parse.sources.iter_raw_lines` gives them; every chunk read
+    also goes to ``sink`` (the archive writer), so both see the same bytes in one read."""
+    from logkit.parse.sources import CHUNK_SIZE, _damaged, check_readable, iter_raw_lines, open_binary
+
+    if sink is None:
+        yield from iter_raw_lines(path)
+        return
+    check_readable(path)
+    fh = open_binary(path)
+    read = getattr(fh, "read1", fh.read)
+    line_no = 0
+    pending: list[bytes] = []
+    try:
+        while True:
+            try:
+                chunk = read(CHUNK_SIZE)
+            except (OSError, EOFError) as exc:
+                raise _damaged(path, exc) from None
+            except Exception as exc:  # zstandard.ZstdError
+                if type(exc).__module__.startswith("zstandard"):
+                    raise _damaged(path, exc) from None
+                raise
+            if not chunk:
+                break
+            sink(chunk)
+            parts = chunk.split(b"\n")
+            if len(parts) == 1:
+                pending.append(chunk)
+                continue
+            if pending:
+                pending.append(parts[0])
+                parts[0] = b"".join(pending)
+                pending = []
+            last = parts.pop()
+            for data in parts:
+                line_no += 1
+                yield RawLine(path, line_no, data)
+            if last:
+                pending.append(last)
+        if pending:
+            yield RawLine(path, line_no + 1, b"".join(pending))
+    finally:
+        fh.close()
+
+
+@contextlib.contextmanager
+def _archive(target: str | os.PathLike[str] | None) -> Iterator[Any]:
+    """An :class:`ArchiveWriter` on ``TARGET.part``, renamed onto ``target`` when the block succeeds."""
+    if target is None:
+        yield None
+        return
+    from logkit.compress.archive import ArchiveWriter, part_path
+
+    dest = Path(target)
+    tmp = part_path(dest)
+    if tmp.exists():
+        raise ArchiveError(f"{tmp} exists (left by an interrupted run): recover it with 'logkit decompress "
+                           f"--salvage {tmp}', or delete it")
+    if not dest.parent.is_dir():
+        raise InputError(f"{dest.parent}: no such folder for the archive; create it first")
+    with open(tmp, "xb") as out:
+        writer = ArchiveWriter(out)
+        try:
+            yield writer
+            writer.close()
+            out.flush()
+            os.fsync(out.fileno())
+        except BaseException:
+            if not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
+                out.close()
+                tmp.unlink(missing_ok=True)
+            else:  # interrupted: what was read stays a valid archive
+                writer.close()
+            raise
+    os.replace(tmp, dest)
+
+
+def one_pass(
+    path: str,
+    *,
+    format: str = "auto",
+    archive: str | os.PathLike[str] | None = None,
+    on_parsed: Callable[[ParsedLine], None] | None = None,
+    model: Any = None,
+    on_score: Callable[[dict[str, Any]], None] | None = None,
+    threshold: float = 0.5,
+    follow: bool = False,
+    stop: Callable[[], bool] | None = None,
+) -> PassResult:
+    """Parse ``path`` once and feed every sink from the same pass.
+
+    Parameters
+    ----------
+    path : str
+        A log file (plain, ``.gz``/``.zst``) or ``-`` (standard input, parsed as a stream).
+    format : str
+        Header spec, ``auto`` or ``none``.
+    archive : path, optional
+        Write a ``.lkz`` archive of the input's bytes here (atomically).
+    on_parsed : callable, optional
+        Called with each :class:`ParsedLine`, in input order.
+    model : ModelInfo, optional
+        A trained model (:func:`logkit.detect.api.load_model`); its grouping applies.
+    on_score : callable, optional
+        Called with each detection record (DESIGN.md 3.4) as its group closes.
+    follow : bool
+        Keep reading a growing file (one pass): archive blocks are written as detection records are emitted
+        and when the stream has been quiet for :data:`FOLLOW_FLUSH_S`; sessions close after
+        :data:`FOLLOW_IDLE_S` without a line.
+    """
+    from logkit.parse.api import SAMPLE_LINES, Parser
+    from logkit.parse.sources import iter_raw_lines
+
+    res = PassResult()
+    parser = Parser(format=format)
+    if not follow:
+        check_text(path)
+    with _archive(archive) as writer:
+
+        def sink(chunk: bytes) -> None:
+            res.raw_bytes += len(chunk)
+            if writer is not None:
+                writer.write(chunk)
+
+        if follow:
+            last_flush = [time.monotonic()]
+
+            def idle(_stop: Callable[[], bool] | None = stop) -> bool:
+                # the follower calls this when nothing new has come: a quiet stream gets its block written
+                now = time.monotonic()
+                if writer is not None and now - last_flush[0] >= FOLLOW_FLUSH_S:
+                    writer.flush()
+                    last_flush[0] = now
+                return _stop() if _stop is not None else False
+
+            stream = parser.follow(path, stop=idle)
+
+            def parsed() -> Iterator[ParsedLine]:
+                for p in stream:
+                    sink(p.record.raw.data + b"\n")  # complete lines only: a partial last line waits
+                    yield p
+        elif path == "-":
+
+            def parsed() -> Iterator[ParsedLine]:
+                yield from parser.parse_stream(_tee_lines(path, sink))
+        else:
+            fmt = parser._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
+            parser._learn(iter_raw_lines(path), fmt)  # pass 1: mine
+            match = parser.miner.match
+            emit = parser._emit
+
+            def parsed() -> Iterator[ParsedLine]:  # pass 2: the pass every sink shares
+                for rec in parser._records(_tee_lines(path, sink), fmt):
+                    yield emit(rec, match(rec.content))
+
+        def counted() -> Iterator[ParsedLine]:
+            for p in parsed():
+                res.lines += 1
+                if on_parsed is not None:
+                    on_parsed(p)
+                yield p
+
+        if model is None:
+            for _ in counted():
+                pass
+        else:
+            _detect(counted(), model, res, on_score, threshold, writer if follow else None)
+    res.templates = parser.templates()
+    res.format_spec = parser.stats.format_spec
+    if archive is not None:
+        res.archive_bytes = Path(archive).stat().st_size
+    return res
+
+
+def _detect(lines: Iterator[ParsedLine], model: Any, res: PassResult,
+            on_score: Callable[[dict[str, Any]], None] | None, threshold: float, flush_to: Any) -> None:
+    from logkit.detect.api import score_groups
+    from logkit.detect.grouping import event_from_parsed, group_events
+
+    events = (event_from_parsed(p) for p in lines)
+    groups = group_events(events, model.grouping, idle=FOLLOW_IDLE_S if flush_to is not None else None)
+    for rec in score_groups(groups, model.detector, threshold=threshold, method=model.method,
+                            batch=1 if flush_to is not None else 256):
+        res.scores += 1
+        res.anomalies += bool(rec["anomaly"])
+        if on_score is not None:
+            on_score(rec)
+        if flush_to is not None:
+            flush_to.flush()
+
+
+def run_input(
+    path: str,
+    *,
+    format: str | None = None,
+    archive: str | None = None,
+    model_dir: str | None = None,
+    parsed: str | None = None,
+    on_score: Callable[[dict[str, Any]], None] | None = None,
+    threshold: float = 0.5,
+    follow: bool = False,
+    stop: Callable[[], bool] | None = None,
+) -> PassResult:
+    """``logkit run``: one pass over ``path`` feeding an archive, a parse Parquet file and a detector.
+
+    ``parsed`` gets the records of DESIGN.md 3.2 (``.parquet``, ``.jsonl`` or ``.csv`` by extension);
+    detection records go to ``on_score``. ``format`` defaults to the model's format, else ``auto``.
+    """
+    from logkit.errors import UsageError
+    from logkit.output import open_writer, resolve_output_format
+    from logkit.parse.api import RECORD_COLUMNS, to_record
+
+    if follow and path == "-":
+        raise UsageError("--follow takes a file path (standard input is followed anyway)")
+    if archive is None and model_dir is None and parsed is None:
+        raise UsageError("nothing to do: give --archive, --model and/or --parsed")
+    model = None
+    if model_dir is not None:
+        from logkit.detect.api import load_model
+
+        model = load_model(model_dir)
+    fmt = format or (model.format_spec if model is not None else "auto")
+    writer_cm: Any = contextlib.nullcontext(None)
+    if parsed is not None:
+        writer_cm = open_writer(resolve_output_format(None, parsed), parsed, columns=RECORD_COLUMNS,
+                                kind="parse", flush_each=follow)
+    with writer_cm as out:
+        on_parsed = (lambda p: out.write(to_record(p))) if out is not None else None
+        return one_pass(path, format=fmt, archive=archive, on_parsed=on_parsed, model=model, on_score=on_score,
+                        threshold=threshold, follow=follow, stop=stop)
