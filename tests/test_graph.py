@@ -72,6 +72,25 @@ def test_anomalous_window_scores_above_normal() -> None:
     assert "t9" in scores[7].reason and "never seen" in scores[7].reason
 
 
+def _with_new_event(g: Group, level: str) -> Group:
+    """``g`` with its sixth line replaced by a template never seen in training, logged at ``level``."""
+    out = Group(g.key, g.first_line, g.first_line)
+    for n, ev in enumerate(g.events):
+        if n == 5:
+            ev = Event(ev.line, "t8", "cache warmed in <*> ms", "cache warmed in 3 ms", None, (("Level", level),))
+        out.add(ev)
+    return out
+
+
+def test_unseen_event_of_a_rare_kind_costs_more_and_normal_windows_stay_below_threshold() -> None:
+    det = GraphDetector(**FAST).fit(_windows(60))
+    base = _windows(3, seed=3)
+    scores = det.score([base[0], _with_new_event(base[1], "INFO"), _with_new_event(base[2], "FATAL")])
+    normal, new_info, new_fatal = (s.score for s in scores)
+    assert normal < 0.5 <= new_fatal  # rarity threshold: log(training lines) nats
+    assert normal < new_info < new_fatal  # novelty priced by how rare its kind (level) was in training
+
+
 def test_training_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     train = _windows(40)
     a = GraphDetector(**FAST).fit(train)

@@ -2,8 +2,10 @@
 
 Same splits as the router benchmark (BGL windows, HDFS sessions), no labels given to any method. The
 baselines (scikit-learn) see template-count vectors of the very same windows, with one extra column
-counting templates never seen in training; every method sets its threshold the same way: trained on the
-older 80 % of the training items, the threshold is the 95th percentile of its scores on the newer 20 %.
+counting templates never seen in training; their threshold: trained on the older 80 % of the training
+items, the 95th percentile of their scores on the newer 20 %. The graph method uses its own (a window
+whose surprise exceeds log N nats for N training lines). ``best F1`` is the F1 at the best threshold on the
+test items themselves: not reachable in use, it compares the rankings apart from the thresholds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_graph_bench", "render_graph", "baseline_rows", "score_row"]
+__all__ = ["run_graph_bench", "render_graph", "baseline_rows", "score_row", "best_f1"]
 
 QUANTILE = 0.95
 HOLDOUT = 0.2
@@ -35,7 +37,21 @@ def score_row(data: str, method: str, scores: Sequence[float], pred: Sequence[bo
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     auc = float(roc_auc_score(truth, scores)) if 0 < sum(truth) < len(truth) else math.nan
     return {"data": data, "method": method, "items": len(truth), "anomalies": int(sum(truth)),
-            "precision": prec, "recall": rec, "f1": f1, "roc_auc": auc}
+            "precision": prec, "recall": rec, "f1": f1, "roc_auc": auc, "best_f1": best_f1(scores, truth)}
+
+
+def best_f1(scores: Sequence[float], truth: Sequence[int]) -> float:
+    """The F1 of the best threshold on these very items (ties are decided together)."""
+    positives = sum(1 for t in truth if t)
+    best = 0.0
+    tp = fp = 0
+    ranked = sorted(zip(scores, truth, strict=True), key=lambda st: -st[0])
+    for k, (s, t) in enumerate(ranked):
+        tp += int(bool(t))
+        fp += int(not t)
+        if (k + 1 == len(ranked) or ranked[k + 1][0] != s) and tp:
+            best = max(best, 2 * tp / (2 * tp + fp + positives - tp))
+    return best
 
 
 def _counts(groups: Sequence[Any], vocab: dict[str, int]) -> Any:
@@ -122,11 +138,11 @@ def run_graph_bench(root: Path) -> list[dict[str, Any]]:
 
 def render_graph(rows: list[dict[str, Any]]) -> str:
     """A plain-text table of :func:`run_graph_bench` rows."""
-    head = ["data", "method", "items", "anom", "P", "R", "F1", "AUC", "train s", "lines/s"]
+    head = ["data", "method", "items", "anom", "P", "R", "F1", "AUC", "best F1", "train s", "lines/s"]
     table = [head]
     for r in rows:
         table.append([r["data"], r["method"], str(r["items"]), str(r["anomalies"]), f"{r['precision']:.3f}",
-                      f"{r['recall']:.3f}", f"{r['f1']:.3f}", f"{r['roc_auc']:.3f}",
+                      f"{r['recall']:.3f}", f"{r['f1']:.3f}", f"{r['roc_auc']:.3f}", f"{r['best_f1']:.3f}",
                       f"{r['train_s']:.1f}" if "train_s" in r else "",
                       f"{r['detect_lines_s']:,.0f}" if "detect_lines_s" in r else ""])
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]

@@ -85,6 +85,7 @@ class WindowGraph:
     events: list[str] = field(default_factory=list)  # template ids, one per event node
     templates: list[str] = field(default_factory=list)
     tokens: list[list[int]] = field(default_factory=list)  # hashed words + kind fields per event node
+    kinds: list[tuple[tuple[str, str], ...]] = field(default_factory=list)  # kind fields per event node
     event_counts: list[int] = field(default_factory=list)
     event_lines: list[int] = field(default_factory=list)  # first line of each event node
     entities: list[str] = field(default_factory=list)  # entity keys
@@ -127,6 +128,9 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     ent_index: dict[str, int] = {}
     prev = -1
+    types = frozenset(spec.entity_types)
+    named = spec.entity_fields is not None
+    is_entity: dict[str, bool] = {}
     for ev in group.events:
         key = (ev.template_id, ev.fields)
         i = ev_index.get(key)
@@ -135,16 +139,22 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
             g.events.append(ev.template_id)
             g.templates.append(ev.template)
             g.tokens.append(_tokens(ev.template, ev.fields))
+            g.kinds.append(ev.fields)
             g.event_counts.append(0)
             g.event_lines.append(ev.line)
         g.event_counts[i] += 1
         if prev >= 0:
             g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
         prev = i
-        ents = [(f"{t}:{v}", t) for v, t in ev.params if t in spec.entity_types and v]
-        ents += [(f"{k}={v}", k) for k, v in ev.ids if spec.field_is_entity(k)]
-        if spec.entity_fields is not None:  # named fields may hold no digit (host names)
-            ents += [(f"{k}={v}", k) for k, v in ev.fields if k in spec.entity_fields]
+        ents = [(f"{t}:{v}", t) for v, t in ev.params if v and t in types]
+        for k, v in ev.ids:
+            ok = is_entity.get(k)
+            if ok is None:
+                ok = is_entity[k] = spec.field_is_entity(k)
+            if ok:
+                ents.append((f"{k}={v}", k))
+        if named:  # named fields may hold no digit (host names)
+            ents += [(f"{k}={v}", k) for k, v in ev.fields if k in spec.entity_fields]  # type: ignore[operator]
         for ekey, kind in dict.fromkeys(ents):
             j = ent_index.get(ekey)
             if j is None:

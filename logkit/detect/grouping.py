@@ -153,30 +153,28 @@ _HAS_DIGIT = re.compile(r"\d").search
 _KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
 
 
-def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    """The header fields that describe the kind of a line: values without a digit."""
-    out = []
+def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Header fields split in one pass: kinds (values without a digit) and ids (values with one)."""
+    kinds: list[tuple[str, str]] = []
+    ids: list[tuple[str, str]] = []
     for k, v in fields.items():
+        if not v:
+            continue
         ok = _KIND_VALUE.get(v)
         if ok is None:
-            ok = bool(v) and not _HAS_DIGIT(v)
+            ok = not _HAS_DIGIT(v)
             if len(_KIND_VALUE) < 50_000:
                 _KIND_VALUE[v] = ok
-        if ok:
-            out.append((k, v))
-    return tuple(out)
-
-
-def _id_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in fields.items() if v and any(c.isdigit() for c in v))
+        (kinds if ok else ids).append((k, v))
+    return tuple(kinds), tuple(ids)
 
 
 def event_from_parsed(p: Any) -> Event:
     """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
     rec = p.record
-    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp,
-                 _kind_fields(rec.fields), tuple((q.value, q.type.value) for q in p.params),
-                 _id_fields(rec.fields))
+    kinds, ids = _split_fields(rec.fields)
+    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds,
+                 tuple((q.value, q.type.value) for q in p.params), ids)
 
 
 def _rebuild(template: str, params: list[Any]) -> str:
@@ -201,11 +199,11 @@ def event_from_record(rec: dict[str, Any]) -> Event:
             when = None
     template = str(rec.get("template", ""))
     params = list(rec.get("params") or [])
-    fields = rec.get("fields") or {}
+    kinds, ids = _split_fields(rec.get("fields") or {})
     return Event(int(rec.get("line", 0)), str(rec.get("template_id", "")), template,
-                 _rebuild(template, params), when, _kind_fields(fields),
+                 _rebuild(template, params), when, kinds,
                  tuple((str(q.get("value", "")), str(q.get("type", ""))) for q in params if isinstance(q, dict)),
-                 _id_fields(fields))
+                 ids)
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:

@@ -4,8 +4,10 @@ Each window becomes a graph of events and entities (:mod:`logkit.detect.graphs`)
 message passing give a window embedding; one attention layer over the embeddings of the previous windows
 gives the temporal context, from which the model forecasts the events and entities of the window. Trained
 without labels (reconstruct each window from its graph, forecast it from the windows before); the score is
-the window's surprise (mean of both by default), where a never-seen event or entity costs its Good-Turing
-share of the training data, so novelty turns into score.
+the window's surprise: that of its most surprising line plus a quarter of the mean per line (reconstruction
+and forecast averaged by default). A never-seen event costs its Good-Turing share of the training data times
+the training share of its kind (level, component: the header fields without digits), so novelty turns into
+score, the more so the rarer its kind; a never-seen entity costs its Good-Turing share.
 This is the only module that imports torch at top level.
 """
 
@@ -14,7 +16,8 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,9 @@ __all__ = ["GraphDetector", "GraphScore", "GraphNet", "CONFIG_FILE", "WEIGHTS_FI
 
 CONFIG_FILE = "graph.json"
 WEIGHTS_FILE = "graph.pt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: kind-field counts for the price of unseen events
+MAX_KINDS = 4096  # kind-field values counted (the most frequent)
+MEAN_WEIGHT = 0.25  # weight of the mean surprise per line beside the peak
 _RELATIONS = 4  # event->entity, entity->event, event->next event, next event->event
 
 
@@ -54,6 +59,19 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: torch sees no GPU here (a CPU-only torch or no driver); use --device cpu")
     return device
+
+
+@contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """torch's CPU threads set to ``n`` for a block (0: leave them), then restored."""
+    prev = torch.get_num_threads()
+    if n > 0 and n != prev:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != prev:
+            torch.set_num_threads(prev)
 
 
 class GraphNet(nn.Module):
@@ -237,10 +255,18 @@ class GraphDetector:
     surprise : str
         What the score measures: ``recon`` (how well the window's own graph explains its events and
         entities), ``forecast`` (how well the previous windows predict them) or ``both`` (their mean).
+    calibration : str
+        Where the threshold (score 0.5) lies: ``rarity`` (default), where the window's surprise exceeds
+        ``log N`` nats for ``N`` training lines (its most surprising line is rarer than once in the training
+        data), or ``holdout``: the ``quantile`` of the scores a model of the older windows gives the latest
+        ``holdout`` share (trains twice).
     quantile : float
         Share of held-out training windows scored below the threshold (0.5).
     holdout : float
         Share of the training windows (the latest) held out to calibrate the scores.
+    threads : int
+        torch CPU threads while fitting and scoring (0: torch's default). One is fastest for these small
+        graphs, and much faster than several when the cores are shared.
     random_state : int
         Seed (training is deterministic on the CPU).
     spec : dict, optional
@@ -251,8 +277,9 @@ class GraphDetector:
 
     def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 20, max_steps: int = 300,
                  batch: int = 64, lr: float = 0.01, max_events: int = 4096, max_entities: int = 8192,
-                 min_count: int = 2, surprise: str = "both", quantile: float = 0.95, holdout: float = 0.2,
-                 random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
+                 min_count: int = 2, surprise: str = "both", calibration: str = "rarity", quantile: float = 0.95,
+                 holdout: float = 0.2,
+                 threads: int = 1, random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
         if surprise not in ("both", "recon", "forecast"):
             raise UsageError(f"surprise={surprise!r}: use both, recon or forecast")
         self.dim = dim
@@ -266,8 +293,12 @@ class GraphDetector:
         self.max_entities = max_entities
         self.min_count = min_count
         self.surprise = surprise
+        if calibration not in ("rarity", "holdout"):
+            raise UsageError(f"calibration={calibration!r}: use rarity or holdout")
+        self.calibration = calibration
         self.quantile = quantile
         self.holdout = holdout
+        self.threads = threads
         self.random_state = random_state
         self.spec = spec
         self.device = "cpu"
@@ -277,8 +308,8 @@ class GraphDetector:
         """The hyperparameters as given."""
         return {k: getattr(self, k) for k in ("dim", "layers", "context", "epochs", "max_steps", "batch", "lr",
                                               "max_events", "max_entities", "min_count", "surprise",
-                                              "quantile", "holdout",
-                                              "random_state", "spec")}
+                                              "calibration", "quantile", "holdout",
+                                              "threads", "random_state", "spec")}
 
     # -- encoding ---------------------------------------------------------------------------------
     def _spec(self) -> GraphSpec:
@@ -301,17 +332,34 @@ class GraphDetector:
         self.ev_vocab_ = Vocab.build(ev, self.max_events, self.min_count)
         self.ent_vocab_ = Vocab.build(ent, self.max_entities, self.min_count)
         self.kind_vocab_ = Vocab.build(kinds, 256)
+        fields: Counter[str] = Counter()
+        for g in graphs:
+            for kf, c in zip(g.kinds, g.event_counts, strict=True):
+                for k, v in kf:
+                    fields[f"{k}={v}"] += c
+        self.fields_ = dict(sorted(fields.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_KINDS])
+        self.n_lines_ = sum(ev.values())
         return ev, ent
+
+    def _novel_cost(self, kinds: tuple[tuple[str, str], ...], a_ev: float) -> float:
+        """Surprise of a never-seen event: -log of the chance of a new event times that of its kind fields
+        in training (Krichevsky-Trofimov estimate, so a kind never seen costs the most)."""
+        n = self.n_lines_ + 1.0
+        return -math.log(a_ev) - sum(math.log((self.fields_.get(f"{k}={v}", 0) + 0.5) / n) for k, v in kinds)
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, groups: Sequence[Group]) -> GraphDetector:
-        """Learn normal windows (in time order) and calibrate the score on the latest ones held out."""
+        """Learn normal windows (in time order) and calibrate the score (see ``calibration``)."""
+        with _threads(self.threads):
+            return self._fit(groups)
+
+    def _fit(self, groups: Sequence[Group]) -> GraphDetector:
         if not groups:
             raise UsageError("no sessions or windows to train on; check --session/--window against the input")
         torch.manual_seed(self.random_state)
         spec = self._spec()
         graphs = [build_graph(g, spec) for g in groups]
-        n_hold = int(len(graphs) * self.holdout) if len(graphs) >= 10 else 0
+        n_hold = int(len(graphs) * self.holdout) if len(graphs) >= 10 and self.calibration == "holdout" else 0
         if n_hold:  # a first model on the older windows scores the newer ones: what unseen data looks like
             self._fit_graphs(graphs[:-n_hold])
             self._history.clear()
@@ -323,10 +371,13 @@ class GraphDetector:
             raw = [r for r, _ in self._raw(graphs)]
         self._history.clear()
         raw.sort()
-        k = min(len(raw) - 1, int(self.quantile * len(raw)))
         med = raw[len(raw) // 2]
         spread = sorted(abs(r - med) for r in raw)[len(raw) // 2] * 1.4826
-        self.calib_ = (raw[k], max(spread, 0.05 * abs(raw[k]), 1e-3))
+        if self.calibration == "holdout":
+            thr = raw[min(len(raw) - 1, int(self.quantile * len(raw)))]
+        else:  # rarer than one line in the training data: -log(1 / lines) nats
+            thr = math.log(self.n_lines_ + 1.0)
+        self.calib_ = (thr, max(spread, 0.05 * abs(thr), 1e-3))
         return self
 
     def _fit_graphs(self, graphs: Sequence[WindowGraph]) -> None:
@@ -393,8 +444,8 @@ class GraphDetector:
         pe = pn = 0
         for g, eids, xids, _k in items:
             nodes: list[tuple[float, float]] = []
-            for c, i in zip(g.event_counts, eids, strict=True):
-                nll = -math.log(a_ev) if i == 0 else -(math.log1p(-a_ev) + ev_lp[pe])
+            for c, i, kf in zip(g.event_counts, eids, g.kinds, strict=True):
+                nll = self._novel_cost(kf, a_ev) if i == 0 else -(math.log1p(-a_ev) + ev_lp[pe])
                 pe += 1
                 nodes.append((c * nll, nll))
             for c, i in zip(g.entity_counts, xids, strict=True):
@@ -404,7 +455,8 @@ class GraphDetector:
             lines = max(sum(g.event_counts), 1)
             total = sum(w for w, _ in nodes)
             peak = max((nll for _, nll in nodes[: len(eids)]), default=0.0)
-            out.append((total / lines + peak, [(w / total if total > 0 else 0.0, nll) for w, nll in nodes]))
+            shares = [(w / total if total > 0 else 0.0, nll) for w, nll in nodes]
+            out.append((peak + MEAN_WEIGHT * total / lines, shares))
         return out
 
     def reset(self) -> None:
@@ -417,7 +469,9 @@ class GraphDetector:
         graphs = [build_graph(g, spec) for g in groups]
         thr, scale = self.calib_
         out = []
-        for g, (raw, nodes) in zip(graphs, self._raw(graphs), strict=True):
+        with _threads(self.threads):
+            raws = self._raw(graphs)
+        for g, (raw, nodes) in zip(graphs, raws, strict=True):
             x = (raw - thr) / scale
             p = 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
             top = self._top(g, nodes)
@@ -476,7 +530,8 @@ class GraphDetector:
             "kind": "logkit-graph", "version": FORMAT_VERSION, "params": self.get_params(),
             "vocab": {"events": self.ev_vocab_.keys[1:], "entities": self.ent_vocab_.keys[1:],
                       "kinds": self.kind_vocab_.keys[1:]},
-            "alpha": list(self.alpha_), "calib": list(self.calib_)})
+            "alpha": list(self.alpha_), "calib": list(self.calib_), "fields": self.fields_,
+            "lines": self.n_lines_})
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str], *, device: str = "cpu") -> GraphDetector:
@@ -492,6 +547,8 @@ class GraphDetector:
                                                           Vocab(voc["kinds"]))
         det.alpha_ = (float(meta["alpha"][0]), float(meta["alpha"][1]))
         det.calib_ = (float(meta["calib"][0]), float(meta["calib"][1]))
+        det.fields_ = {str(k): int(v) for k, v in dict(meta.get("fields") or {}).items()}
+        det.n_lines_ = int(meta.get("lines", 0))
         net = GraphNet(len(det.ev_vocab_), len(det.ent_vocab_), len(det.kind_vocab_), det.dim, det.layers,
                        det.context)
         try:
