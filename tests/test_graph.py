@@ -14,6 +14,7 @@ from logkit.cli import cli
 from logkit.detect.graphs import GraphSpec, Vocab, build_graph
 from logkit.detect.grouping import Event, Group
 from logkit.errors import DependencyError, StateError
+from logkit.records import Param, VarType
 
 torch = pytest.importorskip("torch")
 
@@ -32,8 +33,8 @@ def _window(k: int, line: int, rng: random.Random, bad: bool = False) -> Group:
             tid, tpl, types = BAD
         else:
             tid, tpl, types = NORMAL[n % 3]
-        params = tuple((f"10.0.0.{rng.randint(1, 3)}" if t == "LOI" else f"blk_{rng.randint(1, 5)}", t)
-                       for t in types)
+        params = tuple(Param(f"10.0.0.{rng.randint(1, 3)}" if t == "LOI" else f"blk_{rng.randint(1, 5)}",
+                             VarType(t), 0, 0) for t in types)
         g.add(Event(line + n, tid, tpl, tpl, None, (("Level", "ERROR" if bad and n == 5 else "INFO"),), params,
                     (("Host", f"node{rng.randint(1, 2)}"),)))
     return g
@@ -55,6 +56,14 @@ def test_graph_construction() -> None:
     assert (0, 1) in g.steps and (1, 2) in g.steps and sum(g.steps.values()) == 9
     only_oid = build_graph(_windows(1)[0], GraphSpec(entity_types=("OID",), entity_fields=()))
     assert only_oid.entities and all(e.startswith("OID:") for e in only_oid.entities)
+    from logkit.detect.grouping import event_from_record
+
+    rec = {"line": 7, "template_id": "t2", "template": "read block <*> via <*>", "fields": {"Host": "node1",
+           "Level": "INFO"}, "params": [{"value": "blk_9", "type": "OID"}, {"value": "x", "type": "NOPE"}]}
+    grp = Group("w", 7, 7)
+    grp.add(event_from_record(rec))
+    from_json = build_graph(grp, GraphSpec())  # parse JSONL input: variables and header ids are entities too
+    assert from_json.entities == ["OID:blk_9", "Host=node1"] and from_json.kinds == [(("Level", "INFO"),)]
     v = Vocab.build(__import__("collections").Counter({"a": 3, "b": 1, "c": 2}), 3)
     assert v.keys == ["<unknown>", "a", "c"] and v.index("b") == 0 and v.index("a") == 1
 

@@ -16,6 +16,7 @@ from typing import Any
 from logkit.detect.features import template_words
 from logkit.detect.grouping import Group
 from logkit.errors import DependencyError
+from logkit.records import VarType
 
 __all__ = ["GraphSpec", "WindowGraph", "Vocab", "build_graph", "require_torch", "ENTITY_TYPES", "N_TOKEN_HASH",
            "UNKNOWN"]
@@ -128,7 +129,7 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     ent_index: dict[str, int] = {}
     prev = -1
-    types = frozenset(spec.entity_types)
+    types = frozenset(t for t in VarType if t.value in spec.entity_types)
     named = spec.entity_fields is not None
     is_entity: dict[str, bool] = {}
     for ev in group.events:
@@ -146,7 +147,7 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
         if prev >= 0:
             g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
         prev = i
-        ents = [(f"{t}:{v}", t) for v, t in ev.params if v and t in types]
+        ents = [(f"{q.type.value}:{q.value}", q.type.value) for q in ev.params if q.value and q.type in types]
         for k, v in ev.ids:
             ok = is_entity.get(k)
             if ok is None:

@@ -40,8 +40,8 @@ class Event:
     """One parsed line as detection sees it.
 
     ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it. ``params`` are the variables as ``(value, type code)`` and
-    ``ids`` the other header fields (hosts, nodes, pids): the entities of the graph method.
+    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`logkit.records.Param`)
+    and ``ids`` the other header fields (hosts, nodes, pids): the entities of the graph method.
     """
 
     line: int
@@ -50,7 +50,7 @@ class Event:
     content: str
     timestamp: datetime | None = None
     fields: tuple[tuple[str, str], ...] = ()
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[Any, ...] = ()
     ids: tuple[tuple[str, str], ...] = ()
 
 
@@ -173,8 +173,7 @@ def event_from_parsed(p: Any) -> Event:
     """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
     rec = p.record
     kinds, ids = _split_fields(rec.fields)
-    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds,
-                 tuple((q.value, q.type.value) for q in p.params), ids)
+    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
 
 
 def _rebuild(template: str, params: list[Any]) -> str:
@@ -201,9 +200,22 @@ def event_from_record(rec: dict[str, Any]) -> Event:
     params = list(rec.get("params") or [])
     kinds, ids = _split_fields(rec.get("fields") or {})
     return Event(int(rec.get("line", 0)), str(rec.get("template_id", "")), template,
-                 _rebuild(template, params), when, kinds,
-                 tuple((str(q.get("value", "")), str(q.get("type", ""))) for q in params if isinstance(q, dict)),
-                 ids)
+                 _rebuild(template, params), when, kinds, _params_of(params), ids)
+
+
+def _params_of(params: list[Any]) -> tuple[Any, ...]:
+    """:class:`logkit.records.Param` values of a JSON record's params (an unknown type reads as OTP)."""
+    from logkit.records import Param, VarType
+
+    out = []
+    for q in params:
+        if isinstance(q, dict):
+            try:
+                vt = VarType(str(q.get("type", "")))
+            except ValueError:
+                vt = VarType.OTP
+            out.append(Param(str(q.get("value", "")), vt, 0, 0))
+    return tuple(out)
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:

@@ -13,6 +13,7 @@ This is the only module that imports torch at top level.
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 from collections import Counter, deque
@@ -178,20 +179,23 @@ def _collate(items: Sequence[tuple[WindowGraph, list[int], list[int], list[int]]
     sizes = [len(e) + len(x) for _, e, x, _ in items]
     node_pos = [k for _, e, _, _ in items for k in range(len(e))]
     node_pos += [len(e) + k for _, e, x, _ in items for k in range(len(x))]
-    rel: list[tuple[list[int], list[int], list[float]]] = [([], [], []) for _ in range(_RELATIONS)]
-
-    def add(r: int, a: int, b: int, c: int) -> None:
-        rel[r][0].append(a)
-        rel[r][1].append(b)
-        rel[r][2].append(math.log1p(c))
-
+    link_src: list[int] = []
+    link_dst: list[int] = []
+    link_w: list[float] = []
+    step_src: list[int] = []
+    step_dst: list[int] = []
+    step_w: list[float] = []
     for w, (g, _, _, _) in enumerate(items):
-        for (i, j), c in g.links.items():
-            add(0, ev_base[w] + i, ne + ent_base[w] + j, c)
-            add(1, ne + ent_base[w] + j, ev_base[w] + i, c)
-        for (i, j), c in g.steps.items():
-            add(2, ev_base[w] + i, ev_base[w] + j, c)
-            add(3, ev_base[w] + j, ev_base[w] + i, c)
+        eb, xb = ev_base[w], ne + ent_base[w]
+        link_src.extend([eb + i for i, _ in g.links])
+        link_dst.extend([xb + j for _, j in g.links])
+        link_w.extend([_log1p(c) for c in g.links.values()])
+        step_src.extend([eb + i for i, _ in g.steps])
+        step_dst.extend([eb + j for _, j in g.steps])
+        step_w.extend([_log1p(c) for c in g.steps.values()])
+    # relations: event->entity, entity->event, event->next event, next event->event
+    rel = [(link_src, link_dst, link_w), (link_dst, link_src, link_w), (step_src, step_dst, step_w),
+           (step_dst, step_src, step_w)]
 
     def lt(x: list[int]) -> Any:
         return torch.tensor(x, dtype=torch.long, device=device)
@@ -204,6 +208,13 @@ def _collate(items: Sequence[tuple[WindowGraph, list[int], list[int], list[int]]
             "ev_win": lt(ev_win), "ent_win": lt(ent_win), "node_win": lt(ev_win + ent_win),
             "node_pos": lt(node_pos), "max_nodes": max(sizes, default=1),
             "n_windows": len(items), "edges": [(lt(s), lt(d), ft(c)) for s, d, c in rel]}
+
+
+_LOG1P = [math.log1p(c) for c in range(256)]
+
+
+def _log1p(c: int) -> float:
+    return _LOG1P[c] if c < 256 else math.log1p(c)
 
 
 def _targets(b: dict[str, Any], items: Sequence[tuple[WindowGraph, list[int], list[int], list[int]]],
@@ -303,6 +314,7 @@ class GraphDetector:
         self.spec = spec
         self.device = "cpu"
         self._history: deque[Any] = deque(maxlen=context)
+        self._novel: dict[tuple[tuple[tuple[str, str], ...], float], float] = {}
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters as given."""
@@ -338,12 +350,22 @@ class GraphDetector:
                 for k, v in kf:
                     fields[f"{k}={v}"] += c
         self.fields_ = dict(sorted(fields.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_KINDS])
+        self._novel.clear()
         self.n_lines_ = sum(ev.values())
         return ev, ent
 
     def _novel_cost(self, kinds: tuple[tuple[str, str], ...], a_ev: float) -> float:
         """Surprise of a never-seen event: -log of the chance of a new event times that of its kind fields
         in training (Krichevsky-Trofimov estimate, so a kind never seen costs the most)."""
+        key = (kinds, a_ev)
+        got = self._novel.get(key)
+        if got is None:
+            got = self._novel[key] = self._novel_uncached(kinds, a_ev)
+            if len(self._novel) > 10_000:
+                self._novel.clear()
+        return got
+
+    def _novel_uncached(self, kinds: tuple[tuple[str, str], ...], a_ev: float) -> float:
         n = self.n_lines_ + 1.0
         return -math.log(a_ev) - sum(math.log((self.fields_.get(f"{k}={v}", 0) + 0.5) / n) for k, v in kinds)
 
@@ -483,13 +505,13 @@ class GraphDetector:
 
     def _top(self, g: WindowGraph, nodes: list[tuple[float, float]], n: int = 3) -> list[dict[str, Any]]:
         ne = len(g.events)
-        cands: list[tuple[float, str]] = []
-        for (i, j) in g.links:
-            cands.append((nodes[i][0] + nodes[ne + j][0],
-                          f"entity {WindowGraph.entity_value(g.entities[j])} <-> event {g.events[i]}"))
-        for (i, j) in g.steps:
-            if i != j:
-                cands.append((nodes[i][0] + nodes[j][0], f"event {g.events[i]} -> event {g.events[j]}"))
+        # weights first; words only for the heaviest (several links may read alike: Node and NodeRepeat)
+        links = [(nodes[i][0] + nodes[ne + j][0], i, j) for i, j in g.links]
+        steps = [(nodes[i][0] + nodes[j][0], i, j) for i, j in g.steps if i != j]
+        floor = min(heapq.nlargest(4 * n, [w for w, _, _ in links + steps]), default=0.0)
+        cands = [(w, f"entity {WindowGraph.entity_value(g.entities[j])} <-> event {g.events[i]}")
+                 for w, i, j in links if w >= floor]
+        cands += [(w, f"event {g.events[i]} -> event {g.events[j]}") for w, i, j in steps if w >= floor]
         if not cands:
             cands = [(nodes[i][0], f"event {g.events[i]}") for i in range(ne)]
         best: dict[str, float] = {}
