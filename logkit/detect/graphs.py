@@ -123,15 +123,22 @@ def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
     return got
 
 
+_FIELD_IS_ENTITY: dict[GraphSpec, dict[str, bool]] = {}  # per spec: header field name -> entity or not
+
+
+def _entity_types(codes: tuple[str, ...]) -> dict[VarType, str]:
+    return {t: t.value for t in VarType if t.value in codes}
+
+
 def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     """The graph of one group's events (in line order)."""
     g = WindowGraph()
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-    ent_index: dict[str, int] = {}
+    ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
     prev = -1
-    types = frozenset(t for t in VarType if t.value in spec.entity_types)
+    types = _entity_types(spec.entity_types)
     named = spec.entity_fields is not None
-    is_entity: dict[str, bool] = {}
+    is_entity = _FIELD_IS_ENTITY.setdefault(spec, {})
     for ev in group.events:
         key = (ev.template_id, ev.fields)
         i = ev_index.get(key)
@@ -147,23 +154,23 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
         if prev >= 0:
             g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
         prev = i
-        ents = [(f"{q.type.value}:{q.value}", q.type.value) for q in ev.params if q.value and q.type in types]
+        ents = [(types[q.type], ":", q.value) for q in ev.params if q.value and q.type in types]
         for k, v in ev.ids:
             ok = is_entity.get(k)
             if ok is None:
                 ok = is_entity[k] = spec.field_is_entity(k)
             if ok:
-                ents.append((f"{k}={v}", k))
+                ents.append((k, "=", v))
         if named:  # named fields may hold no digit (host names)
-            ents += [(f"{k}={v}", k) for k, v in ev.fields if k in spec.entity_fields]  # type: ignore[operator]
-        for ekey, kind in dict.fromkeys(ents):
+            ents += [(k, "=", v) for k, v in ev.fields if k in spec.entity_fields]  # type: ignore[operator]
+        for ekey in dict.fromkeys(ents):
             j = ent_index.get(ekey)
             if j is None:
                 if len(g.entities) >= spec.max_entities:
                     continue
                 j = ent_index[ekey] = len(g.entities)
-                g.entities.append(ekey)
-                g.entity_kinds.append(kind)
+                g.entities.append("".join(ekey))
+                g.entity_kinds.append(ekey[0])
                 g.entity_counts.append(0)
             g.entity_counts[j] += 1
             g.links[(i, j)] = g.links.get((i, j), 0) + 1
