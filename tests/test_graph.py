@@ -100,6 +100,14 @@ def test_unseen_event_of_a_rare_kind_costs_more_and_normal_windows_stay_below_th
     assert normal < new_info < new_fatal  # novelty priced by how rare its kind (level) was in training
 
 
+def test_an_event_rare_in_training_stays_surprising() -> None:
+    train = _windows(60, bad=frozenset({10, 40}))  # the bad event twice among 600 lines: known, but rare
+    scores = GraphDetector(**FAST).fit(train).score(_windows(10, seed=4, bad=frozenset({6})))
+    assert scores[6].score > max(s.score for k, s in enumerate(scores) if k != 6)
+    plain = GraphDetector(**FAST, base_rate=False).fit(train).score(_windows(10, seed=4, bad=frozenset({6})))
+    assert scores[6].score >= plain[6].score
+
+
 def test_training_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     train = _windows(40)
     a = GraphDetector(**FAST).fit(train)

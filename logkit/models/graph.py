@@ -7,7 +7,8 @@ without labels (reconstruct each window from its graph, forecast it from the win
 the window's surprise: that of its most surprising line plus a quarter of the mean per line (reconstruction
 and forecast averaged by default). A never-seen event costs its Good-Turing share of the training data times
 the training share of its kind (level, component: the header fields without digits), so novelty turns into
-score, the more so the rarer its kind; a never-seen entity costs its Good-Turing share.
+score, the more so the rarer its kind; a never-seen entity costs its Good-Turing share; a known event never
+costs less than its share of the training lines says.
 This is the only module that imports torch at top level.
 """
 
@@ -275,6 +276,9 @@ class GraphDetector:
         Share of held-out training windows scored below the threshold (0.5).
     holdout : float
         Share of the training windows (the latest) held out to calibrate the scores.
+    base_rate : bool
+        A known event is never less surprising than its share of the training lines says (the model sees
+        the window it scores, so it could otherwise explain a rare event away).
     threads : int
         torch CPU threads while fitting and scoring (0: torch's default). One is fastest for these small
         graphs, and much faster than several when the cores are shared.
@@ -289,8 +293,8 @@ class GraphDetector:
     def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 20, max_steps: int = 300,
                  batch: int = 64, lr: float = 0.01, max_events: int = 4096, max_entities: int = 8192,
                  min_count: int = 2, surprise: str = "both", calibration: str = "rarity", quantile: float = 0.95,
-                 holdout: float = 0.2,
-                 threads: int = 1, random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
+                 holdout: float = 0.2, base_rate: bool = True, threads: int = 1, random_state: int = 0,
+                 spec: dict[str, Any] | None = None) -> None:
         if surprise not in ("both", "recon", "forecast"):
             raise UsageError(f"surprise={surprise!r}: use both, recon or forecast")
         self.dim = dim
@@ -309,6 +313,7 @@ class GraphDetector:
         self.calibration = calibration
         self.quantile = quantile
         self.holdout = holdout
+        self.base_rate = base_rate
         self.threads = threads
         self.random_state = random_state
         self.spec = spec
@@ -321,7 +326,7 @@ class GraphDetector:
         return {k: getattr(self, k) for k in ("dim", "layers", "context", "epochs", "max_steps", "batch", "lr",
                                               "max_events", "max_entities", "min_count", "surprise",
                                               "calibration", "quantile", "holdout",
-                                              "threads", "random_state", "spec")}
+                                              "base_rate", "threads", "random_state", "spec")}
 
     # -- encoding ---------------------------------------------------------------------------------
     def _spec(self) -> GraphSpec:
@@ -342,6 +347,8 @@ class GraphDetector:
                 ent[e] += c
                 kinds[k] += c
         self.ev_vocab_ = Vocab.build(ev, self.max_events, self.min_count)
+        total = max(sum(ev.values()), 1)
+        self.ev_base_ = [0.0] + [-math.log(ev[k] / total) for k in self.ev_vocab_.keys[1:]]
         self.ent_vocab_ = Vocab.build(ent, self.max_entities, self.min_count)
         self.kind_vocab_ = Vocab.build(kinds, 256)
         fields: Counter[str] = Counter()
@@ -464,10 +471,14 @@ class GraphDetector:
             ent_lp = lp_ent[b["ent_win"], b["ent_id"]].tolist() if b["ent_id"].numel() else []
         out = []
         pe = pn = 0
+        base = self.ev_base_
         for g, eids, xids, _k in items:
             nodes: list[tuple[float, float]] = []
             for c, i, kf in zip(g.event_counts, eids, g.kinds, strict=True):
-                nll = self._novel_cost(kf, a_ev) if i == 0 else -(math.log1p(-a_ev) + ev_lp[pe])
+                if i == 0:
+                    nll = self._novel_cost(kf, a_ev)
+                else:  # never below its base rate: seeing the event in the window must not explain it away
+                    nll = -math.log1p(-a_ev) + (max(-ev_lp[pe], base[i]) if self.base_rate else -ev_lp[pe])
                 pe += 1
                 nodes.append((c * nll, nll))
             for c, i in zip(g.entity_counts, xids, strict=True):
@@ -550,6 +561,7 @@ class GraphDetector:
             torch.save(state, tmp)
         write_json_atomic(out / CONFIG_FILE, {
             "kind": "logkit-graph", "version": FORMAT_VERSION, "params": self.get_params(),
+            "event_base": self.ev_base_[1:],
             "vocab": {"events": self.ev_vocab_.keys[1:], "entities": self.ent_vocab_.keys[1:],
                       "kinds": self.kind_vocab_.keys[1:]},
             "alpha": list(self.alpha_), "calib": list(self.calib_), "fields": self.fields_,
@@ -565,6 +577,7 @@ class GraphDetector:
         det = cls(**meta.get("params", {}))
         det.device = resolve_device(device)
         voc = meta["vocab"]
+        det.ev_base_ = [0.0] + [float(x) for x in meta.get("event_base") or []]
         det.ev_vocab_, det.ent_vocab_, det.kind_vocab_ = (Vocab(voc["events"]), Vocab(voc["entities"]),
                                                           Vocab(voc["kinds"]))
         det.alpha_ = (float(meta["alpha"][0]), float(meta["alpha"][1]))
