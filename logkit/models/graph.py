@@ -577,7 +577,7 @@ class GraphDetector:
         det = cls(**meta.get("params", {}))
         det.device = resolve_device(device)
         voc = meta["vocab"]
-        det.ev_base_ = [0.0] + [float(x) for x in meta.get("event_base") or []]
+        det.ev_base_ = [0.0] + [float(x) for x in meta.get("event_base") or [0.0] * len(voc["events"])]
         det.ev_vocab_, det.ent_vocab_, det.kind_vocab_ = (Vocab(voc["events"]), Vocab(voc["entities"]),
                                                           Vocab(voc["kinds"]))
         det.alpha_ = (float(meta["alpha"][0]), float(meta["alpha"][1]))
