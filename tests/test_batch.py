@@ -194,7 +194,7 @@ def test_bench_batch_reports_both_worker_counts(tmp_path: Path, monkeypatch: pyt
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     size = (tmp_path / "compress" / "s.log").stat().st_size
-    assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size)
+    assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size) and out["largest_input_bytes"] == size
     assert [r["workers"] for r in out["rows"]] == [1, 2]
     assert all(r["lines"] == 150 * out["files"] and r["failed"] == 0 for r in out["rows"])
     assert len(out["rows"][1]["peak_rss_mb_per_worker"]) in (1, 2)
@@ -223,3 +223,21 @@ def test_bad_format_spec_stops_the_job_before_any_work(inputs: list[Path], tmp_p
     res = CliRunner().invoke(cli, ["batch", "parse", str(inputs[0]), "--out", str(tmp_path / "o"),
                                    "--format", "<Date> [<Level>] <Content>"])
     assert res.exit_code == 1 and "none of the 1 input" in res.output  # valid spec, wrong for this log
+
+
+def test_one_worker_gives_each_year_less_file_its_own_year(tmp_path: Path) -> None:
+    """A worker parses many files in one process: each file's year-less dates take that file's mtime year."""
+    import os
+    from datetime import datetime
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    text = "".join(f"Mar  {d} 0{d}:00:00 host app[{d}]: job {d} done\n" for d in range(1, 6))
+    for name, year in (("old.log", 2019), ("new.log", 2021)):
+        (logs / name).write_text(text)
+        when = datetime(year, 6, 1).timestamp()
+        os.utime(logs / name, (when, when))
+    res = run_batch("parse", [str(logs)], tmp_path / "out", workers=1)
+    assert res.count("done") == 2
+    years = {(r["source"], r["timestamp"][:4]) for r in _rows(tmp_path / "out")}
+    assert years == {("old.log", "2019"), ("new.log", "2021")}

@@ -49,6 +49,13 @@ def test_a_cut_session_is_not_held_missing_what_may_still_come(tmp_path: Path) -
     stopped, running = recs["req_900"], recs["req_901"]
     assert stopped["score"] > 0.3 and stopped["uncertainty"] >= 0.5  # missing two steps: suspicious
     assert running["score"] == 0.0 and not running["anomaly"]  # the same two lines, but may go on
+    # ... said so, and less sure than a whole session: half of it is still to come, which no reader of
+    # the same two lines (the LLM) knows either, so it is not routed; the stopped one is
+    assert running["reason"] == ("still open at the end of the input: judged on its first 2 lines; whole ones "
+                                 "in training have about 4")
+    assert running["uncertainty"] == 0.5 and not running["routed"] and stopped["routed"]
+    whole = [r for k, r in recs.items() if k not in ("req_900", "req_901")]
+    assert all(r["reason"] is None and r["uncertainty"] < running["uncertainty"] for r in whole)
     assert not any(r["anomaly"] for k, r in recs.items() if k not in ("req_900", "req_901"))
 
 
@@ -64,8 +71,8 @@ def test_open_is_a_feature_of_the_supervised_model() -> None:
     det = SmallDetector().fit(groups, labels)
     closed, cut = det.score([grp("x", 1, ["start", "query"], False), grp("y", 1, ["start", "query"], True)])
     assert closed.score > cut.score and cut.score < 0.5
-    assert "cut by the end of the input" not in closed.reason
-    assert "cut by the end of the input" in det._reason(grp("y", 1, ["start"], True), [], 0.0, "", 0, [], "")
+    assert "still open at the end of the input" not in closed.reason
+    assert "still open at the end of the input" in det._reason(grp("y", 1, ["start"], True), [], 0.0, "", 0, [], "")
 
 
 def test_the_model_keeps_its_parser_state_and_detect_reuses_its_template_ids(tmp_path: Path) -> None:
@@ -102,3 +109,22 @@ def test_device_cuda_with_the_router_method_says_it_runs_on_the_cpu(tmp_path: Pa
                                  "--device", "cuda", "--output-format", "jsonl"])
     assert r.exit_code == 0, r.output
     assert "--device cuda is ignored" in r.stderr and len(r.stdout.splitlines()) == 3
+
+
+def test_parse_records_become_events_with_their_content_rebuilt() -> None:
+    from datetime import datetime
+
+    from logkit.detect.grouping import event_from_record
+
+    def rec(line: int, ts: str | None, values: list[object]) -> dict[str, object]:
+        return {"line": line, "timestamp": ts, "fields": {"Level": "INFO", "Pid": "12"}, "template_id": "t1",
+                "template": "open <*> in <*> ms", "params": [{"value": v, "type": "OTP"} for v in values]}
+
+    a = event_from_record(rec(1, "2024-01-02T03:04:05", ["a.txt", 7]))
+    b = event_from_record(rec(2, "2024-01-02T03:04:05", ["b.txt", "8"]))
+    c = event_from_record(rec(3, "not a time", ["c.txt", "9"]))
+    d = event_from_record(rec(4, None, ["x"]))  # params that do not fit the template: kept after it
+    assert (a.content, b.content, c.content) == ("open a.txt in 7 ms", "open b.txt in 8 ms", "open c.txt in 9 ms")
+    assert a.timestamp == b.timestamp == datetime(2024, 1, 2, 3, 4, 5) and c.timestamp is None
+    assert d.content == "open <*> in <*> ms x" and d.timestamp is None
+    assert a.fields == (("Level", "INFO"),) and a.fields is b.fields  # one shared tuple per kind

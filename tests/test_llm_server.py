@@ -133,6 +133,13 @@ def test_routing_through_a_fake_server(model: Path, server: FakeServer, monkeypa
     assert server.headers[0]["Authorization"] == "Bearer sk-test-secret"
     prompt = server.requests[0]["body"]["messages"][1]["content"]
     assert "slow lookup" in prompt and "true_label" in prompt  # the item's lines and the error-prone cases
+    doc = json.loads(prompt.split("\n")[2])  # the data between the markers
+    item = {t["template"] for t in doc["item"]["templates_in_order_of_first_appearance"]}
+    similar = doc["similar_training_cases_the_small_model_got_wrong_or_was_unsure_about"]
+    # the retrieved cases are the training items nearest this one, with their true labels
+    assert similar and item & {t["template"] for t in similar[0]["templates"]}
+    assert all(c["true_label"] in ("anomaly", "normal") for c in similar)
+    assert doc["small_model"]["uncertainty"] == routed[0]["uncertainty"] >= 0.5
     assert "sk-test-secret" not in r.output and f"{len(routed)} asked" in r.stderr
 
     again = run_detect(model, server.url + "/v1/")  # the same items: every answer comes from the cache

@@ -328,3 +328,17 @@ def test_source_file_names_stay_text_before_their_line_number(word: str, templat
     from logkit.parse.masking import mask_word
 
     assert mask_word(word)[0] == template
+
+
+def test_short_messages_around_ids_share_a_template() -> None:
+    # only two constant words: ids of letters and digits still vary as one variable
+    lines = [f"done req_web{100143 + 37 * i} status 200" for i in range(20)]
+    lines += [f"start job job_{i:04x}a1b2 on node n{10 + i}" for i in range(20)]
+    templates = {m.template for m in mine(lines)}
+    assert templates == {"done <*> status <*>", "start job <*> on node <*>"}
+    assert [p.value for p in mine(lines)[0].params] == ["req_web100143", "200"]
+
+
+def test_names_with_one_digit_stay_constant_words() -> None:
+    lines = ["MDNS: IPV6 Addr: 10.0.0.7", "MDNS: IPV4 Addr: 10.0.0.1"] * 3
+    assert {m.template for m in mine(lines)} == {"MDNS: IPV6 Addr: <*>", "MDNS: IPV4 Addr: <*>"}

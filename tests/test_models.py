@@ -63,6 +63,8 @@ def test_supervised_separates_and_explains() -> None:
     assert all((s.score >= 0.5) == bool(y) for s, y in zip(scores, truth, strict=True))
     bad = next(s for s, y in zip(scores, truth, strict=True) if y)
     assert "weighed most" in bad.reason
+    # the error template was in training, in anomalous items only: not "never seen"
+    assert "seen in training only in anomalous items" in bad.reason and "never seen" not in bad.reason
 
 
 def test_unseen_template_is_understood_by_its_words() -> None:
@@ -136,7 +138,67 @@ def test_labels_that_teach_nothing_leave_novelty_to_speak(tmp_path) -> None:  # 
     s = det.score([g])[0]
     assert s.score >= 0.5 and "never seen in training" in s.reason
     assert all(x.score < 0.5 for x in det.score(groups[:20]))
+    # below the threshold a novelty score is no probability: the calibrated rate (the noise rate) stays
+    twice = Group("twice", 1, 1)
+    for ev in groups[0].events + [groups[0].events[1]]:  # one step more often than ever in training
+        twice.add(ev)
+    assert 0.0 < det._p_novelty(twice, [], det._zmax(twice)[0]) < 0.5
+    assert det.score([twice])[0].score == pytest.approx(sum(noise) / len(noise), abs=0.05)
     det.save(tmp_path)
     assert load_detector(tmp_path).score([g])[0].score == pytest.approx(s.score)
     informed, labels = make_groups(200, 0.2)
     assert SmallDetector().fit(informed, labels).heldout_auc_ > 0.9
+
+
+def _line_group(key: str, template: str, level: str) -> Group:
+    g = Group(key, 1, 1)
+    g.add(Event(1, "t" + key, template, template.replace("<*>", "9"), None, (("Level", level),)))
+    return g
+
+
+def test_new_words_neither_dilute_what_is_known_nor_unsettle_a_clear_normal() -> None:
+    groups, _ = make_groups(300, 0.2)
+    line_labels = {ev.line: int("error" in ev.template) for g in groups for ev in g.events}
+    det = SmallDetector().fit(groups, line_labels=line_labels)
+    tail = " during nightly compaction of shard replica index segment merge window quorum"
+    bad = det.score([_line_group("b", "disk error while reading <*>" + tail, "ERROR")])[0]
+    ok = det.score([_line_group("n", "close file <*>" + tail, "INFO")])[0]
+    short_bad = det.score([_line_group("sb", "disk error while reading <*>", "ERROR")])[0]
+    # the words training knew decide the score as they would without the new ones
+    assert bad.score >= 0.5 and bad.score == pytest.approx(short_bad.score, abs=1e-6)
+    assert ok.score < 0.5
+    # the new words leave each less sure than its short form, the clear normal still fairly sure
+    assert bad.uncertainty > short_bad.uncertainty
+    assert ok.uncertainty < 0.5
+
+
+def test_new_lines_are_as_unsure_as_new_lines_of_their_kind_were_in_training(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(3)
+    groups, line_labels, line = [], {}, 1
+    for w in range(100):  # windows of 5 lines; every 10th window brings two new templates, one of each kind
+        g = Group(f"w{w}", line, line)
+        for i in range(5):
+            if w % 10 == 0 and i < 2:
+                level = "FATAL" if i == 0 else "INFO"
+                word = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+                t = f"{word} {level.lower()} event in unit <*>"
+                y = int(level == "FATAL")  # new fatal lines were anomalous, new info lines were not
+            else:
+                level, t, y = "INFO", ["open file <*>", "read <*> bytes", "close file <*>"][i % 3], 0
+            g.add(Event(line, "t" + t.split()[0], t, t.replace("<*>", "3"), None, (("Level", level),)))
+            line_labels[line] = y
+            line += 1
+        groups.append(g)
+    det = SmallDetector().fit(groups, line_labels=line_labels)
+    assert det.kind_novel_[(("Level", "FATAL"),)] > 0.5 > det.kind_novel_[(("Level", "INFO"),)]
+
+    def new(level: str) -> Group:
+        g = Group("x", 1, 1)
+        t = f"quokka zephyr {level.lower()} in unit <*>"
+        g.add(Event(1, "tq" + level, t, t, None, (("Level", level),)))
+        return g
+
+    fatal, info = det.score([new("FATAL"), new("INFO")])
+    assert fatal.uncertainty > info.uncertainty
+    det.save(tmp_path)
+    assert load_detector(tmp_path).score([new("FATAL")])[0].uncertainty == pytest.approx(fatal.uncertainty)

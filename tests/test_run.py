@@ -80,3 +80,52 @@ def test_follow_writes_a_block_when_the_stream_is_quiet(log: Path, tmp_path: Pat
     one_pass(str(log), archive=target, on_parsed=lambda p: lines.append(1), follow=True, stop=stop)
     assert salvaged == [log.read_bytes()]
     assert decompress_bytes(target.read_bytes()) == log.read_bytes()
+
+
+def test_run_equals_parse_and_compress_on_yearless_syslog(tmp_path: Path) -> None:
+    """Year-less dates take the file's year (its mtime) in ``logkit run`` exactly as in ``logkit parse``."""
+    import os
+    from datetime import datetime
+
+    from logkit.parse.api import Parser
+
+    log = tmp_path / "sys.log"
+    lines = [f"Mar {d:2d} 0{d % 10}:1{d % 6}:0{d % 9} host{d % 3} app[{100 + d}]: job {d} took {d * 7} ms"
+             for d in range(1, 29)]
+    log.write_bytes(("\n".join(lines) + "\r\n\nlast line without newline").encode())
+    written = datetime(2019, 6, 1, 12, 0).timestamp()
+    os.utime(log, (written, written))
+    cli_run = CliRunner().invoke(cli, ["run", str(log), "--archive", str(tmp_path / "run.lkz"),
+                                       "--parsed", str(tmp_path / "run.jsonl")])
+    assert cli_run.exit_code == 0, cli_run.output
+    cli_parse = CliRunner().invoke(cli, ["parse", str(log), "-o", str(tmp_path / "parse.jsonl")])
+    assert cli_parse.exit_code == 0, cli_parse.output
+    cli_compress = CliRunner().invoke(cli, ["compress", str(log), "-o", str(tmp_path / "sep.lkz")])
+    assert cli_compress.exit_code == 0, cli_compress.output
+    got = [json.loads(ln) for ln in (tmp_path / "run.jsonl").read_text().splitlines()]
+    want = [json.loads(ln) for ln in (tmp_path / "parse.jsonl").read_text().splitlines()]
+    assert got == want and len(got) == 30
+    assert got[0]["timestamp"].startswith("2019-03-01T01:11:01")  # the year of the file's mtime
+    assert (tmp_path / "run.lkz").read_bytes() == (tmp_path / "sep.lkz").read_bytes()
+    assert decompress_bytes((tmp_path / "run.lkz").read_bytes()) == log.read_bytes()
+    parser = Parser()
+    list(parser.parse_path(str(log)))
+    res = one_pass(str(log), archive=tmp_path / "again.lkz")
+    assert res.templates == parser.templates() and res.raw_bytes == log.stat().st_size
+
+
+def test_on_chunk_hands_over_the_exact_bytes_of_a_compressed_input(log: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from logkit.parse.sources import iter_raw_lines
+
+    gz = tmp_path / "app.log.gz"
+    gz.write_bytes(gzip.compress(log.read_bytes()))
+    chunks: list[bytes] = []
+    seen_before: list[int] = []  # bytes handed over when each line is yielded
+    for _ in iter_raw_lines(str(gz), on_chunk=chunks.append):
+        seen_before.append(sum(map(len, chunks)))
+    assert b"".join(chunks) == log.read_bytes() and len(seen_before) == 240 and min(seen_before) > 0
+    res = one_pass(str(gz), archive=tmp_path / "gz.lkz", on_parsed=None)
+    assert decompress_bytes((tmp_path / "gz.lkz").read_bytes()) == log.read_bytes()
+    assert res.lines == 240 and res.raw_bytes == len(log.read_bytes())

@@ -85,3 +85,18 @@ def test_fast_enough() -> None:
         parse_timestamp({"Date": "2015-10-18", "Time": f"18:01:{i % 60:02d},978", "Level": "INFO"})
     per_line = (time.perf_counter() - t0) / 20000
     assert per_line < 50e-6, per_line
+
+
+def test_a_new_reference_time_forgets_year_less_dates_read_before() -> None:
+    """Workers parse many files in one process: a date read against one file's mtime must not be reused for
+    another file written in another year (neither from the shared cache nor from a reader's memory)."""
+    from logkit.parse.timestamps import reference_time, timestamp_reader
+
+    fields = {"Month": "Mar", "Day": "1", "Time": "01:11:01"}
+    read = timestamp_reader(tuple(fields))
+    years = []
+    for year in (2019, 2021, 2019):
+        with reference_time(datetime(year, 6, 1)):
+            years.append((read(fields).year, parse_timestamp(fields).year,  # type: ignore[union-attr]
+                          parse_timestamp_text("Mar 1 01:11:02").year))  # type: ignore[union-attr]
+    assert years == [(2019, 2019, 2019), (2021, 2021, 2021), (2019, 2019, 2019)]

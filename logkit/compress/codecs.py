@@ -33,6 +33,7 @@ __all__ = [
     "split_join_values_at",
     "pack",
     "unpack",
+    "width_bound",
 ]
 
 KIND_STR = 0  # values joined by b"\n"
@@ -217,6 +218,7 @@ def _spec(width: int) -> bytes:
 _TYPECODE = {size: code for code in "QLIHB" if (size := array(code).itemsize) in (1, 2, 4, 8)}
 _SIGNED8 = next(code for code in "qlh" if array(code).itemsize == 8)
 _ODD_TO_FF = bytes(0xFF if b & 1 else 0 for b in range(256))
+_EVEN_TO_FF = bytes(0 if b & 1 else 0xFF for b in range(256))
 
 
 def _interleave(planes: list[bytes], size: int, n: int) -> bytearray:
@@ -344,13 +346,39 @@ def decode_values(data: bytes, n: int) -> tuple[list[Any], bytes]:
     return ints, _spec(width)
 
 
-def _prefix_at(steps: list[int], positions: list[int]) -> list[int]:
-    """Running sums of ``steps`` at sorted ``positions`` (inclusive), summing only up to the last one."""
+FEW_ROWS = 64  # rows of a delta column read by plane sums when fewer than 1/FEW_ROWS of its rows are asked
+
+# zigzag byte u -> 128 + its value (u >> 1, or -(u >> 1) - 1 when odd): the low plane's part of a value
+_ZIGZAG_LOW = bytes(128 + (u >> 1 if u % 2 == 0 else -(u >> 1) - 1) for u in range(256))
+
+
+def _steps_at(data: bytes, bw: int, n: int, positions: list[int]) -> list[int]:
+    """Running sums of byte-plane integers (:func:`_to_planes` output) at sorted ``positions``, from sums
+    of plane slices: the values themselves are never built (a long column's few rows, for grep)."""
+    natural = bool(bw & _NATURAL)
+    width = bw & ~_NATURAL
+    if not 1 <= width <= 8 or len(data) != width * n or (positions and not 0 <= positions[0] <= positions[-1] < n):
+        raise ValueError("bad integer column")
+    planes = [data[k * n : (k + 1) * n] for k in range(width)]
+    if natural:
+        weights = [(plane, 1 << (8 * k), 0) for k, plane in enumerate(planes)]
+        odd: list[bytes] = []
+    else:
+        # a zigzag value is +-(its magnitude): the low plane maps to 128 + its part of the value, and
+        # each higher plane counts with the sign of its row (odd low byte: negative)
+        weights = [(planes[0].translate(_ZIGZAG_LOW), 1, 128)]
+        mask = int.from_bytes(planes[0].translate(_ODD_TO_FF), "little")
+        odd = [(int.from_bytes(p, "little") & mask).to_bytes(n, "little") for p in planes[1:]]
+        weights += [(p, 128 << (8 * (k - 1)), 0) for k, p in enumerate(planes[1:], 1)]
     out = []
     total = start = 0
     for p in positions:
-        total += sum(steps[start : p + 1])
-        start = p + 1
+        end = p + 1
+        for plane, weight, bias in weights:
+            total += weight * (sum(plane[start:end]) - bias * (end - start))
+        for k, plane in enumerate(odd, 1):
+            total -= (256 << (8 * (k - 1))) * sum(plane[start:end])
+        start = end
         out.append(total)
     return out
 
@@ -359,8 +387,13 @@ def _ints_at(data: bytes, n: int, positions: list[int]) -> list[int]:
     """:func:`_ints_from` at sorted ``positions`` only (no running sum past the last one)."""
     if len(data) < 2 or data[0] > 1:
         raise ValueError("bad integer column")
+    if data[0] and len(positions) * FEW_ROWS < n:
+        return _steps_at(data[2:], data[1], n, positions)
+    if data[0]:
+        summed = list(accumulate(_planes_to_ints(data[2:], data[1], n)))
+        return [summed[p] for p in positions]
     vals = _planes_to_ints(data[2:], data[1], n)
-    return _prefix_at(vals, positions) if data[0] else [vals[p] for p in positions]
+    return [vals[p] for p in positions]
 
 
 def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[Any], bytes]:
@@ -371,8 +404,8 @@ def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[An
         width = data[1] if pos == 2 else 0
         if pos == 2 and not width:
             raise ValueError("bad digit width")
-        steps = _planes_to_ints(data[pos + 1 :], data[pos], n)
-        return _prefix_at(steps, positions), _spec(width)
+        if len(positions) * FEW_ROWS < n:  # few rows: sums of plane slices, no value list
+            return _steps_at(data[pos + 1 :], data[pos], n, positions), _spec(width)
     vals, spec = decode_values(data, n)
     return [vals[p] for p in positions], spec
 
@@ -394,6 +427,43 @@ def split_join_values_at(data: bytes, n: int, positions: list[int]) -> list[tupl
     parts.append((arr, _spec(head_width if head_kind == KIND_FIXED else 0)))
     parts.reverse()
     return parts
+
+
+def width_bound(data: bytes, n: int) -> int | None:
+    """An upper bound on the printed length of every value of a column (``encode_column`` data of ``n``
+    values), read from its header and byte planes without decoding it; ``None`` when the kind gives none."""
+    if not n or not data:
+        return 0
+    kind = data[0]
+    base = kind & 0x0F
+    if base == KIND_STR:
+        return len(data) - 1
+    if base not in (KIND_INT, KIND_FIXED):
+        return None
+    pos = 1
+    if base == KIND_FIXED:
+        if len(data) < 3 or not data[1]:
+            return None
+        return data[1]  # same-width digit strings
+    bw = data[pos]
+    width = bw & ~_NATURAL
+    planes = data[pos + 1 :]
+    if not 1 <= width <= 8 or len(planes) != width * n:
+        return None
+    if kind & _DELTA:
+        # values are >= 0, so none exceeds the sum of the positive steps (zigzag: the even bytes u, u / 2)
+        planes_k = [planes[k * n : (k + 1) * n] for k in range(width)]
+        if not bw & _NATURAL:
+            even = int.from_bytes(planes_k[0].translate(_EVEN_TO_FF), "little")
+            planes_k = [(int.from_bytes(p, "little") & even).to_bytes(n, "little") for p in planes_k]
+        total = sum(sum(p) << (8 * k) for k, p in enumerate(planes_k))
+        top = total if bw & _NATURAL else total // 2
+        return len(str(top))
+    else:
+        top = (1 << (8 * width)) - 1
+        if not bw & _NATURAL:
+            top //= 2
+    return len(str(top)) + (0 if bw & _NATURAL else 1)  # a sign
 
 
 def decode_column(data: bytes, n: int) -> list[bytes]:

@@ -520,17 +520,29 @@ def _ranks(mask: bytes, hits: list[int]) -> dict[int, int]:
     return out
 
 
-def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
-    """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
-    those templates use (C-level passes over the template ids find the lines and their column rows)."""
+def template_rows(block: Block, only: set[int]) -> dict[int, list[int]]:
+    """The line indexes of each template id in ``only`` (that has lines), in order."""
     tids = block.tids
-    tcols = block.template_cols
     rows: dict[int, list[int]] = {}
     wanted = member_mask(block, only)
     i = wanted.find(1)
     while i >= 0:
         rows.setdefault(tids[i], []).append(i)
         i = wanted.find(1, i + 1)
+    return rows
+
+
+def select_lines(block: Block, only: set[int]) -> list[tuple[int, bytes]]:
+    """``(index, line)`` of the lines whose template id is in ``only``, in order; decodes only the columns
+    those templates use (C-level passes over the template ids find the lines and their column rows)."""
+    return build_lines(block, template_rows(block, only))
+
+
+def build_lines(block: Block, rows: dict[int, list[int]]) -> list[tuple[int, bytes]]:
+    """``(index, line)`` of the lines listed per template id in ``rows`` (each list sorted), in order."""
+    tids = block.tids
+    tcols = block.template_cols
+    rows = {t: where for t, where in rows.items() if where}
     hits = sorted(i for where in rows.values() for i in where)
     if len(hits) * 3 > len(tids):  # many candidates: rebuilding the whole block at once is cheaper
         every = block_lines(block)

@@ -10,12 +10,22 @@ The candidate lines are then matched with the full regular expression, as ``grep
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from logkit.compress.api import checked_blocks
 from logkit.compress.archive import BlockInfo
-from logkit.compress.columns import RAW, block_lines, decode_block, read_templates, select_lines
+from logkit.compress.columns import RAW, block_text, build_lines, decode_block, read_templates, template_rows
+from logkit.compress.slots import (
+    Alignment,
+    Budget,
+    Form,
+    OverBudget,
+    RowFinder,
+    alignments,
+    candidate_lines,
+    literal_forms,
+)
 from logkit.errors import ArchiveError, UsageError
 from logkit.records import encode
 
@@ -63,10 +73,15 @@ def compile_pattern(pattern: str, *, fixed: bool = False, ignore_case: bool = Fa
             from None
 
 
-def required_literals(pattern: str, *, fixed: bool = False) -> list[bytes]:
-    """Literal strings every matching line must contain (may be empty: then nothing is skipped)."""
+def required_literals(pattern: str, *, fixed: bool = False, wild: bool = False) -> list[bytes]:
+    """Literal strings every matching line must contain (may be empty: then nothing is skipped).
+
+    With ``wild``, a ``.`` of an extended pattern stays in its literal as a ``\x00`` byte (any byte there)
+    instead of ending it (not when the pattern holds a NUL itself).
+    """
     if "\n" in pattern:
         return []
+    wild = wild and not fixed and "\x00" not in pattern
     if fixed:
         return [encode(pattern)] if pattern else []
     out: list[bytes] = []
@@ -113,6 +128,8 @@ def required_literals(pattern: str, *, fixed: bool = False) -> list[bytes]:
                 i = pattern.find("}", i) if "}" in pattern[i:] else len(pattern)
         elif c == "+":
             close()
+        elif c == "." and wild and nxt not in ("*", "?", "{"):
+            run.append("\x00")
         elif c in ".^$":
             close()
         elif c == "\\":
@@ -173,35 +190,94 @@ def grep_archive(
     naming the damaged block, or :class:`UsageError` for a bad pattern.
     """
     regex = compile_pattern(pattern, fixed=fixed, ignore_case=ignore_case)
+    # the whole text of a block is searched at once when no construct can see past a line's end
+    safe = fixed or not any(x in pattern for x in ("(?", "\\A", "\\Z"))
+    text_regex = re.compile(regex.pattern, regex.flags | re.MULTILINE) if safe else None
     tests = _template_tests(required_literals(pattern, fixed=fixed), ignore_case)
+    forms = [f for lit in required_literals(pattern, fixed=fixed, wild=True)
+             if (f := literal_forms(lit, ignore_case)) is not None]
     first = 1
     with checked_blocks(archive, data=data) as blocks:
         for info in blocks:
-            yield from _grep_block(info, archive, regex, tests, first)
+            try:
+                pairs = _candidates(info, tests, forms) if tests or forms else None
+                text = None if pairs is not None else block_text(decode_block(info.payload))
+            except ArchiveError:
+                raise
+            except Exception:
+                raise ArchiveError(f"{archive}: block {info.number} is damaged (cannot be decoded)") from None
+            found: Iterable[tuple[int, bytes]] = pairs or ()
+            if text is not None and text_regex is not None:
+                found = _scan_text(text, text_regex, regex) if info.n_lines else ()
+            elif text is not None:
+                found = enumerate(text.split(b"\n") if info.n_lines else [])
+            search = regex.search
+            for i, line in found:
+                if search(line):
+                    yield GrepHit(first + i, line)
             first += info.n_lines
 
 
-def _grep_block(
-    info: BlockInfo, name: str, regex: re.Pattern[bytes], tests: list[re.Pattern[bytes]], first: int
-) -> Iterator[GrepHit]:
-    try:
-        head, templates = read_templates(info.payload)
-        if tests:
-            only = {i + 1 for i, t in enumerate(templates) if all(x.search(t) for x in tests)}
-            only.add(RAW)
-            if only == {RAW} and not head[7]:
-                return  # no template can match and no verbatim line: the body is never unpacked
-            block = decode_block(info.payload)
-            pairs = select_lines(block, only)
-        else:
-            block = decode_block(info.payload)
-            pairs = list(enumerate(block_lines(block)))
-    except ArchiveError:
-        raise
-    except Exception:
-        raise ArchiveError(f"{name}: block {info.number} is damaged (cannot be decoded)") from None
-    search = regex.search
-    for i, line in pairs:
-        if search(line):
-            yield GrepHit(first + i, line)
+ALIGN_BUDGET = 2  # lines of a block per place a literal may sit before rows are not filtered (a full pass is cheaper)
 
+
+def _scan_text(text: bytes, text_regex: re.Pattern[bytes], regex: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(index, line)`` of the lines of ``text`` (joined by ``\n``) holding a match, found by searching
+    the whole text: a match that runs past a line's end is checked on its line alone (``regex``), and
+    the search goes on from the next line."""
+    pos = line_no = 0
+    end = len(text)
+    while pos <= end:
+        m = text_regex.search(text, pos)
+        if m is None:
+            return
+        start = text.rfind(b"\n", pos, m.start()) + 1 or pos
+        line_no += text.count(b"\n", pos, start)
+        stop = text.find(b"\n", m.start())
+        if stop < 0:
+            stop = end
+        line = text[start:stop]
+        if m.end() <= stop or regex.search(line):
+            yield line_no, line
+        pos = stop + 1
+        line_no += 1
+
+
+def _candidates(
+    info: BlockInfo, tests: list[re.Pattern[bytes]], forms: list[list[Form]]
+) -> list[tuple[int, bytes]] | None:
+    """``(index, line)`` of the lines of a block that can match, rebuilding only those; ``None`` when
+    filtering rows would cost more than rebuilding the whole block."""
+    head, templates = read_templates(info.payload)
+    # templates where every literal fits somewhere (the body is not unpacked when there is none)
+    cands = [i for i, t in enumerate(templates, 1) if all(x.search(t) for x in tests)
+             and all(any(f.template.search(t) for f in fl) for fl in forms)]
+    if not cands and not head[7]:
+        return []
+    block = decode_block(info.payload)
+    finder = RowFinder(block)
+    whole = {RAW}
+    places: dict[int, list[list[Alignment]]] = {}  # template id -> where each literal can sit
+    usable = [finder.usable(fl) for fl in forms]
+    budget = Budget(info.n_lines // ALIGN_BUDGET + 64)
+    for i in cands:
+        found = []
+        for fl in usable:
+            try:
+                where = alignments(templates[i - 1], fl, finder.fits(i), budget)
+            except OverBudget:
+                return None
+            if where is None:
+                continue  # the literal lies in the template's text: no test on its rows
+            if not where:
+                break  # no slot of this template can hold the literal's values
+            found.append(where)
+        else:
+            if found:
+                places[i] = found
+            else:
+                whole.add(i)
+    rows = template_rows(block, whole)
+    if places:
+        rows.update(candidate_lines(finder, places))
+    return build_lines(block, rows)

@@ -201,7 +201,7 @@ def score_groups(
         # a pattern (the set of an item's templates) is asked once; later unsure items of the pattern take
         # the LLM's answer for it
         keys = [frozenset(ev.template_id for ev in g.events) for g in pending]
-        routes = router.route_batch([s.uncertainty for s in scores], keys)
+        routes = router.route_batch([s.route_uncertainty for s in scores], keys)
         for g, s, routed, key in zip(pending, scores, routes, keys, strict=True):
             anomaly = s.score >= threshold
             rec: dict[str, Any] = {
@@ -209,7 +209,7 @@ def score_groups(
                 "start": _iso(g.start), "end": _iso(g.end), "score": round(s.score, 4),
                 "threshold": threshold, "anomaly": anomaly, "uncertainty": round(s.uncertainty, 4),
                 "routed": routed, "decided_by": "model", "method": method,
-                "reason": s.reason if anomaly else None,
+                "reason": s.reason if anomaly else s.note,
             }
             top = getattr(s, "top", None)
             if top is not None:
@@ -219,7 +219,7 @@ def score_groups(
                 answer = llm(g, rec)
                 if answer is not None and len(answers) < MAX_PATTERN_ANSWERS:
                     answers[key] = answer
-            elif llm is not None and s.uncertainty >= router.min_uncertainty:
+            elif llm is not None and s.route_uncertainty >= router.min_uncertainty:
                 answer = answers.get(key)
             if answer is not None:
                 rec["anomaly"] = bool(answer["anomaly"])

@@ -137,6 +137,7 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
     prev = -1
     types = _entity_types(spec.entity_types)
+    codes = frozenset(types.values())
     named = spec.entity_fields is not None
     is_entity = _FIELD_IS_ENTITY.setdefault(spec, {})
     for ev in group.events:
@@ -154,7 +155,11 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
         if prev >= 0:
             g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
         prev = i
-        ents = [(types[q.type], ":", q.value) for q in ev.params if q.value and q.type in types]
+        ents: list[tuple[str, str, str]] = []
+        for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
+            code, value = (q.get("type"), q.get("value")) if type(q) is dict else (types.get(q.type), q.value)
+            if value and code in codes:
+                ents.append((str(code), ":", str(value)))
         for k, v in ev.ids:
             ok = is_entity.get(k)
             if ok is None:

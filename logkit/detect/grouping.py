@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,13 +35,15 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """One parsed line as detection sees it.
+    """One parsed line as detection sees it (treat it as read-only).
 
     ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`logkit.records.Param`)
-    and ``ids`` the other header fields (hosts, nodes, pids): the entities of the graph method.
+    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`logkit.records.Param`,
+    or the JSON objects of parse records) and ``ids`` the other header fields (hosts, nodes, pids): the
+    entities of the graph method. Not frozen: one is built per input line, and a frozen dataclass takes
+    about four times as long to build.
     """
 
     line: int
@@ -50,7 +52,7 @@ class Event:
     content: str
     timestamp: datetime | None = None
     fields: tuple[tuple[str, str], ...] = ()
-    params: tuple[Any, ...] = ()
+    params: Sequence[Any] = ()
     ids: tuple[tuple[str, str], ...] = ()
 
 
@@ -153,20 +155,31 @@ _HAS_DIGIT = re.compile(r"\d").search
 _KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
 
 
+_KINDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # interned kind tuples; bounded
+
+
 def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """Header fields split in one pass: kinds (values without a digit) and ids (values with one)."""
+    """Header fields split in one pass: kinds (values without a digit; one shared tuple per distinct kind,
+    so that lines of a kind hold the same object) and ids (values with one)."""
     kinds: list[tuple[str, str]] = []
     ids: list[tuple[str, str]] = []
+    known = _KIND_VALUE
     for k, v in fields.items():
         if not v:
             continue
-        ok = _KIND_VALUE.get(v)
+        ok = known.get(v)
         if ok is None:
             ok = not _HAS_DIGIT(v)
-            if len(_KIND_VALUE) < 50_000:
-                _KIND_VALUE[v] = ok
+            if len(known) < 50_000:
+                known[v] = ok
         (kinds if ok else ids).append((k, v))
-    return tuple(kinds), tuple(ids)
+    kind = tuple(kinds)
+    shared = _KINDS.get(kind)
+    if shared is None:
+        if len(_KINDS) < 10_000:
+            _KINDS[kind] = kind
+        shared = kind
+    return shared, tuple(ids)
 
 
 def event_from_parsed(p: Any) -> Event:
@@ -176,13 +189,25 @@ def event_from_parsed(p: Any) -> Event:
     return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
 
 
+_PIECES: dict[str, list[str]] = {}  # template -> its text between the <*> (bounded)
+_STAMPS: list[Any] = [None, None]  # the latest timestamp text and its datetime (lines of a second share it)
+
+
 def _rebuild(template: str, params: list[Any]) -> str:
-    pieces = template.split("<*>")
+    pieces = _PIECES.get(template)
+    if pieces is None:
+        pieces = template.split("<*>")
+        if len(_PIECES) >= 50_000:
+            _PIECES.clear()
+        _PIECES[template] = pieces
     if len(pieces) != len(params) + 1:
         return template + " " + " ".join(str(q.get("value", "")) for q in params)
+    if len(pieces) == 1:
+        return template
     out = [pieces[0]]
     for q, piece in zip(params, pieces[1:], strict=True):
-        out.append(str(q.get("value", "")))
+        v = q.get("value", "")
+        out.append(v if type(v) is str else str(v))
         out.append(piece)
     return "".join(out)
 
@@ -192,30 +217,22 @@ def event_from_record(rec: dict[str, Any]) -> Event:
     ts = rec.get("timestamp")
     when = None
     if ts:
-        try:
-            when = datetime.fromisoformat(ts)
-        except ValueError:
-            when = None
-    template = str(rec.get("template", ""))
-    params = list(rec.get("params") or [])
-    kinds, ids = _split_fields(rec.get("fields") or {})
-    return Event(int(rec.get("line", 0)), str(rec.get("template_id", "")), template,
-                 _rebuild(template, params), when, kinds, _params_of(params), ids)
-
-
-def _params_of(params: list[Any]) -> tuple[Any, ...]:
-    """:class:`logkit.records.Param` values of a JSON record's params (an unknown type reads as OTP)."""
-    from logkit.records import Param, VarType
-
-    out = []
-    for q in params:
-        if isinstance(q, dict):
+        if ts == _STAMPS[0]:
+            when = _STAMPS[1]
+        else:
             try:
-                vt = VarType(str(q.get("type", "")))
-            except ValueError:
-                vt = VarType.OTP
-            out.append(Param(str(q.get("value", "")), vt, 0, 0))
-    return tuple(out)
+                when = datetime.fromisoformat(ts)
+            except (TypeError, ValueError):
+                when = None
+            _STAMPS[0], _STAMPS[1] = ts, when
+    template = rec.get("template", "")
+    if type(template) is not str:
+        template = str(template)
+    tid = rec.get("template_id", "")
+    params = rec.get("params") or []
+    kinds, ids = _split_fields(rec.get("fields") or {})
+    return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
+                 _rebuild(template, params), when, kinds, params, ids)
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:
@@ -235,12 +252,14 @@ def mark_open(groups: Iterable[Group], last_line: int, open_within: int) -> None
 
 def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
                     open_within: int | None) -> Iterator[Group]:
-    rx = re.compile(pattern)
+    findall = re.compile(pattern).findall
     open_: OrderedDict[str, Group] = OrderedDict()
+    get, to_end = open_.get, open_.move_to_end
+    cap = MAX_EVENTS_PER_GROUP
     last = 0
     for ev in events:
         last = ev.line
-        ids = rx.findall(ev.content)
+        ids = findall(ev.content)
         if not ids:
             continue
         if idle is not None and ev.timestamp is not None:  # close sessions quiet for longer than idle
@@ -252,16 +271,27 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
                     yield g
                 else:
                     break
-        for key in dict.fromkeys(ids):  # a line naming the same id twice counts once
-            sess = open_.get(key)
+        if len(ids) > 1:
+            ids = list(dict.fromkeys(ids))  # a line naming the same id twice counts once
+        ts = ev.timestamp
+        for key in ids:
+            sess = get(key)
             if sess is None:
-                sess = Group(key, ev.line, ev.line)
+                sess = Group(key, last, last, 1, ts, ts, [ev])
                 open_[key] = sess
                 if len(open_) > MAX_OPEN_SESSIONS:
                     yield open_.popitem(last=False)[1]
-            else:
-                open_.move_to_end(key)
-            sess.add(ev)
+                continue
+            to_end(key)
+            # Group.add, inline (the hot loop of session grouping)
+            sess.lines += 1
+            sess.last_line = last
+            if ts is not None:
+                if sess.start is None:
+                    sess.start = ts
+                sess.end = ts
+            if len(sess.events) < cap:
+                sess.events.append(ev)
     if open_within is not None:
         mark_open(open_.values(), last, open_within)
     yield from open_.values()
@@ -270,11 +300,21 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
 def _count_groups(events: Iterable[Event], size: int) -> Iterator[Group]:
     n = 0
     g: Group | None = None
+    cap = MAX_EVENTS_PER_GROUP
     for ev in events:
+        ts = ev.timestamp
         if g is None:
             n += 1
-            g = Group(f"w{n}", ev.line, ev.line)
-        g.add(ev)
+            g = Group(f"w{n}", ev.line, ev.line, 1, ts, ts, [ev])
+        else:  # Group.add, inline
+            g.lines += 1
+            g.last_line = ev.line
+            if ts is not None:
+                if g.start is None:
+                    g.start = ts
+                g.end = ts
+            if len(g.events) < cap:
+                g.events.append(ev)
         if g.lines >= size:
             yield g
             g = None

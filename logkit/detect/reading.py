@@ -43,8 +43,8 @@ def _jsonl_events(lines: Iterator[bytes], what: str) -> Iterator[Event]:
     for n, data in enumerate(lines, 1):
         if not data.strip():
             continue
-        try:
-            rec = json.loads(data)
+        try:  # decoded first: json.loads of bytes guesses the encoding on every line
+            rec = json.loads(data.decode("utf-8", "surrogateescape"))
         except ValueError:
             raise InputError(
                 f"{what} line {n} is not JSON although the input began as `logkit parse` JSON Lines; "

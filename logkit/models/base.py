@@ -31,12 +31,24 @@ class Score:
 
     ``score`` in [0, 1] (higher is more anomalous, calibrated where the detector can), ``uncertainty`` in
     [0, 1], ``reason`` a sentence saying what weighed most, ``top_lines`` the line numbers that did.
+    An item cut by the end of the input also has ``incomplete`` (the share of a whole item not seen yet)
+    and ``note`` (a sentence saying so, kept on normal items too); its ``uncertainty`` includes what the
+    missing part leaves open, while ``reducible`` is the part a reader of the same lines (the LLM) could
+    resolve: what the routing goes by.
     """
 
     score: float
     uncertainty: float
     reason: str
     top_lines: list[int] = field(default_factory=list)
+    incomplete: float = 0.0
+    note: str | None = None
+    reducible: float | None = None
+
+    @property
+    def route_uncertainty(self) -> float:
+        """The uncertainty routing goes by (what a reader of the same lines could resolve)."""
+        return self.uncertainty if self.reducible is None else self.reducible
 
 
 class Detector:

@@ -511,7 +511,7 @@ class GraphDetector:
             reason = self._reason(g, nodes)
             lines = sorted(g.event_lines[i] for i, _ in sorted(
                 enumerate(nodes[: len(g.events)]), key=lambda t: -t[1][1])[:3])
-            out.append(GraphScore(p, min(1.0, 1.0 - abs(2.0 * p - 1.0)), reason, lines, top))
+            out.append(GraphScore(p, min(1.0, 1.0 - abs(2.0 * p - 1.0)), reason, lines, top=top))
         return out
 
     def _top(self, g: WindowGraph, nodes: list[tuple[float, float]], n: int = 3) -> list[dict[str, Any]]:

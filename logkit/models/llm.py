@@ -296,8 +296,9 @@ class ErrorCases:
         ranked: list[tuple[float, Group, int, Any]] = []
         for g, y, s in zip(groups, labels, scores, strict=True):
             wrong = (s.score >= threshold) != bool(y)
-            if wrong or s.uncertainty >= min_uncertainty:
-                ranked.append(((2.0 if wrong else 0.0) + s.uncertainty, g, int(y), s))
+            unsure = getattr(s, "route_uncertainty", s.uncertainty)
+            if wrong or unsure >= min_uncertainty:
+                ranked.append(((2.0 if wrong else 0.0) + unsure, g, int(y), s))
         ranked.sort(key=lambda r: -r[0])
         out: list[ErrorCase] = []
         seen: set[tuple[frozenset[str], int]] = set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from logkit.detect.features import Featurizer, TemplateStats
@@ -24,6 +24,8 @@ __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
 _WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
+_MAX_LENGTH = 10_000  # whole-item lengths above this are counted as this
+_UNSEEN_PART = 0.5  # the share still to come of a cut item when training had no whole item that long
 _NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
 
 
@@ -51,10 +53,27 @@ def _auc(scores: Any, y: Any, weights: Any) -> float:
     return float(roc_auc_score(y, scores, sample_weight=weights))
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return math.log(p / (1.0 - p))
+
+
 def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
-    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate."""
-    q = coverage * p + (1.0 - coverage) * novel_rate
+    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate.
+
+    The two opinions are pooled in log-odds, each weighed by its share of the item's features: a line
+    whose known part is strongly normal stays fairly sure however many new words it has, while a line
+    whose known part is unsure moves towards the novel items' rate.
+    """
+    q = _sigmoid(coverage * _logit(p) + (1.0 - coverage) * _logit(novel_rate))
     return 1.0 - abs(2.0 * q - 1.0)
+
+
+def _length_counts(lengths: Iterable[int]) -> list[list[int]]:
+    """``[[length, count], ...]`` of whole (closed) training items, sorted; the longest ones are pooled so
+    the list stays short."""
+    c = Counter(min(n, _MAX_LENGTH) for n in lengths)
+    return [[n, k] for n, k in sorted(c.items())]
 
 
 def _sigmoid(x: float) -> float:
@@ -98,6 +117,8 @@ class SmallDetector(Detector):
              line_labels: Mapping[int, int] | None) -> None:
         if self.n_estimators < 2:
             raise UsageError("n_estimators must be at least 2 (uncertainty comes from their disagreement)")
+        for memo in ("_counts_cache", "_cov_cache", "_line_cache", "_group_memo", "_mean_coef", "_vocab_set"):
+            self.__dict__.pop(memo, None)  # what scoring worked out for an earlier fit
         texts: dict[str, str] = {}
         for g in groups:
             for ev in g.events:
@@ -119,6 +140,7 @@ class SmallDetector(Detector):
         if self.stats_.n_groups == 0:
             raise UsageError("every training group is labelled anomalous; give some normal ones")
         self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        self.closed_lengths_ = _length_counts(g.lines for g in groups if not g.open)
         if self.mode_ == "novelty":
             self.z0_ = self._novelty_scale(groups)
             self.coef_: Any = None
@@ -178,13 +200,36 @@ class SmallDetector(Detector):
         rate = sum(ys) / max(len(ys), 1)
         flags = _novel_flags(items)
         pos = sum(y for y, f in zip(ys, flags, strict=True) if f)
-        return (pos + 2.0 * rate) / (sum(flags) + 2.0)
+        novel = (pos + 2.0 * rate) / (sum(flags) + 2.0)
+        self.kind_novel_ = {}
+        if line_labels is not None:  # per kind of line (level, component): what new lines of it turned out
+            per: dict[tuple[tuple[str, str], ...], list[int]] = {}
+            for ev, y, f in zip(evs, ys, flags, strict=True):
+                if f:
+                    c = per.setdefault(ev.fields, [0, 0])
+                    c[0] += y
+                    c[1] += 1
+            self.kind_novel_ = {k: (a + 2.0 * novel) / (n + 2.0) for k, (a, n) in per.items()}
+        return novel
 
     def _coverage(self, row: dict[int, float]) -> float:
         """The share of a feature row's energy on features that training rows had."""
         known: set[int] = self.__dict__["_known"]
         tot = sum(v * v for v in row.values())
         return sum(v * v for j, v in row.items() if j in known) / tot if tot else 1.0
+
+    def _known_part(self, row: dict[int, float]) -> dict[int, float]:
+        """A line's features that training rows had, normalised again: what the model can read of it.
+
+        Words no training line held have no weight in any member; left in, they would only shrink the
+        weight of the known ones (L2 normalisation). What they leave unknown goes into the uncertainty.
+        """
+        known: set[int] = self.__dict__["_known"]
+        part = {j: v for j, v in row.items() if j in known}
+        if len(part) == len(row) or not part:
+            return row
+        norm = math.sqrt(sum(v * v for v in part.values()))
+        return {j: v / norm for j, v in part.items()}
 
     def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
         import numpy as np
@@ -236,23 +281,39 @@ class SmallDetector(Detector):
         may still come.
         """
         counts = Counter(ev.template_id for ev in g.events)
+        spread, common = self._count_stats()
         best = (0.0, "", 0)
         for tid, c in counts.items():
-            if tid in self.stats_.text:
-                m, s = self.stats_.mean_std(tid)
+            ms = spread.get(tid)
+            if ms is not None:
+                m, s = ms
                 z = (c - m if g.open else abs(c - m)) / (s + 0.5)
                 if z > best[0]:
                     best = (z, tid, c)
-        st = self.stats_
         if g.open:
             return best
-        for tid, n in st.groups.items():  # templates nearly every normal group has, missing here
-            if n >= 0.9 * st.n_groups and tid not in counts:
-                m, s = st.mean_std(tid)
-                z = m / (s + 0.5)
+        for z, _, tid in common:  # templates nearly every normal group has, missing here (largest first)
+            if tid not in counts:
                 if z > best[0]:
                     best = (z, tid, 0)
+                break
         return best
+
+    def _count_stats(self) -> tuple[dict[str, tuple[float, float]], list[tuple[float, int, str]]]:
+        """Mean and spread of each known template's count, and the templates nearly every normal training
+        group has as ``(deviation when missing, order, id)``, largest deviation first (worked out once)."""
+        cached = self.__dict__.get("_counts_cache")
+        if cached is None:
+            st = self.stats_
+            spread = {tid: st.mean_std(tid) for tid in st.text}
+            common = []
+            for i, (tid, n) in enumerate(st.groups.items()):
+                if n >= 0.9 * st.n_groups:
+                    m, s = spread[tid]
+                    common.append((m / (s + 0.5), i, tid))
+            common.sort(key=lambda r: (-r[0], r[1]))
+            cached = self._counts_cache = (spread, common)
+        return cached
 
     def _member_logits(self, row: dict[int, float]) -> list[float]:
         import numpy as np
@@ -297,16 +358,47 @@ class SmallDetector(Detector):
             heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
         if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
             # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
-            # behaviour, so novelty (unseen templates, counts far from normal) speaks too
-            p = max(p, self._p_novelty(g, unseen, z))
+            # behaviour, so novelty (unseen templates, counts far from normal) speaks too, when it says
+            # anomalous; below that the calibrated probability stays (the novelty score is no probability)
+            pn = self._p_novelty(g, unseen, z)
+            if pn >= 0.5:
+                p = max(p, pn)
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
-        return Score(p, uncertainty, self._reason(g, unseen, z, ztid, zc, top, heavy), top)
+        reason = self._reason(g, unseen, z, ztid, zc, top, heavy)
+        missing = self._missing_share(g.lines) if g.open else 0.0
+        if missing <= 0.0:  # closed, or as long as whole ones already
+            return Score(p, uncertainty, reason, top)
+        # what has not been logged yet is unknown to any reader: it widens the uncertainty, not the routing
+        return Score(p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), reason, top, incomplete=missing,
+                     note=self._open_note(g), reducible=uncertainty)
+
+    def _whole_length(self, lines: int) -> float | None:
+        """The mean length of the whole (closed) training items at least ``lines`` long (None: none was)."""
+        tot = n = 0
+        for length, k in getattr(self, "closed_lengths_", []):
+            if length >= lines:
+                tot += length * k
+                n += k
+        return tot / n if n else None
+
+    def _missing_share(self, lines: int) -> float:
+        """The share of a whole item still to come after ``lines`` lines (:data:`_UNSEEN_PART` when training
+        had no whole item that long)."""
+        whole = self._whole_length(lines)
+        return _UNSEEN_PART if whole is None else max(0.0, 1.0 - lines / whole)
+
+    def _open_note(self, g: Group) -> str:
+        whole = self._whole_length(g.lines)
+        size = f"; whole ones in training have about {whole:.0f}" if whole is not None else ""
+        return (f"still open at the end of the input: judged on its first {g.lines} "
+                f"line{'s' if g.lines != 1 else ''}{size}")
 
     def _line_epistemic(self, per_key: dict[tuple[str, Any], list[float]],
                         key_ev: dict[tuple[str, Any], Event], worst: tuple[str, Any]) -> float:
         """A window's epistemic uncertainty: of its most anomalous line when that one decides it, else of
         whichever line is least known."""
         cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
+        kinds: dict[Any, float] = getattr(self, "kind_novel_", {})
 
         def one(key: tuple[str, Any]) -> float:
             ps = per_key[key]
@@ -315,7 +407,7 @@ class SmallDetector(Detector):
                 c = self._coverage(self._feat.line_vector(key_ev[key]))
                 if len(cov) < 100_000:
                     cov[key] = c
-            return _epistemic(sum(ps) / len(ps), c, self.novel_rate_)
+            return _epistemic(sum(ps) / len(ps), c, kinds.get(key[1], self.novel_rate_))
 
         if sum(per_key[worst]) / len(per_key[worst]) >= 0.5:
             return one(worst)
@@ -326,7 +418,7 @@ class SmallDetector(Detector):
         key = (ev.template_id, ev.fields)
         ps = cache.get(key)
         if ps is None:
-            ps = [_sigmoid(x) for x in self._member_logits(self._feat.line_vector(ev))]
+            ps = [_sigmoid(x) for x in self._member_logits(self._known_part(self._feat.line_vector(ev)))]
             if len(cache) < 100_000:
                 cache[key] = ps
         return ps
@@ -375,7 +467,12 @@ class SmallDetector(Detector):
                 ids.insert(0, heavy_ids[0])
             first = next(ev for ev in unseen if ev.template_id == ids[0])
             more = f" (+{len(ids) - 1} more unseen)" if len(ids) > 1 else ""
-            parts.append(f"template {ids[0]} '{_short(first.template)}' never seen in training{more}")
+            known = self.__dict__.get("_vocab_set")
+            if known is None:
+                known = self._vocab_set = frozenset(self.vocab_)
+            # a template of anomalous training items only is not new: say where training had it
+            where = "seen in training only in anomalous items" if ids[0] in known else "never seen in training"
+            parts.append(f"template {ids[0]} '{_short(first.template)}' {where}{more}")
         if z >= _Z_FAR and ztid:
             m, s = self.stats_.mean_std(ztid)
             parts.append(f"template {ztid} '{_short(self.stats_.text[ztid])}' appears {zc} times where "
@@ -383,8 +480,9 @@ class SmallDetector(Detector):
         if top:
             shown = ", ".join(str(n) for n in top[:3])
             parts.append(f"line{'s' if len(top) > 1 else ''} {shown} ('{_short(heavy, 60)}') weighed most")
-        if g.open:
-            parts.append(f"cut by the end of the input: judged on its first {g.lines} lines")
+        missing = self._missing_share(g.lines) if g.open else 0.0
+        if missing > 0.0:
+            parts.append(self._open_note(g))
         return "; ".join(parts) if parts else "the score is above the threshold"
 
     # -- state ------------------------------------------------------------------------------------
@@ -394,7 +492,9 @@ class SmallDetector(Detector):
         data = {"mode": self.mode_, "vocab": self.vocab_, "stats": self.stats_.to_dict(),
                 "calib": list(self.calib_), "z0": getattr(self, "z0_", None),
                 "novel_rate": getattr(self, "novel_rate_", 0.0),
-                "heldout_auc": getattr(self, "heldout_auc_", 1.0)}
+                "heldout_auc": getattr(self, "heldout_auc_", 1.0),
+                "closed_lengths": getattr(self, "closed_lengths_", []),
+                "kind_novel": [[[list(f) for f in k], r] for k, r in getattr(self, "kind_novel_", {}).items()]}
         arrays: dict[str, Any] = {}
         if self.coef_ is not None:
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
@@ -412,6 +512,8 @@ class SmallDetector(Detector):
         self.calib_ = (float(a), float(b))
         self.novel_rate_ = float(data.get("novel_rate") or 0.0)
         self.heldout_auc_ = float(data.get("heldout_auc", 1.0))
+        self.closed_lengths_ = [[int(n), int(k)] for n, k in data.get("closed_lengths") or []]
+        self.kind_novel_ = {tuple((str(a), str(b)) for a, b in k): float(r) for k, r in data.get("kind_novel") or []}
         known = arrays.get("known")
         self.known_ = known if known is not None else np.zeros(0, dtype=np.int64)
         self._known = set(self.known_.tolist())

@@ -361,13 +361,20 @@ class Parser:
         self._counts = dict(keep)
 
     # -- public entry points -------------------------------------------------------------------------
-    def parse_paths(self, paths: Sequence[str]) -> Iterator[ParsedLine]:
-        """Parse files (two passes over all of them: mine, then emit); ``-`` is parsed as a stream."""
+    def parse_paths(
+        self, paths: Sequence[str], *, on_chunk: Callable[[bytes], None] | None = None
+    ) -> Iterator[ParsedLine]:
+        """Parse files (two passes over all of them: mine, then emit); ``-`` is parsed as a stream.
+
+        ``on_chunk`` is called with the raw bytes of each chunk the emit pass (the only pass of ``-``) reads,
+        as :func:`~logkit.parse.sources.iter_raw_lines` passes them: a caller gets the input's exact bytes
+        (to archive them, say) from the pass that yields the parsed lines, without reading it again.
+        """
         files = [p for p in paths if p != "-"]
         if len(files) != len(paths) and files:
             raise UsageError("'-' (standard input) cannot be parsed together with files; run them apart")
         if not files:
-            yield from self.parse_stream(iter_raw_lines("-"))
+            yield from self.parse_stream(iter_raw_lines("-", on_chunk=on_chunk))
             return
         done = [0]  # bytes read so far over both passes (for ``progress``)
         for path in files:  # pass 1: mine
@@ -377,7 +384,7 @@ class Parser:
             fmt = self._choose_format([], path)
             match = self.miner.match
             before = self.stats.lines
-            records = self._records(self._counted(iter_raw_lines(path), "writing", done), fmt)
+            records = self._records(self._counted(iter_raw_lines(path, on_chunk=on_chunk), "writing", done), fmt)
             with reference_time(_written_at(path)):  # year-less dates: the year the file was written
                 for rec in records:
                     yield self._emit(rec, match(rec.content))
@@ -390,9 +397,9 @@ class Parser:
             return raws
         return _report_progress(raws, phase, done, report)
 
-    def parse_path(self, path: str) -> Iterator[ParsedLine]:
-        """Parse one file (two passes) or ``-`` (one pass)."""
-        return self.parse_paths([path])
+    def parse_path(self, path: str, *, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[ParsedLine]:
+        """Parse one file (two passes) or ``-`` (one pass); ``on_chunk`` as in :meth:`parse_paths`."""
+        return self.parse_paths([path], on_chunk=on_chunk)
 
     def parse_stream(self, raws: Iterable[RawLine], *, what: str = "standard input") -> Iterator[ParsedLine]:
         """Parse a stream in one pass: each line gets the form of its template known at that moment."""

@@ -51,6 +51,8 @@ _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
+# a word of letters and at least two digits: an id (``req_web1001``, ``n17``), not a name like ``IPV6``
+_ID_WORD = re.compile(r"(?=\S*[A-Za-z])(?=\S*[0-9]\S*[0-9])[\w.:/-]+")
 # words after which a plain word is a name (a variable): ``user root``, ``by admin``, ``host=web``
 _NAMING = re.compile(
     r"(?i).*[=:]|(?:users?|user ?name|login|host(?:name)?|node|server|client|account|owner|name|file(?:name)?"
@@ -209,7 +211,13 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         diffs.append(i)
     diff = len(diffs)
     if diff:
-        if same < MIN_SAME or same / (same + diff) < MIN_SIMILARITY:
+        # words of letters and digits that differ (``req_web1001`` / ``req_web1002``) are ids: they do
+        # not count against the similarity, so short messages around an id still form one template
+        plain = diff - sum(1 for i in diffs if _ID_WORD.fullmatch(tokens[i]) and _ID_WORD.fullmatch(words[i].tpl))
+        if plain:
+            if same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY:
+                return None
+        elif same < 1:
             return None
         for i in diffs:
             if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):

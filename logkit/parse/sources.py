@@ -9,7 +9,7 @@ import gzip
 import io
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from logkit.errors import InputError
@@ -155,7 +155,9 @@ def _damaged(path: str, exc: BaseException) -> InputError:
     )
 
 
-def iter_raw_lines(path: str, *, source: str | None = None) -> Iterator[RawLine]:
+def iter_raw_lines(
+    path: str, *, source: str | None = None, on_chunk: Callable[[bytes], None] | None = None
+) -> Iterator[RawLine]:
     """Yield the lines of ``path`` (plain, gzip, zstd or ``-``) as :class:`RawLine`, in chunks.
 
     Lines are split on ``b"\\n"`` only: a ``b"\\r"`` before it stays in ``data``; empty lines count; a
@@ -167,6 +169,10 @@ def iter_raw_lines(path: str, *, source: str | None = None) -> Iterator[RawLine]
         File path or ``-`` for standard input.
     source
         The name recorded in each line; defaults to ``path`` as given.
+    on_chunk
+        Called with the bytes of each chunk as read (decompressed), before the lines it completes are
+        yielded: the chunks joined are exactly the input's bytes, so a second consumer (an archive writer)
+        needs no second read.
 
     Raises
     ------
@@ -174,10 +180,10 @@ def iter_raw_lines(path: str, *, source: str | None = None) -> Iterator[RawLine]
         On a missing or unreadable file (raised at once, before iteration) or damaged compressed data.
     """
     check_readable(path)
-    return _iter_lines(path, path if source is None else source)
+    return _iter_lines(path, path if source is None else source, on_chunk)
 
 
-def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
+def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[RawLine]:
     fh = open_binary(path)
     line_no = 0
     pending: list[bytes] = []  # pieces of a line longer than a chunk
@@ -195,6 +201,8 @@ def _iter_lines(path: str, source: str) -> Iterator[RawLine]:
                 raise
             if not chunk:
                 break
+            if on_chunk is not None:
+                on_chunk(chunk)
             parts = chunk.split(b"\n")
             if len(parts) == 1:
                 pending.append(chunk)

@@ -83,6 +83,7 @@ _now_cache: list[float | datetime] = [-1e9, datetime.now()]
 
 
 _reference: list[datetime | None] = [None]
+_generation = [0]  # bumped when the reference changes: readers drop the dates they remember
 
 
 class reference_time:  # noqa: N801 - used like a function: ``with reference_time(mtime): ...``
@@ -94,10 +95,18 @@ class reference_time:  # noqa: N801 - used like a function: ``with reference_tim
 
     def __enter__(self) -> None:
         self._saved = _reference[0]
-        _reference[0] = self.when
+        _set_reference(self.when)
 
     def __exit__(self, *exc: object) -> None:
-        _reference[0] = self._saved
+        _set_reference(self._saved)
+
+
+def _set_reference(when: datetime | None) -> None:
+    """Change the reference time; dates read against the old one are forgotten (their year may differ)."""
+    if when != _reference[0]:
+        _recent.clear()
+        _generation[0] += 1
+    _reference[0] = when
 
 
 def _now() -> datetime:
@@ -301,9 +310,12 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     plan = _plan(tuple(keys))
     # text of the first combination and its timestamp; the text before a trailing hh:mm:ss and the
     # timestamp it gave (None: no such text yet, or too close to now for a year-less date to be sure)
-    last: list[Any] = [None, None, None, None]
+    last: list[Any] = [None, None, None, None, _generation[0]]
+    generation = _generation
 
     def read(fields: Mapping[str, str]) -> datetime | None:
+        if last[4] != generation[0]:  # another reference time: a remembered year-less date may be wrong
+            last[:] = [None, None, None, None, generation[0]]
         try:
             first = True
             for names, allow_epoch in plan:

@@ -1,16 +1,16 @@
 """One pass, all stages: each line of an input is parsed once and feeds the archive, the Parquet and detection.
 
-A file is read twice, as ``logkit parse`` does: pass 1 mines templates, pass 2 emits every line with its
-template's final form. Pass 2 is the one pass every sink shares: its bytes go to the archive writer (the
-compressor has its own tokenizer and takes raw bytes, not parsed records, so it gets the very chunks pass 2
-reads), its parsed lines go to the Parquet writer and to the detector. ``--follow`` parses a growing file in
-one pass and flushes an archive block whenever a detection record is emitted or the stream goes idle.
+A file is read twice, as ``logkit parse`` does (the same public :meth:`Parser.parse_path`): pass 1 mines
+templates, pass 2 emits every line with its template's final form, year-less dates taking the year the file
+was written. Pass 2 is the one pass every sink shares: the compressor has its own tokenizer and takes raw
+bytes, so the parser's ``on_chunk`` hook hands it the very chunks pass 2 reads; the parsed lines go to the
+Parquet writer and to the detector. ``--follow`` parses a growing file in one pass and flushes an archive
+block whenever a detection record is emitted or the stream goes idle.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import sys
 import time
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import ArchiveError, InputError
-from logkit.records import ParsedLine, RawLine, TemplateInfo
+from logkit.records import ParsedLine, TemplateInfo
 
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
 
@@ -57,52 +57,6 @@ def check_text(path: str) -> None:
         fh.close()
     if looks_binary(sample):
         raise InputError(f"{path}: looks like a binary file, not a text log; leave it out of the inputs")
-
-
-def _tee_lines(path: str, sink: Callable[[bytes], None] | None) -> Iterator[RawLine]:
-    """The lines of ``path`` as :func:`logkit.parse.sources.iter_raw_lines` gives them; every chunk read
-    also goes to ``sink`` (the archive writer), so both see the same bytes in one read."""
-    from logkit.parse.sources import CHUNK_SIZE, _damaged, check_readable, iter_raw_lines, open_binary
-
-    if sink is None:
-        yield from iter_raw_lines(path)
-        return
-    check_readable(path)
-    fh = open_binary(path)
-    read = getattr(fh, "read1", fh.read)
-    line_no = 0
-    pending: list[bytes] = []
-    try:
-        while True:
-            try:
-                chunk = read(CHUNK_SIZE)
-            except (OSError, EOFError) as exc:
-                raise _damaged(path, exc) from None
-            except Exception as exc:  # zstandard.ZstdError
-                if type(exc).__module__.startswith("zstandard"):
-                    raise _damaged(path, exc) from None
-                raise
-            if not chunk:
-                break
-            sink(chunk)
-            parts = chunk.split(b"\n")
-            if len(parts) == 1:
-                pending.append(chunk)
-                continue
-            if pending:
-                pending.append(parts[0])
-                parts[0] = b"".join(pending)
-                pending = []
-            last = parts.pop()
-            for data in parts:
-                line_no += 1
-                yield RawLine(path, line_no, data)
-            if last:
-                pending.append(last)
-        if pending:
-            yield RawLine(path, line_no + 1, b"".join(pending))
-    finally:
-        fh.close()
 
 
 @contextlib.contextmanager
@@ -170,8 +124,7 @@ def one_pass(
         and when the stream has been quiet for :data:`FOLLOW_FLUSH_S`; sessions close after
         :data:`FOLLOW_IDLE_S` without a line.
     """
-    from logkit.parse.api import SAMPLE_LINES, Parser
-    from logkit.parse.sources import iter_raw_lines
+    from logkit.parse.api import Parser
 
     res = PassResult()
     parser = Parser(format=format)
@@ -201,19 +154,10 @@ def one_pass(
                 for p in stream:
                     sink(p.record.raw.data + b"\n")  # complete lines only: a partial last line waits
                     yield p
-        elif path == "-":
+        else:  # a file: pass 1 mines, pass 2 (the one every sink shares) emits; "-": one pass
 
             def parsed() -> Iterator[ParsedLine]:
-                yield from parser.parse_stream(_tee_lines(path, sink))
-        else:
-            fmt = parser._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
-            parser._learn(iter_raw_lines(path), fmt)  # pass 1: mine
-            match = parser.miner.match
-            emit = parser._emit
-
-            def parsed() -> Iterator[ParsedLine]:  # pass 2: the pass every sink shares
-                for rec in parser._records(_tee_lines(path, sink), fmt):
-                    yield emit(rec, match(rec.content))
+                return parser.parse_path(path, on_chunk=sink)
 
         def counted() -> Iterator[ParsedLine]:
             for p in parsed():
