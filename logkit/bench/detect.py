@@ -18,8 +18,8 @@ import click
 
 from logkit.errors import InputError
 
-__all__ = ["run_bench", "bench_hdfs", "bench_bgl", "metrics", "expected_calibration_error", "f1_ceiling",
-           "render", "command"]
+__all__ = ["run_bench", "bench_hdfs", "bench_bgl", "hdfs_data", "bgl_data", "metrics", "expected_calibration_error",
+           "f1_ceiling", "render", "command"]
 
 
 def expected_calibration_error(scores: Sequence[float], truth: Sequence[int], bins: int = 10) -> float:
@@ -122,8 +122,8 @@ def _sequence_ceiling(path: str, model: Any, records: Sequence[dict[str, Any]], 
     return f1_ceiling([seqs.get(r["group"], ()) for r in records], truth)
 
 
-def bench_hdfs(root: Path, tmp: Path) -> dict[str, Any]:
-    """HDFS: train on lines 1-10,000 with ``labels.csv``; score sessions of 10,001-14,000 not seen before."""
+def hdfs_data(root: Path) -> dict[str, Any]:
+    """HDFS split: train lines 1-10,000 with ``labels.csv``; score sessions of 10,001-14,000 not seen before."""
     import re
 
     from logkit.detect.grouping import parse_grouping
@@ -135,15 +135,15 @@ def bench_hdfs(root: Path, tmp: Path) -> dict[str, Any]:
         lines.pop()
     labels = read_labels(folder / "labels.csv")
     pattern = r"blk_-?\d+"
-    grouping = parse_grouping(pattern, None)
     rx = re.compile(pattern.encode())
     seen = {m.decode() for ln in lines[:10_000] for m in rx.findall(ln)}
-    return _run("HDFS", lines[:10_000], lines[10_000:], grouping, labels,
-                lambda r: labels.by_session.get(r["group"], 0), tmp, keep=lambda r: r["group"] not in seen)
+    return {"name": "HDFS", "train": lines[:10_000], "test": lines[10_000:],
+            "grouping": parse_grouping(pattern, None), "labels": labels,
+            "truth_of": lambda r: labels.by_session.get(r["group"], 0), "keep": lambda r: r["group"] not in seen}
 
 
-def bench_bgl(root: Path, tmp: Path) -> dict[str, Any]:
-    """BGL: labels out of the first token; train on lines 1-1400, score 1401-2000 in 10-line windows."""
+def bgl_data(root: Path) -> dict[str, Any]:
+    """BGL split: labels out of the first token; train lines 1-1400, score 1401-2000 in 10-line windows."""
     from logkit.detect.grouping import parse_grouping
     from logkit.detect.labels import Labels
 
@@ -157,8 +157,21 @@ def bench_bgl(root: Path, tmp: Path) -> dict[str, Any]:
         clean.append(b"- " + rest)
     labels = Labels("line", by_line={i + 1: y for i, y in enumerate(ys[:1400])})
     test_y = ys[1400:]
-    return _run("BGL", clean[:1400], clean[1400:], parse_grouping(None, "10"), labels,
-                lambda r: int(any(test_y[r["first_line"] - 1: r["last_line"]])), tmp)
+    return {"name": "BGL", "train": clean[:1400], "test": clean[1400:], "grouping": parse_grouping(None, "10"),
+            "labels": labels, "truth_of": lambda r: int(any(test_y[r["first_line"] - 1: r["last_line"]])),
+            "keep": None}
+
+
+def bench_hdfs(root: Path, tmp: Path) -> dict[str, Any]:
+    """HDFS: train on lines 1-10,000 with ``labels.csv``; score sessions of 10,001-14,000 not seen before."""
+    d = hdfs_data(root)
+    return _run(d["name"], d["train"], d["test"], d["grouping"], d["labels"], d["truth_of"], tmp, keep=d["keep"])
+
+
+def bench_bgl(root: Path, tmp: Path) -> dict[str, Any]:
+    """BGL: labels out of the first token; train on lines 1-1400, score 1401-2000 in 10-line windows."""
+    d = bgl_data(root)
+    return _run(d["name"], d["train"], d["test"], d["grouping"], d["labels"], d["truth_of"], tmp)
 
 
 def run_bench(data_dir: str | None = None) -> list[dict[str, Any]]:
@@ -184,8 +197,8 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 @click.command("detect")
 @click.argument("data", required=False, type=click.Path(file_okay=False, exists=True))
-@click.option("--method", type=click.Choice(["router"]), default="router", show_default=True,
-              help="Detection method to benchmark.")
+@click.option("--method", type=click.Choice(["router", "graph"]), default="router", show_default=True,
+              help="Detection method to benchmark (graph: with PCA and Isolation Forest baselines).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per data set instead of a table.")
 def command(data: str | None, method: str, as_json: bool) -> None:
     """Precision, recall, F1, ROC-AUC, routed share, calibration error on HDFS sessions and BGL windows
@@ -193,6 +206,12 @@ def command(data: str | None, method: str, as_json: bool) -> None:
     import json
     import sys
 
+    if method == "graph":
+        from logkit.bench.detect_graph import render_graph, run_graph_bench
+
+        grows = run_graph_bench(_data_root(data))
+        sys.stdout.write("".join(json.dumps(r) + "\n" for r in grows) if as_json else render_graph(grows) + "\n")
+        return
     rows = run_bench(data)
     if as_json:
         for r in rows:

@@ -63,7 +63,7 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     parse_budget(llm_budget)
     grouping = parse_grouping(session, window)
     idle_s = parse_duration(idle)
-    model = load_model(model_dir)
+    model = load_model(model_dir, device=device)
     if device != "cpu" and model.method == "router":
         ui.warn(f"--device {device} is ignored: the router method runs on the CPU")
     url = llm_url or os.environ.get("LOGKIT_LLM_URL") or os.environ.get("OPENAI_BASE_URL")
@@ -81,7 +81,7 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     records = detect(input_path, model, grouping=grouping, format=format_spec, threshold=threshold,
                      budget=llm_budget, follow=follow, idle=idle_s, llm=judge)
     streaming = follow or input_path == "-"
-    cols = list(RECORD_COLUMNS)
+    cols = list(RECORD_COLUMNS) + (["top"] if model.method == "graph" else [])
     with open_writer(fmt, output, columns=cols, kind="detect", flush_each=streaming) as writer:
         try:
             for rec in records:

@@ -14,8 +14,9 @@ __all__ = ["command"]
 @click.argument("input_path", metavar="INPUT")
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
               help="Folder to write the model into (method, format and grouping are kept there).")
-@click.option("--method", type=click.Choice(["router"]), default="router", show_default=True,
-              help="router: the small calibrated model whose unsure items go to an LLM.")
+@click.option("--method", type=click.Choice(["router", "graph"]), default="router", show_default=True,
+              help="router: the small calibrated model whose unsure items go to an LLM; graph: a torch model of "
+              "event/entity graphs per window, no labels needed (pip install 'logkit[graph]').")
 @click.option("--labels", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of session,label or line,label (0/1 or Normal/Anomaly); without it, learn normal "
               "behaviour only.")
@@ -33,6 +34,7 @@ def command(input_path: str, model_dir: str, method: str, labels: str | None, fo
       logkit train hdfs.log --model m --session 'blk_-?\\d+' --labels labels.csv
       logkit train bgl.log --model m --window 10 --labels lines.csv
       logkit train app.log --model m --window 5m
+      logkit train bgl.log --model m --method graph --window 10
     """
     from logkit.detect.api import train
     from logkit.detect.grouping import parse_grouping

@@ -20,7 +20,7 @@ __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_
 MODEL_FILE = "model.json"
 PARSER_STATE_FILE = "parser_state.json"
 MODEL_VERSION = 1
-METHODS = ("router",)
+METHODS = ("router", "graph")
 MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
@@ -71,14 +71,13 @@ def train(
     labels : Labels, optional
         Session or line labels (supervised); without, normal behaviour only.
     method : str
-        ``router`` (the small model with LLM routing).
+        ``router`` (the small model with LLM routing) or ``graph`` (event/entity graphs, torch, no labels).
     params : dict, optional
         Hyperparameters of the detector.
     """
-    from logkit.models.small import SmallDetector
-
     if method not in METHODS:
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
+    det = _graph_detector(params) if method == "graph" else _small_detector(params)
     info = InputInfo()
     parsers: list[Any] = []
     groups = list(group_events(read_events(path, format=format, info=info, parser_out=parsers), grouping))
@@ -87,9 +86,14 @@ def train(
         # sessions still active when the training input ends are beginnings: marked open, as in detect
         trained["open_within_lines"] = session_gap(groups)
         mark_open(groups, max(g.last_line for g in groups), trained["open_within_lines"])
-    det = SmallDetector(**(params or {}))
     glabels: list[int] | None = None
-    if labels is None:
+    if method == "graph":  # unsupervised; with labels, the items holding an anomaly are left out
+        if labels is not None and labels.kind == "line":
+            groups = [g for g in groups if not any(labels.by_line.get(ev.line, 0) for ev in g.events)]
+        elif labels is not None:
+            groups = [g for g in groups if not labels.by_session.get(g.key, 0)]
+        det.fit(groups)
+    elif labels is None:
         det.fit(groups)
     elif labels.kind == "line":
         det.fit(groups, line_labels=labels.by_line)
@@ -116,6 +120,22 @@ def train(
     return model
 
 
+def _small_detector(params: dict[str, Any] | None) -> Any:
+    from logkit.models.small import SmallDetector
+
+    return SmallDetector(**(params or {}))
+
+
+def _graph_detector(params: dict[str, Any] | None) -> Any:
+    """The graph method's detector (before reading any input: a missing torch fails at once)."""
+    from logkit.detect.graphs import require_torch
+
+    require_torch()
+    from logkit.models.graph import GraphDetector
+
+    return GraphDetector(**(params or {}))
+
+
 def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] | None, det: Any) -> None:
     """Keep the training items the model gets wrong (or is unsure of) for the LLM's prompt (plain JSON)."""
     from logkit.models.llm import ERROR_CASES_FILE, ErrorCases
@@ -129,8 +149,8 @@ def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] 
     ErrorCases.from_training(groups, labels, scores, min_uncertainty=DEFAULT_MIN_UNCERTAINTY).save(out)
 
 
-def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
-    """Read a model folder written by :func:`train`."""
+def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> ModelInfo:
+    """Read a model folder written by :func:`train` (``device``: where the graph method runs)."""
     from logkit.models.base import load_detector
 
     path = Path(model_dir) / MODEL_FILE
@@ -139,9 +159,18 @@ def load_model(model_dir: str | os.PathLike[str]) -> ModelInfo:
         missing=f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
         "`logkit train INPUT --model DIR`",
     )
-    return ModelInfo(str(meta["method"]), str(meta.get("format") or "auto"),
-                     Grouping.from_dict(meta["grouping"]), load_detector(model_dir), meta.get("trained", {}),
-                     str(model_dir))
+    method = str(meta["method"])
+    if method == "graph":
+        from logkit.detect.graphs import require_torch
+
+        require_torch()
+        from logkit.models.graph import GraphDetector
+
+        detector: Any = GraphDetector.load(model_dir, device=device)
+    else:
+        detector = load_detector(model_dir)
+    return ModelInfo(method, str(meta.get("format") or "auto"), Grouping.from_dict(meta["grouping"]), detector,
+                     meta.get("trained", {}), str(model_dir))
 
 
 def _iso(ts: Any) -> str | None:
@@ -182,6 +211,9 @@ def score_groups(
                 "routed": routed, "decided_by": "model", "method": method,
                 "reason": s.reason if anomaly else s.note,
             }
+            top = getattr(s, "top", None)
+            if top is not None:
+                rec["top"] = top
             answer = None
             if llm is not None and routed:
                 answer = llm(g, rec)

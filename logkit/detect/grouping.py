@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +40,10 @@ class Event:
     """One parsed line as detection sees it (treat it as read-only).
 
     ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it. Not frozen: one is built per input line, and a frozen
-    dataclass takes about four times as long to build.
+    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`logkit.records.Param`,
+    or the JSON objects of parse records) and ``ids`` the other header fields (hosts, nodes, pids): the
+    entities of the graph method. Not frozen: one is built per input line, and a frozen dataclass takes
+    about four times as long to build.
     """
 
     line: int
@@ -50,6 +52,8 @@ class Event:
     content: str
     timestamp: datetime | None = None
     fields: tuple[tuple[str, str], ...] = ()
+    params: Sequence[Any] = ()
+    ids: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -154,33 +158,35 @@ _KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no di
 _KINDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # interned kind tuples; bounded
 
 
-def _kind_fields(fields: Any) -> tuple[tuple[str, str], ...]:
-    """The header fields that describe the kind of a line: values without a digit (one shared tuple per
-    distinct kind, so that lines of a kind hold the same object)."""
-    out = []
+def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Header fields split in one pass: kinds (values without a digit; one shared tuple per distinct kind,
+    so that lines of a kind hold the same object) and ids (values with one)."""
+    kinds: list[tuple[str, str]] = []
+    ids: list[tuple[str, str]] = []
     known = _KIND_VALUE
     for k, v in fields.items():
+        if not v:
+            continue
         ok = known.get(v)
         if ok is None:
-            ok = bool(v) and not _HAS_DIGIT(v)
+            ok = not _HAS_DIGIT(v)
             if len(known) < 50_000:
                 known[v] = ok
-        if ok:
-            out.append((k, v))
-    kind = tuple(out)
+        (kinds if ok else ids).append((k, v))
+    kind = tuple(kinds)
     shared = _KINDS.get(kind)
     if shared is None:
         if len(_KINDS) < 10_000:
             _KINDS[kind] = kind
-        return kind
-    return shared
+        shared = kind
+    return shared, tuple(ids)
 
 
 def event_from_parsed(p: Any) -> Event:
     """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
     rec = p.record
-    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp,
-                 _kind_fields(rec.fields))
+    kinds, ids = _split_fields(rec.fields)
+    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
 
 
 _PIECES: dict[str, list[str]] = {}  # template -> its text between the <*> (bounded)
@@ -223,8 +229,10 @@ def event_from_record(rec: dict[str, Any]) -> Event:
     if type(template) is not str:
         template = str(template)
     tid = rec.get("template_id", "")
+    params = rec.get("params") or []
+    kinds, ids = _split_fields(rec.get("fields") or {})
     return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
-                 _rebuild(template, rec.get("params") or []), when, _kind_fields(rec.get("fields") or {}))
+                 _rebuild(template, params), when, kinds, params, ids)
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:
