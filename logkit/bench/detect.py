@@ -18,8 +18,8 @@ import click
 
 from logkit.errors import InputError
 
-__all__ = ["run_bench", "bench_hdfs", "bench_bgl", "hdfs_data", "bgl_data", "metrics", "expected_calibration_error",
-           "f1_ceiling", "render", "command"]
+__all__ = ["run_bench", "prf", "bench_hdfs", "bench_bgl", "hdfs_data", "bgl_data", "metrics",
+           "expected_calibration_error", "f1_ceiling", "render", "command"]
 
 
 def expected_calibration_error(scores: Sequence[float], truth: Sequence[int], bins: int = 10) -> float:
@@ -38,7 +38,8 @@ def expected_calibration_error(scores: Sequence[float], truth: Sequence[int], bi
     return total
 
 
-def _prf(pred: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float]:
+def prf(pred: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the decisions ``pred`` against the labels ``truth``."""
     tp = sum(1 for p, t in zip(pred, truth, strict=True) if p and t)
     fp = sum(1 for p, t in zip(pred, truth, strict=True) if p and not t)
     fn = sum(1 for p, t in zip(pred, truth, strict=True) if not p and t)
@@ -54,12 +55,12 @@ def metrics(records: Sequence[dict[str, Any]], truth: Sequence[int]) -> dict[str
 
     pred = [bool(r["anomaly"]) for r in records]
     scores = [float(r["score"]) for r in records]
-    prec, rec, f1 = _prf(pred, truth)
+    prec, rec, f1 = prf(pred, truth)
     fixed = [bool(t) if r["routed"] else p for r, p, t in zip(records, pred, truth, strict=True)]
     auc = roc_auc_score(truth, scores) if 0 < sum(truth) < len(truth) else math.nan
     return {"items": len(records), "anomalies": sum(truth), "precision": prec, "recall": rec, "f1": f1,
             "roc_auc": float(auc), "routed": sum(1 for r in records if r["routed"]) / max(len(records), 1),
-            "ece": expected_calibration_error(scores, truth), "f1_routed_correct": _prf(fixed, truth)[2]}
+            "ece": expected_calibration_error(scores, truth), "f1_routed_correct": prf(fixed, truth)[2]}
 
 
 def f1_ceiling(keys: Sequence[Any], truth: Sequence[int]) -> float:

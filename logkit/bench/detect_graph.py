@@ -29,12 +29,9 @@ def score_row(data: str, method: str, scores: Sequence[float], pred: Sequence[bo
     """Precision, recall, F1 and ROC-AUC of one method on one data set."""
     from sklearn.metrics import roc_auc_score
 
-    tp = sum(1 for p, t in zip(pred, truth, strict=True) if p and t)
-    fp = sum(1 for p, t in zip(pred, truth, strict=True) if p and not t)
-    fn = sum(1 for p, t in zip(pred, truth, strict=True) if not p and t)
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    from logkit.bench.detect import prf
+
+    prec, rec, f1 = prf(pred, truth)
     auc = float(roc_auc_score(truth, scores)) if 0 < sum(truth) < len(truth) else math.nan
     return {"data": data, "method": method, "items": len(truth), "anomalies": int(sum(truth)),
             "precision": prec, "recall": rec, "f1": f1, "roc_auc": auc, "best_f1": best_f1(scores, truth)}

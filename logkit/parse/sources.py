@@ -9,7 +9,7 @@ import gzip
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from logkit.errors import InputError
@@ -185,10 +185,9 @@ def iter_raw_lines(
     return _iter_lines(path, path if source is None else source, on_chunk)
 
 
-def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[RawLine]:
+def _chunks(path: str) -> Generator[bytes, None, None]:
+    """The (decompressed) bytes of ``path`` a chunk at a time; damaged compressed data is an InputError."""
     fh = open_binary(path)
-    line_no = 0
-    pending: list[bytes] = []  # pieces of a line longer than a chunk
     # read1: what is there now (at most one system read), so a pipe's lines flow as they arrive
     read = getattr(fh, "read1", fh.read)
     try:
@@ -202,7 +201,18 @@ def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None
                     raise _damaged(path, exc) from None
                 raise
             if not chunk:
-                break
+                return
+            yield chunk
+    finally:
+        fh.close()
+
+
+def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[RawLine]:
+    line_no = 0
+    pending: list[bytes] = []  # pieces of a line longer than a chunk
+    chunks = _chunks(path)
+    try:
+        for chunk in chunks:
             if on_chunk is not None:
                 on_chunk(chunk)
             parts = chunk.split(b"\n")
@@ -223,7 +233,7 @@ def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None
             line_no += 1
             yield RawLine(source, line_no, b"".join(pending))
     finally:
-        fh.close()
+        chunks.close()
 
 
 def iter_text_blocks(path: str) -> Iterator[tuple[list[str], int]]:
@@ -241,21 +251,10 @@ def iter_text_blocks(path: str) -> Iterator[tuple[list[str], int]]:
 
 
 def _iter_blocks(path: str) -> Iterator[tuple[list[str], int]]:
-    fh = open_binary(path)
     pending: list[bytes] = []  # the tail of the chunks read so far after their last newline
-    read = getattr(fh, "read1", fh.read)
+    chunks = _chunks(path)
     try:
-        while True:
-            try:
-                chunk = read(CHUNK_SIZE)
-            except (OSError, EOFError) as exc:
-                raise _damaged(path, exc) from None
-            except Exception as exc:  # zstandard.ZstdError
-                if type(exc).__module__.startswith("zstandard"):
-                    raise _damaged(path, exc) from None
-                raise
-            if not chunk:
-                break
+        for chunk in chunks:
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 pending.append(chunk)
@@ -273,7 +272,7 @@ def _iter_blocks(path: str) -> Iterator[tuple[list[str], int]]:
             last = b"".join(pending)
             yield [last.decode("utf-8", "surrogateescape")], len(last) + 1
     finally:
-        fh.close()
+        chunks.close()
 
 
 def input_bytes(paths: Sequence[str]) -> int | None:
