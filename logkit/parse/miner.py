@@ -9,14 +9,26 @@ variables. A run of whole-variable words whose length varies within a cluster is
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 from logkit.errors import StateError
-from logkit.parse.families import glue_suffix, is_unit, reduced
-from logkit.parse.fastrec import new_param
+from logkit.parse.clusters import (
+    _ID_WORD,
+    TYPE_FREEZE,
+    _Cluster,
+    _compare,
+    _could_join,
+    _glue_units,
+    _merge_tokens,
+    _params,
+    _plan,
+    _rx_spans,
+    _starts,
+    _token_rx,
+    _unit_pair,
+)
+from logkit.parse.families import reduced
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
@@ -31,35 +43,15 @@ from logkit.parse.masking import (
     template_cache,
     word_templates,
 )
-from logkit.parse.vartypes import classify
-from logkit.records import Param, VarType
+from logkit.records import Param
 
 __all__ = ["Match", "TemplateMiner", "STATE_VERSION"]
 
 STATE_VERSION = 1
-MIN_SAME = 3  # constant words two forms must share before the words where they differ become variables
-MIN_SIMILARITY = 0.75  # share of the compared constant words that must agree
 MAX_CACHE = 500_000  # masked forms remembered -> cluster (a cache: cleared when full)
 MAX_SEEN = 32_768  # exact contents remembered (a cache: cleared when full)
 MAX_SEEN_CHARS = 512  # only contents up to this long are remembered
 MAX_EXAMPLE = 2000  # characters of a line kept as a template's example
-TYPE_FREEZE = 4  # after this many agreeing calls, a template slot keeps its variable type
-
-_RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
-
-_DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
-_ALNUM = re.compile(r"[^\W_]|" + PH)
-_VAR = "<*>"
-_CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
-_PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
-# a word of letters and at least two digits: an id (``req_web1001``, ``n17``), not a name like ``IPV6``
-_ID_WORD = re.compile(r"(?=\S*[A-Za-z])(?=\S*[0-9]\S*[0-9])[\w.:/-]+")
-# words after which a plain word is a name (a variable): ``user root``, ``by admin``, ``host=web``
-_NAMING = re.compile(
-    r"(?i).*[=:]|(?:users?|user ?name|login|host(?:name)?|node|server|client|account|owner|name|file(?:name)?"
-    r"|table|service|queue|job|app(?:lication)?|component|domain|group|role|key|from|by|for|uid|pid)[\[(]?"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -67,59 +59,6 @@ class Match:
 
     template: str
     params: tuple[Param, ...]
-
-
-class _Cluster:
-    """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
-
-    __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version")
-
-    def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
-        self.cid = cid
-        self.tokens = tokens
-        self.runs = runs  # position -> words in the run there (0: varies)
-        self.count = 0
-        self.example = example
-        self.last = 0
-        self.generic = False  # True once a word was generalised or a run length varied
-        self._text: str | None = None
-        self.types: list[VarType | None] | None = None  # per slot: the type (None: it varies)
-        self.votes: list[int] = []
-        self.version = 0  # bumped whenever the template changes (cached emission plans then expire)
-        # first position -> last position of words that form one variable together (a value and its unit
-        # where the unit varies: ``12 KB`` / ``3 MB`` -> ``<*>``)
-        self.glue: dict[int, int] = {}
-        self.sig = ""  # the template with every value as one variable (see logkit.parse.families)
-        # (position, word template) of the words that are not a whole variable, how many, how many of
-        # them hold a variable inside, the positions of id-like ones, and the version they were taken at
-        # (see ``_could_join``)
-        self.consts: set[tuple[int, str]] = set()
-        self.n_consts = 0
-        self.n_partial = 0
-        self.ids: set[int] = set()
-        self.consts_version = -1
-
-    def text(self) -> str:
-        """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
-        if self._text is None:
-            out = []
-            glue = self.glue
-            skip = -1
-            for i, t in enumerate(self.tokens):
-                if i <= skip:
-                    continue
-                if i in glue:
-                    skip = glue[i]
-                    out.append(_VAR + glue_suffix(self.tokens, i, skip))
-                    continue
-                if t == PH:
-                    k = self.runs.get(i, 1)
-                    out.append(" ".join([_VAR] * k) if k > 1 else _VAR)
-                else:
-                    out.append(t.replace(PH, _VAR))
-            self._text = " ".join(out)
-        return self._text
 
 
 _MATCH_TEMPLATE = Match.__dict__["template"].__set__
@@ -134,138 +73,8 @@ def _new_match(template: str, params: tuple[Param, ...]) -> Match:
     return m
 
 
-_RX_CACHE: dict[str, re.Pattern[str]] = {}
 _MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
 _TPL_GET = template_cache().get
-
-
-def _token_rx(token: str) -> re.Pattern[str]:
-    """A regex matching the raw text of a word against a word template with variables."""
-    rx = _RX_CACHE.get(token)
-    if rx is None:
-        if len(_RX_CACHE) > 10_000:
-            _RX_CACHE.clear()
-        rx = re.compile("(.*?)".join(re.escape(p) for p in token.split(PH)), re.DOTALL)
-        _RX_CACHE[token] = rx
-    return rx
-
-
-def _merge_tokens(a: str, b: str) -> str:
-    """The most specific word template covering both ``a`` and ``b``."""
-    if a == b:
-        return a
-    if a == PH or b == PH:
-        return PH
-    pa = _DELIMS.split(a)
-    pb = _DELIMS.split(b)
-    if len(pa) != len(pb) or len(pa) == 1 or any(pa[i] != pb[i] for i in range(1, len(pa), 2)):
-        return PH
-    out = [pa[i] if (i % 2 or pa[i] == pb[i]) else PH for i in range(len(pa))]
-    return "".join(out)
-
-
-def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
-    """Whether two different words at position ``i`` may become one variable.
-
-    Not when either is only punctuation, when their punctuation differs (``(uid=0)`` / ``LOGIN(uid=0)``),
-    when either is an upper-case constant name (states such as ``RUNNING``), nor two plain words
-    opening the message (``After Scheduling`` / ``Before Scheduling``).
-    """
-    if _ALNUM.search(a) is None or _ALNUM.search(b) is None:
-        return False
-    if a == PH or b == PH:
-        return True
-    pa = _DELIMS.split(a)
-    pb = _DELIMS.split(b)
-    if len(pa) != len(pb) or any(pa[k] != pb[k] for k in range(1, len(pa), 2)):
-        return False
-    if any(pa[k] != pb[k] and not (pa[k] and pb[k]) for k in range(0, len(pa), 2)):
-        return False
-    if _CONST_NAME.fullmatch(a) or _CONST_NAME.fullmatch(b):
-        return False
-    if _PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b):
-        # two plain words are two events (``VM Started`` / ``VM Paused``) unless a name is expected here
-        return i > 0 and _NAMING.fullmatch(prev) is not None
-    return True
-
-
-def _glue_units(c: _Cluster, i: int, *, all_pairs: bool) -> None:
-    """Make the variable before position ``i`` and the unit at ``i`` one variable; with ``all_pairs``,
-    every other value-unit pair of the template too (one formatter writes them all alike)."""
-    glue = c.glue
-    start = next((g for g, e in glue.items() if e == i - 1), i - 1)
-    glue[start] = i
-    if all_pairs:
-        tokens = c.tokens
-        inside = {k for g, e in glue.items() for k in range(g, e + 1)}
-        for k in range(1, len(tokens)):
-            if k not in inside and tokens[k - 1] == PH and k - 1 not in inside and is_unit(tokens[k]):
-                glue[k - 1] = k
-                inside.update((k - 1, k))
-
-
-def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
-    """Whether position ``i`` holds two different units after a variable (``<*> KB`` / ``<*> MB``)."""
-    return (
-        i > 0 and tokens[i - 1] == PH and words[i - 1].tpl == PH
-        and is_unit(tokens[i]) and is_unit(words[i].tpl)
-    )
-
-
-def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
-    """(same, differing) constant words of a cluster and a line, or None when they may not merge
-    (``exact``: when any word differs)."""
-    same = 0
-    diffs: list[int] = []
-    for i, (t, w) in enumerate(zip(tokens, words, strict=True)):
-        wt = w.tpl
-        if t == wt:
-            if t != PH:
-                same += 1
-            continue
-        if t == PH:
-            continue
-        if PH in t and _token_rx(t).fullmatch(wt) is not None:
-            continue
-        if exact:
-            return None
-        diffs.append(i)
-    diff = len(diffs)
-    if diff:
-        # words of letters and digits that differ (``req_web1001`` / ``req_web1002``) are ids: they do
-        # not count against the similarity, so short messages around an id still form one template
-        plain = diff - sum(1 for i in diffs if _ID_WORD.fullmatch(tokens[i]) and _ID_WORD.fullmatch(words[i].tpl))
-        if plain:
-            if same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY:
-                return None
-        elif same < 1:
-            return None
-        for i in diffs:
-            if not (_mergeable(i, tokens[i], words[i].tpl, tokens[i - 1] if i else "") or _unit_pair(tokens, words, i)):
-                return None
-    return same, diff
-
-
-def _could_join(c: _Cluster, line: set[tuple[int, str]], line_ids: set[int], exact: bool) -> bool:
-    """False when :func:`_compare` surely gives None for cluster ``c`` and a line whose (position, word
-    template) pairs are ``line`` and whose id-like words stand at ``line_ids``: counted with set
-    operations, without a Python loop over the words."""
-    if c.consts_version != c.version:
-        c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
-        c.n_consts = len(c.consts)
-        c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
-        c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _ID_WORD.fullmatch(t)}
-        c.consts_version = c.version
-    same = len(c.consts & line)  # constant words equal to the line's
-    differ = c.n_consts - same - c.n_partial  # constant words that differ, at least (a partial one may fit)
-    if differ <= 0:
-        return True
-    if exact:
-        return False
-    plain = differ - len(c.ids & line_ids)  # differing words that are not both ids, at least
-    if plain > 0:
-        return not (same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY)
-    return same >= 1
 
 
 class TemplateMiner:
@@ -609,102 +418,3 @@ class TemplateMiner:
             c.types = None
             c.version += 1
             self._index(c)
-
-
-def _starts(text: str, words: list[str]) -> list[int]:
-    """Where each word of ``text.split()`` starts."""
-    lengths = list(map(len, words))
-    if len(text) == sum(lengths) + len(words) - 1:
-        # single separators only: the offsets follow from the lengths
-        return [c + i for i, c in enumerate(accumulate(lengths, initial=0))]
-    out = []
-    pos = 0
-    find = text.find
-    for w, n in zip(words, lengths, strict=True):
-        pos = find(w, pos)
-        out.append(pos)
-        pos += n
-    return out
-
-
-def _rx_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    m = _token_rx(tok).fullmatch(content, start, end)
-    if m is None:
-        spans.append((start, end))
-    else:
-        spans.extend(m.regs[1:])  # every group takes part in a full match
-
-
-def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
-    """How a line of this masked form yields its params under cluster ``c``.
-
-    Steps ``(op, a, b, token)`` over the line's words: op 0 takes word ``a``'s own variables, op 1 one
-    variable from the start of word ``a`` to the end of word ``b``, op 2 matches word ``a`` against the
-    generalised word template ``token``.
-    """
-    plan: list[tuple[int, int, int, str]] = []
-    i = 0  # collapsed position
-    a = 0  # word index
-    n = len(raw)
-    tokens = c.tokens
-    runs = c.runs
-    glue = c.glue
-    while a < n:
-        if i in glue:  # words of positions i..last: one variable, closing punctuation left out
-            start = i
-            last = glue[i]
-            first = a
-            while i <= last and a < n:
-                b = a
-                if raw[a][2] == PH:
-                    while b + 1 < n and raw[b + 1][2] == PH:
-                        b += 1
-                i += 1
-                a = b + 1
-            plan.append((1, first, a - 1, glue_suffix(tokens, start, last)))
-            continue
-        tpl = raw[a][2]
-        b = a
-        if tpl == PH:
-            while b + 1 < n and raw[b + 1][2] == PH:
-                b += 1
-        count = b - a + 1
-        t = tokens[i]
-        if t == tpl:
-            if t == PH and count > 1 and runs.get(i, count) != count:
-                plan.append((1, a, b, ""))
-            else:
-                plan.extend((0, k, k, "") for k in range(a, b + 1) if raw[k][3])
-        elif t == PH:
-            plan.append((1, a, b, ""))
-        else:
-            plan.append((2, a, a, t))
-        i += 1
-        a = b + 1
-    return plan
-
-
-def _params(c: _Cluster, content: str, spans: list[tuple[int, int]]) -> tuple[Param, ...]:
-    """Typed params; a slot whose first calls to ``classify`` agreed keeps that type (cached)."""
-    types = c.types
-    if types is None or len(types) != len(spans):
-        types = c.types = [None] * len(spans)
-        c.votes = [0] * len(spans)
-    votes = c.votes
-    out = []
-    for i, (s, e) in enumerate(spans):
-        v = votes[i]
-        if v >= TYPE_FREEZE:
-            ty = types[i]
-        else:
-            ty = classify(content, s, e)
-            if v == 0:
-                types[i] = ty
-                votes[i] = 1
-            elif v > 0:
-                if types[i] is ty:
-                    votes[i] = v + 1
-                else:
-                    votes[i] = -1  # this slot's type varies: always ask
-        out.append(new_param(content[s:e], ty, s, e))  # type: ignore[arg-type]
-    return tuple(out)
