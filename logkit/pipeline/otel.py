@@ -6,7 +6,9 @@ DESIGN.md section 6: ``timestamp``, ``observed_timestamp``, ``severity_text``, `
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,10 @@ __all__ = [
     "parsed_schema",
     "score_schema",
     "PartitionedWriter",
+    "PARTITION_COLUMNS",
+    "BATCH_ROWS",
+    "FLUSH_BYTES",
+    "MAX_OPEN_FILES",
     "record_row",
     "observed_time",
 ]
@@ -40,6 +46,11 @@ PARSED_COLUMNS = ("line", "timestamp", "observed_timestamp", "severity_text", "s
                   "attributes", "resource", "template_id", "template", "params", "fields")
 SCORE_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold", "anomaly",
                  "uncertainty", "routed", "decided_by", "method", "reason", "model_anomaly", "resource")
+PARTITION_COLUMNS = ("source", "date")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # the folder name of a null partition value (hive convention)
+BATCH_ROWS = 20_000  # rows buffered as Python tuples before they become Arrow batches
+FLUSH_BYTES = 8 << 20  # buffered Arrow bytes per writer before the largest partitions are appended
+MAX_OPEN_FILES = 64  # Parquet files a writer keeps open at once (least recently used closed first)
 _TYPE_NAMES = {t: t.value for t in VarType}
 
 
@@ -136,65 +147,126 @@ def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
 
 
 class PartitionedWriter:
-    """Rows in, a hive-partitioned Parquet dataset (``source=``/``date=``) out, through ``pyarrow.dataset``.
+    """Rows in, a hive-partitioned Parquet dataset (``source=``/``date=``) out: one file per partition.
 
-    Rows become Arrow batches of ``batch_rows``; the batches are written whenever they hold more than
-    ``flush_bytes`` (so memory stays bounded) and at :meth:`close`. File names start with ``basename`` so
-    the inputs of a job never overwrite each other's files. :attr:`files` lists what was written.
+    Rows are buffered per partition and turned into Arrow batches of ``batch_rows``. When the buffers hold
+    more than ``flush_bytes`` in all (memory stays bounded), the largest are appended, as row groups, to
+    their partition's open :class:`pyarrow.parquet.ParquetWriter` until half the budget is free; the rest
+    is appended at :meth:`close`. At most ``max_open`` files are open at once: the least recently used is
+    closed, and that partition continues in a new part file when it gets rows again, so a partition has
+    one file unless more than ``max_open`` partitions interleave. File names are
+    ``{basename}-{part:05d}{suffix}`` (the inputs of a job never overwrite each other's files; names and
+    contents depend only on the rows, so every worker and scheduler writes the same files). The partition
+    columns (``source``, ``date``) must be the schema's last two; they are the folder names, not columns
+    of the files. :attr:`files` lists every file opened; :meth:`abort` closes and deletes them.
     """
 
     def __init__(self, folder: str | os.PathLike[str], schema: Any, *, basename: str,
-                 suffix: str = ".parquet", batch_rows: int = 20_000, flush_bytes: int = 8 << 20) -> None:
+                 suffix: str = ".parquet", batch_rows: int | None = None, flush_bytes: int | None = None,
+                 max_open: int | None = None, row_group_rows: int = 1 << 17) -> None:
+        import pyarrow as pa
+
+        if list(schema.names[-2:]) != list(PARTITION_COLUMNS):
+            raise ValueError(f"the schema must end with the partition columns {PARTITION_COLUMNS}")
         self.folder = str(folder)
         self.suffix = suffix
         self.schema = schema
+        self.file_schema = pa.schema(list(schema)[: -len(PARTITION_COLUMNS)])
         self.basename = basename
-        self.batch_rows = batch_rows
-        self.flush_bytes = flush_bytes
+        self.batch_rows = max(1, BATCH_ROWS if batch_rows is None else batch_rows)
+        self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
+        self.max_open = max(1, MAX_OPEN_FILES if max_open is None else max_open)
+        self.row_group_rows = max(1, row_group_rows)
         self.files: list[str] = []
         self.rows = 0
-        self._pending: list[tuple[Any, ...]] = []
-        self._batches: list[Any] = []
-        self._bytes = 0
-        self._writes = 0
+        self._pending: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        self._pending_rows = 0
+        self._batches: dict[tuple[Any, ...], list[Any]] = {}
+        self._bytes: dict[tuple[Any, ...], int] = {}
+        self._total = 0
+        self._open: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._parts: dict[tuple[Any, ...], int] = {}
+
+    @property
+    def open_files(self) -> int:
+        """How many files are open now (never more than ``max_open``)."""
+        return len(self._open)
 
     def write(self, row: tuple[Any, ...]) -> None:
-        """Add one row (values in the schema's order; ``source`` and ``date`` pick the partition)."""
-        self._pending.append(row)
+        """Add one row (values in the schema's order; ``source`` and ``date``, the last two, pick the partition)."""
+        key = row[-2:]
+        rows = self._pending.get(key)
+        if rows is None:
+            rows = self._pending[key] = []
+        rows.append(row[:-2])
         self.rows += 1
-        if len(self._pending) >= self.batch_rows:
-            self._to_batch()
+        self._pending_rows += 1
+        if self._pending_rows >= self.batch_rows:
+            self._to_batches()
 
-    def _to_batch(self) -> None:
-        if self._pending:
-            b = _batch(self._pending, self.schema)
-            self._pending = []
-            self._batches.append(b)
-            self._bytes += b.nbytes
-            if self._bytes >= self.flush_bytes:
-                self._write()
+    def _to_batches(self) -> None:
+        for key, rows in self._pending.items():
+            b = _batch(rows, self.file_schema)
+            self._batches.setdefault(key, []).append(b)
+            self._bytes[key] = self._bytes.get(key, 0) + b.nbytes
+            self._total += b.nbytes
+        self._pending = {}
+        self._pending_rows = 0
+        if self._total >= self.flush_bytes:
+            # the largest buffers first (a stable sort: ties keep the order partitions were first seen)
+            for key in sorted(self._batches, key=lambda k: -self._bytes[k]):
+                self._append(key)
+                if self._total <= self.flush_bytes // 2:
+                    break
 
-    def _write(self) -> None:
-        import pyarrow.dataset as ds
+    def _append(self, key: tuple[Any, ...]) -> None:
+        import pyarrow as pa
 
-        if not self._batches:
-            return
-        part = ds.partitioning(self.schema.empty_table().select(["source", "date"]).schema, flavor="hive")
+        batches = self._batches.pop(key)
+        self._total -= self._bytes.pop(key)
+        self._writer(key).write_table(pa.Table.from_batches(batches, schema=self.file_schema),
+                                      row_group_size=self.row_group_rows)
 
-        def visit(f: Any) -> None:
-            self.files.append(str(Path(f.path)))
+    def _writer(self, key: tuple[Any, ...]) -> Any:
+        w = self._open.get(key)
+        if w is not None:
+            self._open.move_to_end(key)
+            return w
+        import pyarrow.parquet as pq
 
-        ds.write_dataset(self._batches, self.folder, schema=self.schema, format="parquet", partitioning=part,
-                         basename_template=f"{self.basename}-{self._writes}-{{i}}{self.suffix}",
-                         existing_data_behavior="overwrite_or_ignore", file_visitor=visit, max_open_files=16,
-                         max_rows_per_group=max(self.batch_rows, 1),
-                         min_rows_per_group=min(self.batch_rows, 10_000))
-        self._writes += 1
-        self._batches = []
-        self._bytes = 0
+        while len(self._open) >= self.max_open:
+            self._open.popitem(last=False)[1].close()
+        part = self._parts.get(key, 0)
+        self._parts[key] = part + 1
+        folder = Path(self.folder).joinpath(*(f"{name}={_segment(v)}" for name, v in zip(PARTITION_COLUMNS, key,
+                                                                                           strict=True)))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.basename}-{part:05d}{self.suffix}"
+        self.files.append(str(path))
+        w = self._open[key] = pq.ParquetWriter(str(path), self.file_schema, compression="zstd")
+        return w
 
     def close(self) -> list[str]:
-        """Write what is left; returns every file written."""
-        self._to_batch()
-        self._write()
+        """Write what is left and close every file; returns every file written."""
+        self._to_batches()
+        for key in list(self._batches):
+            self._append(key)
+        while self._open:
+            self._open.popitem(last=False)[1].close()
         return sorted(self.files)
+
+    def abort(self) -> None:
+        """Close and delete every file written (after a failure: nothing half-written stays behind)."""
+        while self._open:
+            with contextlib.suppress(Exception):
+                self._open.popitem(last=False)[1].close()
+        for f in self.files:
+            Path(f).unlink(missing_ok=True)
+        self._pending, self._batches, self._bytes, self._total, self._pending_rows = {}, {}, {}, 0, 0
+
+
+def _segment(value: Any) -> str:
+    """A partition value as a hive folder name part, as ``pyarrow.dataset`` writes and reads it."""
+    from urllib.parse import quote
+
+    return HIVE_NULL if value is None or value == "" else quote(str(value), safe="")
