@@ -62,20 +62,19 @@ def test_one_file_per_partition_with_a_small_flush(tmp_path: Path) -> None:
     assert {r["body"] for r in back} == {r[1] for r in rows}
 
 
-def test_open_files_are_bounded_and_reopened_partitions_get_a_new_part(tmp_path: Path) -> None:
+def test_open_files_are_bounded_and_parts_are_merged_at_close(tmp_path: Path) -> None:
     w = PartitionedWriter(tmp_path / "ds", _schema(), basename="part-cd", batch_rows=10, flush_bytes=1,
                           max_open=3)
     rows = [(i, f"m{i}", "s", f"2024-01-0{1 + (i // 10) % 6}") for i in range(240)]  # 6 days, round robin
     for r in rows:
         w.write(r)
         assert w.open_files <= 3
+    assert max(w._parts.values()) > 1  # reopened partitions went on in new part files
     files = w.close()
-    assert w.open_files == 0
-    per_date: dict[str, list[str]] = {}
-    for f in files:
-        per_date.setdefault(Path(f).parent.name, []).append(Path(f).name)
-    assert len(per_date) == 6 and all(len(v) > 1 for v in per_date.values())  # reopened: new part files
-    assert all(v == [f"part-cd-{i:05d}.parquet" for i in range(len(v))] for v in per_date.values())
+    assert w.open_files == 0 and w.merged == 6
+    assert [Path(f).relative_to(tmp_path / "ds").as_posix() for f in files] == [
+        f"source=s/date=2024-01-0{d}/part-cd-00000.parquet" for d in range(1, 7)]  # merged: one file each
+    assert _data_files(tmp_path / "ds") == [Path(f) for f in files]
     expected: dict[tuple[Any, Any], list[int]] = {}
     for r in rows:
         expected.setdefault((r[2], r[3]), []).append(r[0])

@@ -153,9 +153,9 @@ class PartitionedWriter:
     more than ``flush_bytes`` in all (memory stays bounded), the largest are appended, as row groups, to
     their partition's open :class:`pyarrow.parquet.ParquetWriter` until half the budget is free; the rest
     is appended at :meth:`close`. At most ``max_open`` files are open at once: the least recently used is
-    closed, and that partition continues in a new part file when it gets rows again, so a partition has
-    one file unless more than ``max_open`` partitions interleave. File names are
-    ``{basename}-{part:05d}{suffix}`` (the inputs of a job never overwrite each other's files; names and
+    closed, and that partition continues in a new part file when it gets rows again (when more than
+    ``max_open`` partitions interleave); :meth:`close` merges such parts, so each partition ends with one
+    file, ``{basename}-00000{suffix}`` (the inputs of a job never overwrite each other's files; names and
     contents depend only on the rows, so every worker and scheduler writes the same files). The partition
     columns (``source``, ``date``) must be the schema's last two; they are the folder names, not columns
     of the files. :attr:`files` lists every file opened; :meth:`abort` closes and deletes them.
@@ -185,7 +185,8 @@ class PartitionedWriter:
         self._bytes: dict[tuple[Any, ...], int] = {}
         self._total = 0
         self._open: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._parts: dict[tuple[Any, ...], int] = {}
+        self._parts: dict[tuple[Any, ...], int] = {}  # part files opened per partition
+        self.merged = 0  # partitions whose part files close() merged into one
 
     @property
     def open_files(self) -> int:
@@ -238,22 +239,60 @@ class PartitionedWriter:
             self._open.popitem(last=False)[1].close()
         part = self._parts.get(key, 0)
         self._parts[key] = part + 1
-        folder = Path(self.folder).joinpath(*(f"{name}={_segment(v)}" for name, v in zip(PARTITION_COLUMNS, key,
-                                                                                           strict=True)))
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.basename}-{part:05d}{self.suffix}"
+        path = self._path(key, part)
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.files.append(str(path))
         w = self._open[key] = pq.ParquetWriter(str(path), self.file_schema, compression="zstd")
         return w
 
     def close(self) -> list[str]:
-        """Write what is left and close every file; returns every file written."""
+        """Write what is left, close every file and merge each partition's part files into its first one;
+        returns every file written."""
         self._to_batches()
         for key in list(self._batches):
             self._append(key)
         while self._open:
             self._open.popitem(last=False)[1].close()
+        for key, parts in self._parts.items():
+            if parts > 1:
+                self._merge(key, parts)
         return sorted(self.files)
+
+    def _path(self, key: tuple[Any, ...], part: int) -> Path:
+        folder = Path(self.folder).joinpath(*(f"{name}={_segment(v)}" for name, v in zip(PARTITION_COLUMNS, key,
+                                                                                           strict=True)))
+        return folder / f"{self.basename}-{part:05d}{self.suffix}"
+
+    def _merge(self, key: tuple[Any, ...], parts: int) -> None:
+        """Copy a partition's part files, in order, into one file (row groups of up to ``row_group_rows`` rows
+        and about ``flush_bytes / 2`` bytes: memory stays bounded), which takes the first part's name."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        paths = [self._path(key, i) for i in range(parts)]
+        merged = paths[0].with_name(f"{self.basename}-merging{self.suffix}")
+        self.files.append(str(merged))  # deleted by abort() if this fails
+        held: list[Any] = []
+        rows = size = 0
+        with pq.ParquetWriter(str(merged), self.file_schema, compression="zstd") as out:
+            for path in paths:
+                with pq.ParquetFile(str(path)) as pf:
+                    for i in range(pf.num_row_groups):
+                        t = pf.read_row_group(i)
+                        held.append(t)
+                        rows += t.num_rows
+                        size += t.nbytes
+                        if rows >= self.row_group_rows or size >= self.flush_bytes // 2:
+                            out.write_table(pa.concat_tables(held), row_group_size=self.row_group_rows)
+                            held, rows, size = [], 0, 0
+            if held:
+                out.write_table(pa.concat_tables(held), row_group_size=self.row_group_rows)
+        os.replace(merged, paths[0])
+        for path in paths[1:]:
+            path.unlink()
+        gone = {str(merged), *(str(p) for p in paths[1:])}
+        self.files = [f for f in self.files if f not in gone]
+        self.merged += 1
 
     def abort(self) -> None:
         """Close and delete every file written (after a failure: nothing half-written stays behind)."""
