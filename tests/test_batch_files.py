@@ -45,7 +45,7 @@ def test_one_file_per_partition_with_a_small_flush(tmp_path: Path) -> None:
     w = PartitionedWriter(tmp_path / "ds", _schema(), basename="part-ab", batch_rows=64, flush_bytes=4096)
     for r in rows:
         w.write(r)
-        assert w.open_files <= 64
+        assert w.open_files <= w.max_open == otel.MAX_OPEN_FILES
     files = w.close()
     partitions = {(r[2], r[3]) for r in rows}
     assert len(files) == len(partitions) == len(_data_files(tmp_path / "ds"))  # one file each, nothing else
@@ -172,3 +172,14 @@ def test_a_crash_mid_way_leaves_no_final_named_file(tmp_path: Path, monkeypatch:
     monkeypatch.undo()
     assert run_task(_spec(log, out))["status"] == "done"
     assert {p: p.read_bytes() for p in _data_files(out / "parsed")} == before
+
+
+def test_partition_values_are_kept_apart_and_escaped(tmp_path: Path) -> None:
+    rows = [(1, "x", "a/b", "c"), (2, "y", "a", "b/c"), (3, "z", "a/b", "c"), (4, "w", "a b", None),
+            (5, "v", "a b", "")]
+    w = PartitionedWriter(tmp_path / "ds", _schema(), basename="p", batch_rows=100)
+    for r in rows:
+        w.write(r)
+    files = [Path(f).relative_to(tmp_path / "ds").parent.as_posix() for f in w.close()]
+    assert files == ["source=a%20b/date=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb/date=c", "source=a/date=b%2Fc"]
+    assert _by_partition(_read(tmp_path / "ds")) == {("a/b", "c"): [1, 3], ("a", "b/c"): [2], ("a b", None): [4, 5]}

@@ -50,7 +50,9 @@ PARTITION_COLUMNS = ("source", "date")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # the folder name of a null partition value (hive convention)
 BATCH_ROWS = 20_000  # rows buffered as Python tuples before they become Arrow batches
 FLUSH_BYTES = 8 << 20  # buffered Arrow bytes per writer before the largest partitions are appended
-MAX_OPEN_FILES = 64  # Parquet files a writer keeps open at once (least recently used closed first)
+# Parquet files a writer keeps open at once (least recently used closed first; about 0.1 MB and a file
+# descriptor each): beyond it, interleaved partitions get part files that close() merges (more CPU)
+MAX_OPEN_FILES = 256
 _TYPE_NAMES = {t: t.value for t in VarType}
 
 
@@ -175,12 +177,11 @@ class PartitionedWriter:
         self.basename = basename
         self.batch_rows = max(1, BATCH_ROWS if batch_rows is None else batch_rows)
         self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
-        self.max_open = max(1, MAX_OPEN_FILES if max_open is None else max_open)
+        self.max_open = max(1, _open_limit() if max_open is None else max_open)
         self.row_group_rows = max(1, row_group_rows)
         self.files: list[str] = []
         self.rows = 0
-        self._pending: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-        self._pending_rows = 0
+        self._pending: list[tuple[Any, ...]] = []
         self._batches: dict[tuple[Any, ...], list[Any]] = {}
         self._bytes: dict[tuple[Any, ...], int] = {}
         self._total = 0
@@ -195,30 +196,55 @@ class PartitionedWriter:
 
     def write(self, row: tuple[Any, ...]) -> None:
         """Add one row (values in the schema's order; ``source`` and ``date``, the last two, pick the partition)."""
-        key = row[-2:]
-        rows = self._pending.get(key)
-        if rows is None:
-            rows = self._pending[key] = []
-        rows.append(row[:-2])
+        self._pending.append(row)
         self.rows += 1
-        self._pending_rows += 1
-        if self._pending_rows >= self.batch_rows:
+        if len(self._pending) >= self.batch_rows:
             self._to_batches()
 
     def _to_batches(self) -> None:
-        for key, rows in self._pending.items():
-            b = _batch(rows, self.file_schema)
-            self._batches.setdefault(key, []).append(b)
-            self._bytes[key] = self._bytes.get(key, 0) + b.nbytes
-            self._total += b.nbytes
-        self._pending = {}
-        self._pending_rows = 0
+        if self._pending:
+            for key, b in self._split(_batch(self._pending, self.schema)):
+                self._batches.setdefault(key, []).append(b)
+                self._bytes[key] = self._bytes.get(key, 0) + b.nbytes
+                self._total += b.nbytes
+            self._pending = []
         if self._total >= self.flush_bytes:
             # the largest buffers first (a stable sort: ties keep the order partitions were first seen)
             for key in sorted(self._batches, key=lambda k: -self._bytes[k]):
                 self._append(key)
                 if self._total <= self.flush_bytes // 2:
                     break
+
+    def _split(self, batch: Any) -> list[tuple[tuple[Any, ...], Any]]:
+        """A batch of the full schema as (partition, batch without the partition columns) pieces, each with its
+        rows in their order (an empty partition value is a null one)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(self.file_schema)
+        body = pa.RecordBatch.from_arrays(batch.columns[:n], schema=self.file_schema)
+        cols = [pc.fill_null(batch.column(n + i), "") for i in range(len(PARTITION_COLUMNS))]
+        codes = pa.scalar(0, pa.int64())
+        for c in cols:  # one number per distinct combination of partition values
+            enc = pc.dictionary_encode(c)
+            codes = pc.add(pc.multiply(codes, len(enc.dictionary)), pc.cast(enc.indices, pa.int64()))
+
+        def key(row: int) -> tuple[Any, ...]:
+            return tuple(c[row].as_py() or None for c in cols)
+
+        bounds = pc.min_max(codes)
+        if bounds["min"].as_py() == bounds["max"].as_py():
+            return [(key(0), body)]
+        order = pc.sort_indices(codes)  # stable: each partition's rows keep their order
+        counts = pc.value_counts(codes)
+        pieces = []
+        start = 0
+        for _, count in sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                                   strict=True)):
+            rows = order.slice(start, count)
+            pieces.append((key(rows[0].as_py()), body.take(rows)))
+            start += count
+        return pieces
 
     def _append(self, key: tuple[Any, ...]) -> None:
         import pyarrow as pa
@@ -301,7 +327,15 @@ class PartitionedWriter:
                 self._open.popitem(last=False)[1].close()
         for f in self.files:
             Path(f).unlink(missing_ok=True)
-        self._pending, self._batches, self._bytes, self._total, self._pending_rows = {}, {}, {}, 0, 0
+        self._pending, self._batches, self._bytes, self._total = [], {}, {}, 0
+
+
+def _open_limit() -> int:
+    """:data:`MAX_OPEN_FILES`, or a quarter of the process's file-descriptor limit when that is lower."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return MAX_OPEN_FILES if soft == resource.RLIM_INFINITY else max(8, min(MAX_OPEN_FILES, soft // 4))
 
 
 def _segment(value: Any) -> str:
