@@ -183,3 +183,21 @@ def test_partition_values_are_kept_apart_and_escaped(tmp_path: Path) -> None:
     files = [Path(f).relative_to(tmp_path / "ds").parent.as_posix() for f in w.close()]
     assert files == ["source=a%20b/date=__HIVE_DEFAULT_PARTITION__", "source=a%2Fb/date=c", "source=a/date=b%2Fc"]
     assert _by_partition(_read(tmp_path / "ds")) == {("a/b", "c"): [1, 3], ("a", "b/c"): [2], ("a b", None): [4, 5]}
+
+
+def test_small_row_groups_are_joined_at_close(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    w = PartitionedWriter(tmp_path / "ds", _schema(), basename="p", batch_rows=10, flush_bytes=1)
+    for i in range(100):
+        w.write((i, "x" * i, "s", "2024-05-01"))
+    assert w._groups[("s", "2024-05-01")] == [10, 100]  # every batch of 10 rows went out as a row group
+    w.flush_bytes = 1 << 20  # a budget the merged row groups fit in
+    (f,) = w.close()
+    assert w.merged == 1 and pq.ParquetFile(f).num_row_groups == 1
+    assert [r["line"] for r in _read(tmp_path / "ds")] == list(range(100))
+    big = PartitionedWriter(tmp_path / "ds2", _schema(), basename="p", batch_rows=10_000, flush_bytes=1)
+    for i in range(20_000):
+        big.write((i, "x", "s", "2024-05-01"))
+    (f,) = big.close()
+    assert big.merged == 0 and pq.ParquetFile(f).num_row_groups == 2  # large row groups are left as written

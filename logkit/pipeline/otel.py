@@ -50,9 +50,10 @@ PARTITION_COLUMNS = ("source", "date")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # the folder name of a null partition value (hive convention)
 BATCH_ROWS = 20_000  # rows buffered as Python tuples before they become Arrow batches
 FLUSH_BYTES = 8 << 20  # buffered Arrow bytes per writer before the largest partitions are appended
-# Parquet files a writer keeps open at once (least recently used closed first; about 0.1 MB and a file
-# descriptor each): beyond it, interleaved partitions get part files that close() merges (more CPU)
-MAX_OPEN_FILES = 256
+# Parquet files a writer keeps open at once (least recently used closed first; a file descriptor and some
+# metadata each): beyond it, interleaved partitions get part files that close() merges (more CPU)
+MAX_OPEN_FILES = 64
+SMALL_GROUP_ROWS = 8192  # close() also rewrites a partition written as several row groups this small on average
 _TYPE_NAMES = {t: t.value for t in VarType}
 
 
@@ -151,16 +152,17 @@ def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
 class PartitionedWriter:
     """Rows in, a hive-partitioned Parquet dataset (``source=``/``date=``) out: one file per partition.
 
-    Rows are buffered per partition and turned into Arrow batches of ``batch_rows``. When the buffers hold
-    more than ``flush_bytes`` in all (memory stays bounded), the largest are appended, as row groups, to
-    their partition's open :class:`pyarrow.parquet.ParquetWriter` until half the budget is free; the rest
-    is appended at :meth:`close`. At most ``max_open`` files are open at once: the least recently used is
-    closed, and that partition continues in a new part file when it gets rows again (when more than
-    ``max_open`` partitions interleave); :meth:`close` merges such parts, so each partition ends with one
-    file, ``{basename}-00000{suffix}`` (the inputs of a job never overwrite each other's files; names and
-    contents depend only on the rows, so every worker and scheduler writes the same files). The partition
-    columns (``source``, ``date``) must be the schema's last two; they are the folder names, not columns
-    of the files. :attr:`files` lists every file opened; :meth:`abort` closes and deletes them.
+    Rows are buffered and turned into Arrow batches of ``batch_rows``, split by partition. When the buffers
+    hold more than ``flush_bytes`` in all (memory stays bounded), the largest are appended, as row groups,
+    to their partition's open :class:`pyarrow.parquet.ParquetWriter` until half the budget is free; the
+    rest is appended at :meth:`close`. At most ``max_open`` files are open at once: the least recently used
+    is closed, and that partition goes on in a new part file when it gets rows again (when more than
+    ``max_open`` partitions interleave). :meth:`close` merges such parts (and a partition's row groups
+    when they are small on average), so each partition ends with one file, ``{basename}-00000{suffix}``
+    (the inputs of a job never overwrite each other's files; names and contents depend only on the rows,
+    so every worker and scheduler writes the same files). The partition columns (``source``, ``date``)
+    must be the schema's last two; they are the folder names, not columns of the files. :attr:`files`
+    lists every file written; :meth:`abort` closes and deletes them.
     """
 
     def __init__(self, folder: str | os.PathLike[str], schema: Any, *, basename: str,
@@ -187,7 +189,8 @@ class PartitionedWriter:
         self._total = 0
         self._open: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._parts: dict[tuple[Any, ...], int] = {}  # part files opened per partition
-        self.merged = 0  # partitions whose part files close() merged into one
+        self._groups: dict[tuple[Any, ...], list[int]] = {}  # row groups and rows written per partition
+        self.merged = 0  # partitions whose part files (or small row groups) close() merged into one
 
     @property
     def open_files(self) -> int:
@@ -251,8 +254,11 @@ class PartitionedWriter:
 
         batches = self._batches.pop(key)
         self._total -= self._bytes.pop(key)
-        self._writer(key).write_table(pa.Table.from_batches(batches, schema=self.file_schema),
-                                      row_group_size=self.row_group_rows)
+        table = pa.Table.from_batches(batches, schema=self.file_schema)
+        self._writer(key).write_table(table, row_group_size=self.row_group_rows)
+        written = self._groups.setdefault(key, [0, 0])
+        written[0] += -(-table.num_rows // self.row_group_rows)
+        written[1] += table.num_rows
 
     def _writer(self, key: tuple[Any, ...]) -> Any:
         w = self._open.get(key)
@@ -280,7 +286,8 @@ class PartitionedWriter:
         while self._open:
             self._open.popitem(last=False)[1].close()
         for key, parts in self._parts.items():
-            if parts > 1:
+            groups, rows = self._groups.get(key, (0, 0))
+            if parts > 1 or (groups > 1 and rows < groups * SMALL_GROUP_ROWS):
                 self._merge(key, parts)
         return sorted(self.files)
 
@@ -290,8 +297,9 @@ class PartitionedWriter:
         return folder / f"{self.basename}-{part:05d}{self.suffix}"
 
     def _merge(self, key: tuple[Any, ...], parts: int) -> None:
-        """Copy a partition's part files, in order, into one file (row groups of up to ``row_group_rows`` rows
-        and about ``flush_bytes / 2`` bytes: memory stays bounded), which takes the first part's name."""
+        """Copy a partition's part files, in order, into one file (small row groups joined into ones of up to
+        ``row_group_rows`` rows and about ``flush_bytes / 2`` bytes: memory stays bounded), which takes the
+        first part's name."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
