@@ -274,7 +274,7 @@ class PartitionedWriter:
         path = self._path(key, part)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.files.append(str(path))
-        w = self._open[key] = pq.ParquetWriter(str(path), self.file_schema, compression="zstd")
+        w = self._open[key] = pq.ParquetWriter(str(path), self.file_schema, compression="snappy")
         return w
 
     def close(self) -> list[str]:
@@ -308,7 +308,7 @@ class PartitionedWriter:
         self.files.append(str(merged))  # deleted by abort() if this fails
         held: list[Any] = []
         rows = size = 0
-        with pq.ParquetWriter(str(merged), self.file_schema, compression="zstd") as out:
+        with pq.ParquetWriter(str(merged), self.file_schema, compression="snappy") as out:
             for path in paths:
                 with pq.ParquetFile(str(path)) as pf:
                     for i in range(pf.num_row_groups):
