@@ -183,7 +183,9 @@ def _do_task(spec: TaskSpec, metrics: dict[str, Any]) -> list[str]:
         if "parsed" in writers:
             files.append(_write_templates(spec, res.templates))
     except BaseException:
-        for f in files + [f for w in writers.values() for f in w.files]:
+        for w in writers.values():
+            w.abort()  # closes its open files and deletes every file it wrote (temporary names only)
+        for f in files:
             Path(f).unlink(missing_ok=True)
         raise
     datasets = [*writers, "templates"] if "parsed" in writers else list(writers)

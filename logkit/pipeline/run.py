@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,21 +150,23 @@ def one_pass(
 
             stream = parser.follow(path, stop=idle)
 
-            def parsed() -> Iterator[ParsedLine]:
+            def parsed() -> Generator[ParsedLine, None, None]:
                 for p in stream:
                     sink(p.record.raw.data + b"\n")  # complete lines only: a partial last line waits
                     yield p
         else:  # a file: pass 1 mines, pass 2 (the one every sink shares) emits; "-": one pass
 
-            def parsed() -> Iterator[ParsedLine]:
-                return parser.parse_path(path, on_chunk=sink)
+            def parsed() -> Generator[ParsedLine, None, None]:
+                yield from parser.parse_path(path, on_chunk=sink)
 
         def counted() -> Iterator[ParsedLine]:
-            for p in parsed():
-                res.lines += 1
-                if on_parsed is not None:
-                    on_parsed(p)
-                yield p
+            # closing: when a sink raises, the parser's generators end now and close the input file
+            with contextlib.closing(parsed()) as lines:
+                for p in lines:
+                    res.lines += 1
+                    if on_parsed is not None:
+                        on_parsed(p)
+                    yield p
 
         if model is None:
             for _ in counted():
