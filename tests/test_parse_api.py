@@ -211,3 +211,12 @@ def test_year_less_dates_take_the_year_the_file_was_written(tmp_path) -> None:
     os.utime(log, (written, written))
     stamps = [to_record(p)["timestamp"] for p in Parser().parse_paths([str(log)])]
     assert stamps == ["2005-12-31T23:59:58", "2006-01-01T00:00:02"]
+
+
+def test_format_error_names_the_fields_not_their_patterns(tmp_path) -> None:
+    path = tmp_path / "x.log"
+    path.write_text("hello world\nsecond line\n")
+    spec = r"<Date:\d{4}-\d\d-\d\d|\d{8}> <Time:\d\d:\d\d:\d\d> <Level:(?i:info|warn|error)> <Content>"
+    with pytest.raises(FormatError) as err:
+        list(Parser(format=spec).parse_path(str(path)))
+    assert "'<Date> <Time> <Level> <Content>' matches none of the first 2 lines" in str(err.value)

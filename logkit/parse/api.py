@@ -22,7 +22,7 @@ from typing import Any
 from logkit.errors import FormatError, UsageError
 from logkit.fsutil import read_versioned_json, write_json_atomic
 from logkit.parse.fastrec import new_parsed_line
-from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, resolve_format
+from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, display_spec, resolve_format
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_multiline
 from logkit.parse.sources import iter_raw_lines, iter_text_blocks
@@ -357,7 +357,7 @@ class Parser:
             nonempty = [r for r in sample if r.data.strip()]
             if nonempty and not any(fmt.matches(r) for r in nonempty):
                 raise FormatError(
-                    f"--format {self.format_spec!r} matches none of the first {len(nonempty)} lines of "
+                    f"--format {display_spec(self.format_spec)!r} matches none of the first {len(nonempty)} lines of "
                     f"{what}; compare it with a line of the log, or use --format auto"
                 )
         self._fmt = fmt
