@@ -51,7 +51,9 @@ def check_text(path: str) -> None:
     fh = open_binary(path)
     try:
         sample = fh.read(BINARY_PEEK)
-    except Exception as exc:  # damaged .gz/.zst
+    except InputError:  # damaged .gz/.zst: the reader's message names the file and the fix
+        raise
+    except Exception as exc:
         raise InputError(f"{path}: cannot be read as a log ({exc}); check the file") from None
     finally:
         fh.close()
