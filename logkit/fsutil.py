@@ -6,14 +6,14 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from logkit.errors import InputError
+from logkit.errors import InputError, UsageError
 
-__all__ = ["make_folder", "temp_beside", "atomic_path", "atomic_open", "write_json_atomic", "read_versioned_json",
-           "is_special_file"]
+__all__ = ["make_folder", "temp_beside", "check_not_input", "atomic_path", "atomic_open", "write_json_atomic",
+           "read_versioned_json", "is_special_file"]
 
 
 def is_special_file(path: str | os.PathLike[str]) -> bool:
@@ -39,6 +39,22 @@ def make_folder(folder: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise InputError(f"cannot create the folder {path} ({exc.strerror}); choose another output path") from None
     return path
+
+
+def check_not_input(output: str | os.PathLike[str] | None, inputs: Iterable[str], flag: str = "-o") -> None:
+    """Raise :class:`UsageError` when ``output`` is one of ``inputs`` (writing it would replace the input)."""
+    if output is None or str(output) == "-":
+        return
+    for path in inputs:
+        if path == "-":
+            continue
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:  # one of them does not exist (yet)
+            continue
+        if same:
+            raise UsageError(f"{flag} {output} is also the input {path}; writing it would replace the input, "
+                             "give another path")
 
 
 def temp_beside(target: Path) -> tuple[int, str]:

@@ -45,6 +45,7 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("bad")
     text = ("\n".join(_log_lines(600)) + "\n").encode()
     (d / "log.log").write_bytes(text)
+    (d / "log.copy").write_bytes(text)
     gz = gzip.compress(text)
     (d / "cut.gz").write_bytes(gz[: len(gz) // 2])
     zst = zstandard.ZstdCompressor().compress(text)
@@ -182,6 +183,14 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("bench-no-data", ["bench", "parse", "{d}/emptydir"], 1, "LOGKIT_DATA"),
     ("demo-lines", ["demo", "{d}/demo", "--lines", "5"], 2, "--lines"),
     ("unknown-verb", ["frobnicate"], 2, "frobnicate"),
+    # an output that is the input would replace it
+    ("parse-out-is-input", ["parse", "{d}/log.log", "-o", "{d}/log.log"], 2, "another path"),
+    ("templates-out-is-input", ["templates", "{d}/log.log", "-o", "{d}/log.log"], 2, "another path"),
+    ("compress-out-is-input", ["compress", "{d}/log.log", "-o", "{d}/log.log"], 2, "another path"),
+    ("decompress-out-is-input", ["decompress", "{d}/good.lkz", "-o", "{d}/good.lkz"], 2, "another path"),
+    ("detect-out-is-input", ["detect", "{d}/log.log", "--model", "{d}/m", "-o", "{d}/log.log"], 2, "another path"),
+    ("run-archive-is-input", ["run", "{d}/log.log", "--archive", "{d}/log.log"], 2, "another path"),
+    ("run-parsed-is-input", ["run", "{d}/log.log", "--parsed", "{d}/log.log"], 2, "another path"),
 ]
 
 
@@ -196,6 +205,7 @@ def test_bad_input_is_one_error_line(bad: Path, argv: list[str], code: int, frag
     assert lines == errors or (len(lines) == 2 and "input(s):" in lines[0]), err
     assert len(errors) == 1, err
     assert fragment in errors[0], err
+    assert (bad / "log.log").read_bytes() == bad.joinpath("log.copy").read_bytes()  # inputs are never touched
 
 
 def test_no_partial_output_under_the_final_name(bad: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import ArchiveError, InputError
+from logkit.fsutil import check_not_input
 from logkit.records import ParsedLine, TemplateInfo
 
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
@@ -224,6 +225,8 @@ def run_input(
         raise UsageError("--follow takes a file path (standard input is followed anyway)")
     if archive is None and model_dir is None and parsed is None:
         raise UsageError("nothing to do: give --archive, --model and/or --parsed")
+    check_not_input(archive, [path], "--archive")
+    check_not_input(parsed, [path], "--parsed")
     model = None
     if model_dir is not None:
         from logkit.detect.api import load_model
