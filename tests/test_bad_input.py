@@ -74,7 +74,7 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     future = bytearray(arch)
     future[4] = 99  # the format version after the magic number
     (d / "future.lkz").write_bytes(bytes(future))
-    for name in ("m_json", "m_weights", "m_future"):
+    for name in ("m_json", "m_weights", "m_future", "m_method", "m_grouping"):
         shutil.copytree(d / "m", d / name)
     (d / "m_json" / "model.json").write_text("{bad")
     w = d / "m_weights" / "arrays.npz"
@@ -82,6 +82,9 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     meta = json.loads((d / "m_future" / "model.json").read_text())
     meta["version"] = 99
     (d / "m_future" / "model.json").write_text(json.dumps(meta))
+    meta["version"] = 1
+    (d / "m_method" / "model.json").write_text(json.dumps({**meta, "method": "frob"}))
+    (d / "m_grouping" / "model.json").write_text(json.dumps({**meta, "grouping": {"kind": "zzz"}}))
     return d
 
 
@@ -164,6 +167,10 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("detect-model-json", ["detect", "{d}/log.log", "--model", "{d}/m_json"], 1, "train the model again"),
     ("detect-model-weights", ["detect", "{d}/log.log", "--model", "{d}/m_weights"], 1, "train the model again"),
     ("detect-model-future", ["detect", "{d}/log.log", "--model", "{d}/m_future"], 1, "train the model again"),
+    ("detect-model-method", ["detect", "{d}/log.log", "--model", "{d}/m_method"], 1, "unknown method"),
+    ("detect-model-grouping", ["detect", "{d}/log.log", "--model", "{d}/m_grouping"], 1, "train the model again"),
+    ("detect-follow-missing", ["detect", "{d}/nope.log", "--model", "{d}/m", "--follow"], 1, "no such file"),
+    ("run-follow-missing", ["run", "{d}/nope.log", "--archive", "{d}/f.lkz", "--follow"], 1, "no such file"),
     ("detect-bad-session", ["detect", "{d}/log.log", "--model", "{d}/m", "--session", "("], 2, "regular"),
     ("detect-window-0", ["detect", "{d}/log.log", "--model", "{d}/m", "--window", "0"], 2, "N >= 1"),
     ("detect-threshold", ["detect", "{d}/log.log", "--model", "{d}/m", "--threshold", "abc"], 2, "--threshold"),
@@ -180,6 +187,8 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("batch-out-under-file", ["batch", "parse", "{d}/log.log", "--out", "{d}/log.log/b"], 1, "is a file"),
     ("batch-detect-no-model", ["batch", "detect", "{d}/log.log", "--out", "{d}/bo"], 2, "--model"),
     ("batch-missing-input", ["batch", "parse", "{d}/nope.log", "--out", "{d}/bo7"], 1, "no such file"),
+    ("bench-compress-empty", ["bench", "compress", "{d}/empty.log"], 1, "is empty"),
+    ("demo-under-file", ["demo", "{d}/log.log/demo"], 1, "is a file"),
     ("bench-no-data", ["bench", "parse", "{d}/emptydir"], 1, "LOGKIT_DATA"),
     ("demo-lines", ["demo", "{d}/demo", "--lines", "5"], 2, "--lines"),
     ("unknown-verb", ["frobnicate"], 2, "frobnicate"),

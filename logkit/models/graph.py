@@ -591,6 +591,7 @@ class GraphDetector:
             net.load_state_dict(state)
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            first = first.split(". ")[0]  # torch's messages go on for several sentences
             raise StateError(f"{Path(folder) / WEIGHTS_FILE} is not readable ({first}); train the model "
                              "again") from None
         det.net_ = net.to(det.device).eval()

@@ -133,6 +133,10 @@ def one_pass(
     parser = Parser(format=format)
     if not follow:
         check_text(path)
+    elif path != "-":
+        from logkit.parse.sources import check_readable
+
+        check_readable(path)  # a mistyped path is an error, as for `parse --follow`, not an endless wait
     with _archive(archive) as writer:
 
         def sink(chunk: bytes) -> None:
