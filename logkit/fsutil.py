@@ -6,11 +6,14 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_open", "write_json_atomic", "read_versioned_json", "is_special_file"]
+from logkit.errors import InputError, UsageError
+
+__all__ = ["make_folder", "temp_beside", "check_not_input", "atomic_path", "atomic_open", "write_json_atomic",
+           "read_versioned_json", "is_special_file"]
 
 
 def is_special_file(path: str | os.PathLike[str]) -> bool:
@@ -23,6 +26,49 @@ def is_special_file(path: str | os.PathLike[str]) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
+def make_folder(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` (and its parents) when missing; a one-line :class:`InputError` when it cannot be."""
+    path = Path(folder) if str(folder) else Path(".")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"cannot create the folder {path}: it, or a folder above it, is a file; "
+                         "choose another output path") from None
+    except PermissionError:
+        raise InputError(f"cannot create the folder {path}: permission denied; choose another output path") from None
+    except OSError as exc:
+        raise InputError(f"cannot create the folder {path} ({exc.strerror}); choose another output path") from None
+    return path
+
+
+def check_not_input(output: str | os.PathLike[str] | None, inputs: Iterable[str], flag: str = "-o") -> None:
+    """Raise :class:`UsageError` when ``output`` is one of ``inputs`` (writing it would replace the input)."""
+    if output is None or str(output) == "-":
+        return
+    for path in inputs:
+        if path == "-":
+            continue
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:  # one of them does not exist (yet)
+            continue
+        if same:
+            raise UsageError(f"{flag} {output} is also the input {path}; writing it would replace the input, "
+                             "give another path")
+
+
+def temp_beside(target: Path) -> tuple[int, str]:
+    """``mkstemp`` in the folder of ``target`` (created when missing), with one-line errors."""
+    folder = make_folder(target.parent)
+    try:
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except PermissionError:
+        raise InputError(f"cannot write {target}: permission denied in {folder}; choose another output path "
+                         "or make the folder writable") from None
+    except OSError as exc:
+        raise InputError(f"cannot write {target} ({exc.strerror}); choose another output path") from None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, else removed.
@@ -33,9 +79,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     if is_special_file(target):
         yield target
         return
-    folder = target.parent if str(target.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if target.is_dir():
+        raise InputError(f"{target} is a folder; give a file path to write to")
+    fd, tmp = temp_beside(target)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -11,13 +11,12 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from logkit.errors import DependencyError, UsageError
-from logkit.fsutil import is_special_file
+from logkit.errors import DependencyError, InputError, UsageError
+from logkit.fsutil import is_special_file, temp_beside
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -102,9 +101,9 @@ class Writer:
                 self.path, "w", encoding="utf-8", errors="backslashreplace", newline=""
             )
         else:
-            folder = self.path.parent
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            if self.path.is_dir():
+                raise InputError(f"{self.path} is a folder; give a file path to write to")
+            fd, tmp = temp_beside(self.path)
             self._tmp = Path(tmp)
             self.stream = os.fdopen(fd, "wb") if binary else os.fdopen(
                 fd, "w", encoding="utf-8", errors="backslashreplace", newline=""

@@ -101,6 +101,8 @@ def bench_file(path: str) -> dict[str, Any]:
     from logkit.compress.archive import compress_bytes, decompress_bytes
 
     data = Path(path).read_bytes()
+    if not data:
+        raise InputError(f"{path} is empty: nothing to measure; give log files with lines in them")
     mb = len(data) / 1e6
     archive, t_c = _timed(compress_bytes, data)
     back, t_d = _timed(decompress_bytes, archive)
@@ -131,6 +133,8 @@ def run_bench(files: list[str] | None = None, data: str | None = None) -> list[d
     rows = [bench_file(p) for p in paths]
     if rows:
         def gmean(key: str) -> float:
+            if any(r[key] <= 0 for r in rows):  # a rate too fast to time: no mean
+                return 0.0
             return math.exp(sum(math.log(r[key]) for r in rows) / len(rows))
 
         rows.append({

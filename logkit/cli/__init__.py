@@ -47,6 +47,10 @@ class _LibraryError(click.ClickException):
         get_ui().error(self.message)
 
 
+class _PipeClosed(Exception):
+    """The reader of standard output went away (``| head``): not an error, the run ends quietly."""
+
+
 class LazyGroup(click.Group):
     """A group that imports a verb's module only when that verb runs (keeps ``--help`` fast)."""
 
@@ -57,6 +61,8 @@ class LazyGroup(click.Group):
             if get_ui().traceback:
                 raise
             raise _LibraryError(exc) from None
+        except BrokenPipeError:  # past click, which would turn it into exit 1
+            raise _PipeClosed from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(VERBS)
@@ -127,6 +133,13 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
+    except click.UsageError as exc:  # one line, like every other error, pointing at the verb's help
+        if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+            exc.show()  # bare `logkit`: the help
+            sys.exit(exc.exit_code)
+        hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
+        get_ui().error(exc.format_message() + hint)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -139,7 +152,7 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, _PipeClosed):
         _silence_broken_pipe()
         sys.exit(0)
     except OSError as exc:

@@ -27,9 +27,10 @@ def command(archive: str, output: str | None, salvage: bool) -> None:
       logkit decompress app.lkz.part --salvage -o recovered.log
     """
     from logkit.compress.api import decompress_file
-    from logkit.fsutil import atomic_open
+    from logkit.fsutil import atomic_open, check_not_input
 
     ui = get_ui()
+    check_not_input(output, [archive])
     if output is None or output == "-":
         blocks, size = decompress_file(archive, sys.stdout.buffer, salvage=salvage)
         sys.stdout.buffer.flush()

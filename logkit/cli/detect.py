@@ -55,9 +55,11 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     from logkit.detect.api import RECORD_COLUMNS, detect, load_model
     from logkit.detect.grouping import parse_duration, parse_grouping
     from logkit.detect.router import parse_budget
+    from logkit.fsutil import check_not_input
     from logkit.output import open_writer, resolve_output_format
 
     ui = get_ui()
+    check_not_input(output, [input_path])
     if follow and input_path == "-":
         raise click.UsageError("--follow takes a file path (standard input is followed anyway)")
     parse_budget(llm_budget)

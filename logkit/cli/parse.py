@@ -39,6 +39,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
       tail -f app.log | logkit parse - --format auto
       logkit parse app.log --follow --state app.state.json
     """
+    from logkit.fsutil import check_not_input
     from logkit.output import JsonlWriter, open_writer, resolve_output_format
     from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
     from logkit.parse.formats import display_spec
@@ -60,6 +61,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
         records = parser.follow(inputs[0])
     else:
         records = parser.parse_paths(list(inputs))
+    check_not_input(output, inputs)
     fmt = resolve_output_format(output_format, output)
     interrupted = False
     show_bar = not streaming and total is not None and total >= 8 * 2**20  # a bar for files worth waiting on

@@ -32,10 +32,12 @@ def command(input_path: str, sort: str, format_spec: str, multiline: bool, outpu
       zcat app.log.gz | logkit templates - --output-format jsonl
     """
     from logkit.compress.api import archive_summary, is_archive
+    from logkit.fsutil import check_not_input
     from logkit.output import open_writer, resolve_output_format
     from logkit.parse.summary import TEMPLATE_COLUMNS, template_records, templates_of
 
     ui = get_ui()
+    check_not_input(output, [input_path])
     if is_archive(input_path):
         summary = archive_summary(input_path)
     else:

@@ -21,6 +21,7 @@ from logkit.compress.archive import (
     part_path,
 )
 from logkit.errors import ArchiveError, InputError
+from logkit.fsutil import check_not_input
 from logkit.records import TemplateInfo
 
 __all__ = [
@@ -80,6 +81,7 @@ def compress_file(
         if input_path == "-":
             raise InputError("compressing standard input needs -o ARCHIVE (there is no file name to use)")
         archive = input_path + ".lkz"
+    check_not_input(archive, [input_path])
     target = Path(archive)
     tmp = part_path(target)
     if tmp.exists():

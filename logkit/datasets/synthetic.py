@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import UsageError
-from logkit.fsutil import atomic_open
+from logkit.fsutil import atomic_open, make_folder
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "GeneratedFile", "GeneratedLog", "generate", "iter_synthetic_lines"]
 
@@ -447,8 +447,7 @@ def generate(
     if lines < 100 * len(chosen):
         raise UsageError(f"lines={lines} is too few for {len(chosen)} services; "
                          f"give at least {100 * len(chosen)}")
-    folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(path)
     total_share = sum(s[4] for s in chosen)
     result = GeneratedLog(folder, seed)
     for name, filename, spec, multiline, share, write in chosen:

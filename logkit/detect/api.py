@@ -12,7 +12,7 @@ from logkit.detect.grouping import Group, Grouping, group_events, mark_open, ses
 from logkit.detect.labels import Labels
 from logkit.detect.reading import InputInfo, read_events
 from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
-from logkit.errors import UsageError
+from logkit.errors import StateError, UsageError
 from logkit.fsutil import read_versioned_json, write_json_atomic
 
 __all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
@@ -159,7 +159,13 @@ def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> Mod
         missing=f"{model_dir} holds no model ({MODEL_FILE} missing); train one with "
         "`logkit train INPUT --model DIR`",
     )
-    method = str(meta["method"])
+    method = str(meta.get("method"))
+    if method not in ("router", "graph"):
+        raise StateError(f"{path} names an unknown method {method!r}; train the model again")
+    try:
+        grouping = Grouping.from_dict(meta["grouping"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise StateError(f"{path} has no valid grouping; train the model again") from None
     if method == "graph":
         from logkit.detect.graphs import require_torch
 
@@ -169,7 +175,7 @@ def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> Mod
         detector: Any = GraphDetector.load(model_dir, device=device)
     else:
         detector = load_detector(model_dir)
-    return ModelInfo(method, str(meta.get("format") or "auto"), Grouping.from_dict(meta["grouping"]), detector,
+    return ModelInfo(method, str(meta.get("format") or "auto"), grouping, detector,
                      meta.get("trained", {}), str(model_dir))
 
 

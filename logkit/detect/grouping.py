@@ -100,9 +100,12 @@ class Grouping:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Grouping:
-        """Inverse of :meth:`to_dict`."""
-        return cls(str(data["kind"]), data.get("session"), int(data.get("size", 0)),
-                   float(data.get("seconds", 0.0)))
+        """Inverse of :meth:`to_dict`; ``ValueError`` when ``data`` is not a grouping that can run."""
+        g = cls(str(data["kind"]), data.get("session"), int(data.get("size", 0)), float(data.get("seconds", 0.0)))
+        if not ((g.kind == "session" and isinstance(g.session, str) and g.session)
+                or (g.kind == "count" and g.size >= 1) or (g.kind == "time" and g.seconds > 0)):
+            raise ValueError(f"not a grouping: {data!r}")
+        return g
 
     def describe(self) -> str:
         """The command-line flags that give this grouping."""

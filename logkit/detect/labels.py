@@ -46,6 +46,10 @@ def read_labels(path: str | os.PathLike[str]) -> Labels:
         raise InputError(
             f"cannot read the labels file {path} ({exc.strerror}); check the --labels path"
         ) from None
+    except (UnicodeDecodeError, csv.Error):
+        raise InputError(
+            f"the labels file {path} is not a UTF-8 CSV text file; give `session,label` or `line,label` rows"
+        ) from None
     if not rows:
         raise InputError(f"the labels file {path} is empty; give `session,label` or `line,label` rows")
     head = [c.strip().lower() for c in rows[0]]
@@ -64,6 +68,11 @@ def read_labels(path: str | os.PathLike[str]) -> Labels:
         try:
             y = parse_label(r[1])
         except ValueError:
+            if n == 1:  # a header that is not `session,label` / `line,label`
+                raise InputError(
+                    f"{path} row 1: {','.join(r)!r} is neither a `session,label` or `line,label` header"
+                    " nor a labelled row; fix the header"
+                ) from None
             raise InputError(
                 f"{path} row {n}: label {r[1]!r} is not 0/1 or Normal/Anomaly; fix that row"
             ) from None

@@ -133,6 +133,9 @@ def read_events(
                 raws.close()
             stream = parser.parse_path(path)
     else:
+        from logkit.parse.sources import check_readable
+
+        check_readable(path)  # a mistyped path is an error, as for `parse --follow`, not an endless wait
         if _starts_with_parse_record(path):
             from logkit.parse.follow import follow_raw_lines
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from logkit.detect.grouping import Group
 from logkit.errors import StateError, UsageError
-from logkit.fsutil import atomic_path, read_versioned_json, write_json_atomic
+from logkit.fsutil import atomic_path, make_folder, read_versioned_json, write_json_atomic
 
 __all__ = ["Detector", "Score", "REGISTRY", "register", "load_detector", "DETECTOR_FILE", "ARRAYS_FILE"]
 
@@ -116,7 +117,7 @@ class Detector:
             raise UsageError("the detector is not fitted; call fit before save")
         data, arrays = self._get_state()
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         with atomic_path(out / ARRAYS_FILE) as tmp, open(tmp, "wb") as fh:
             arrs: dict[str, Any] = {k: np.asarray(v) for k, v in arrays.items()}
             np.savez_compressed(fh, **arrs)
@@ -158,9 +159,10 @@ def load_detector(folder: str | os.PathLike[str]) -> Detector:
         raise StateError(f"{path} names an unknown detector {meta.get('name')!r}; train the model again")
     det = cls(**meta.get("params", {}))
     try:
-        with np.load(Path(folder) / ARRAYS_FILE, allow_pickle=False) as z:
+        # our own handle: np.load leaks the one it opens when the file is not a zip
+        with open(Path(folder) / ARRAYS_FILE, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         where = Path(folder) / ARRAYS_FILE
         raise StateError(f"{where} is not readable ({exc}); train the model again") from None
     det._set_state(meta.get("state", {}), arrays)

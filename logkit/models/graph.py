@@ -27,7 +27,7 @@ from typing import Any
 from logkit.detect.graphs import INSTALL_HINT, N_TOKEN_HASH, GraphSpec, Vocab, WindowGraph, build_graph
 from logkit.detect.grouping import Group
 from logkit.errors import DependencyError, StateError, UsageError
-from logkit.fsutil import atomic_path, read_versioned_json, write_json_atomic
+from logkit.fsutil import atomic_path, make_folder, read_versioned_json, write_json_atomic
 from logkit.models.base import Score
 
 try:
@@ -555,7 +555,7 @@ class GraphDetector:
         if not self.is_fitted():
             raise UsageError("the detector is not fitted; call fit before save")
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         state = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
         with atomic_path(out / WEIGHTS_FILE) as tmp:
             torch.save(state, tmp)
@@ -591,6 +591,7 @@ class GraphDetector:
             net.load_state_dict(state)
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            first = first.split(". ")[0]  # torch's messages go on for several sentences
             raise StateError(f"{Path(folder) / WEIGHTS_FILE} is not readable ({first}); train the model "
                              "again") from None
         det.net_ = net.to(det.device).eval()

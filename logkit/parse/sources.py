@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from logkit.errors import InputError
+from logkit.parse.compressed import Guarded, ZstdFrames, damaged
 from logkit.parse.fastrec import new_raw_line
 from logkit.records import RawLine
 
@@ -102,12 +103,10 @@ def open_binary(path: str) -> BinaryIO:
         owned = True
     head = _peek(raw, 4)
     if head.startswith(_GZIP_MAGIC):
-        return cast(BinaryIO, _GzipOwning(raw) if owned else gzip.GzipFile(fileobj=raw, mode="rb"))
-    if head.startswith(_ZSTD_MAGIC):
-        import zstandard  # lazy: only zstd inputs pay for it
-
-        dctx = zstandard.ZstdDecompressor()
-        return cast(BinaryIO, dctx.stream_reader(raw, read_across_frames=True, closefd=owned))
+        gz = _GzipOwning(raw) if owned else gzip.GzipFile(fileobj=raw, mode="rb")
+        return cast(BinaryIO, Guarded(cast(BinaryIO, gz), path))
+    if head.startswith(_ZSTD_MAGIC):  # every frame must end: a cut file is an error, not lost lines
+        return cast(BinaryIO, Guarded(ZstdFrames(raw, owned=owned), path))
     return raw if owned else cast(BinaryIO, _NoClose(raw))
 
 
@@ -149,12 +148,7 @@ class _NoClose(io.RawIOBase):
         return len(data)
 
 
-def _damaged(path: str, exc: BaseException) -> InputError:
-    detail = str(exc) or type(exc).__name__
-    return InputError(
-        f"{path}: compressed data is damaged or truncated ({detail}); re-copy the file "
-        "or decompress what is left by hand"
-    )
+_damaged = damaged
 
 
 def iter_raw_lines(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import DependencyError, InputError, LogkitError, StateError, UsageError
+from logkit.fsutil import make_folder
 from logkit.pipeline.manifest import Manifest, content_hash, expand_inputs, output_names
 
 __all__ = ["STAGES", "TaskSpec", "BatchResult", "BatchFailed", "run_task", "run_batch"]
@@ -283,11 +284,39 @@ def _local(specs: Sequence[TaskSpec], workers: int) -> Iterator[dict[str, Any]]:
                        "error": "the worker process died (out of memory?); try fewer --workers"}
 
 
+def probe_scheduler(address: str, timeout: float = 3.0) -> None:
+    """Raise :class:`InputError` at once when nothing listens at a ``tcp://host:port`` scheduler address.
+
+    Dask itself retries a refused connection until its own time-out; this check fails in milliseconds.
+    Addresses of other schemes (``inproc://``, ``tls://`` …) are left to Dask.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else "tcp://" + address)
+    if parts.scheme != "tcp":
+        return
+    try:
+        host, port = parts.hostname, parts.port or 8786
+    except ValueError:
+        raise UsageError(f"--scheduler {address!r} is not an address; write it like tcp://host:8786") from None
+    if not host:
+        raise UsageError(f"--scheduler {address!r} is not an address; write it like tcp://host:8786")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot reach the Dask scheduler at {address} ({why}); start it, or check --scheduler "
+                         "or LOGKIT_DASK_SCHEDULER") from None
+
+
 def _dask(specs: Sequence[TaskSpec], scheduler: str) -> Iterator[dict[str, Any]]:
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise DependencyError(DASK_MISSING) from None
+    probe_scheduler(scheduler)
     try:
         client = Client(scheduler, timeout="15s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -353,7 +382,7 @@ def run_batch(
     if workers is not None and workers < 1:
         raise UsageError("--workers must be at least 1")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     found = expand_inputs(inputs, out_dir=out)
     if not found:
         raise InputError("no input files found; check the paths and globs")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import ArchiveError, InputError
+from logkit.fsutil import check_not_input
 from logkit.records import ParsedLine, TemplateInfo
 
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
@@ -51,7 +52,9 @@ def check_text(path: str) -> None:
     fh = open_binary(path)
     try:
         sample = fh.read(BINARY_PEEK)
-    except Exception as exc:  # damaged .gz/.zst
+    except InputError:  # damaged .gz/.zst: the reader's message names the file and the fix
+        raise
+    except Exception as exc:
         raise InputError(f"{path}: cannot be read as a log ({exc}); check the file") from None
     finally:
         fh.close()
@@ -130,6 +133,10 @@ def one_pass(
     parser = Parser(format=format)
     if not follow:
         check_text(path)
+    elif path != "-":
+        from logkit.parse.sources import check_readable
+
+        check_readable(path)  # a mistyped path is an error, as for `parse --follow`, not an endless wait
     with _archive(archive) as writer:
 
         def sink(chunk: bytes) -> None:
@@ -222,6 +229,8 @@ def run_input(
         raise UsageError("--follow takes a file path (standard input is followed anyway)")
     if archive is None and model_dir is None and parsed is None:
         raise UsageError("nothing to do: give --archive, --model and/or --parsed")
+    check_not_input(archive, [path], "--archive")
+    check_not_input(parsed, [path], "--parsed")
     model = None
     if model_dir is not None:
         from logkit.detect.api import load_model
