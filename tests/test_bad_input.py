@@ -61,6 +61,9 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "state_bad.json").write_text("{not json")
     (d / "state_other.json").write_text('{"version": 999, "templates": []}')
     (d / "notarchive.lkz").write_bytes(b"hello world\n" * 10)
+    rec = {"source": "a", "line": 1, "timestamp": None, "fields": {}, "template": "x <*>", "template_id": "t1",
+           "params": [{"value": "1", "type": "OID"}]}
+    (d / "bad_parse.jsonl").write_text(json.dumps(rec) + "\n" + json.dumps({**rec, "params": "oops"}) + "\n")
     home = d / "home"
     home.mkdir()
     runs = [
@@ -171,6 +174,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("detect-model-grouping", ["detect", "{d}/log.log", "--model", "{d}/m_grouping"], 1, "train the model again"),
     ("detect-follow-missing", ["detect", "{d}/nope.log", "--model", "{d}/m", "--follow"], 1, "no such file"),
     ("run-follow-missing", ["run", "{d}/nope.log", "--archive", "{d}/f.lkz", "--follow"], 1, "no such file"),
+    ("detect-threshold-nan", ["detect", "{d}/log.log", "--model", "{d}/m", "--threshold", "nan"], 2, "0 to 1"),
     ("detect-bad-session", ["detect", "{d}/log.log", "--model", "{d}/m", "--session", "("], 2, "regular"),
     ("detect-window-0", ["detect", "{d}/log.log", "--model", "{d}/m", "--window", "0"], 2, "N >= 1"),
     ("detect-threshold", ["detect", "{d}/log.log", "--model", "{d}/m", "--threshold", "abc"], 2, "--threshold"),

@@ -258,6 +258,8 @@ def detect(
     llm: Callable[[Group, dict[str, Any]], dict[str, Any] | None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Score one input with a trained model; the model's format and grouping apply unless given."""
+    if not 0.0 <= threshold <= 1.0:  # also NaN, which would silently flag nothing
+        raise UsageError(f"--threshold {threshold} is not a number from 0 to 1; give e.g. 0.5")
     gr = grouping or model.grouping
     state = Path(model.folder) / PARSER_STATE_FILE if model.folder else None
     events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop,

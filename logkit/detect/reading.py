@@ -52,7 +52,14 @@ def _jsonl_events(lines: Iterator[bytes], what: str) -> Iterator[Event]:
             ) from None
         if not isinstance(rec, dict):
             raise InputError(f"{what} line {n} is not a JSON object; give raw logs or `logkit parse` output")
-        yield event_from_record(rec)
+        try:
+            ev = event_from_record(rec)
+        except (AttributeError, TypeError, ValueError, KeyError):
+            raise InputError(
+                f"{what} line {n} is not a `logkit parse` record (a field has the wrong type); give raw logs "
+                "or unedited parse output"
+            ) from None
+        yield ev
 
 
 def _head(raws: Iterator[RawLine]) -> list[RawLine]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -272,7 +273,12 @@ def _local(specs: Sequence[TaskSpec], workers: int) -> Iterator[dict[str, Any]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(specs)))) as pool:
+    ctx = None
+    if "torch" in sys.modules:  # torch (a graph model checked here) does not survive fork: its workers hang
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(specs))), mp_context=ctx) as pool:
         futures = {pool.submit(run_task, s): s for s in specs}
         for fut in as_completed(futures):
             try:

@@ -231,6 +231,8 @@ def run_input(
         raise UsageError("nothing to do: give --archive, --model and/or --parsed")
     check_not_input(archive, [path], "--archive")
     check_not_input(parsed, [path], "--parsed")
+    if not 0.0 <= threshold <= 1.0:  # also NaN, which would silently flag nothing
+        raise UsageError(f"--threshold {threshold} is not a number from 0 to 1; give e.g. 0.5")
     model = None
     if model_dir is not None:
         from logkit.detect.api import load_model
