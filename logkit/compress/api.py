@@ -118,28 +118,29 @@ def compress_file(
     )
 
 
-def read_archive(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of an archive file; raises :class:`InputError` when it cannot be read."""
+@contextlib.contextmanager
+def _archive_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn the OS errors of opening or reading an archive file into one-line :class:`InputError`s."""
     try:
-        return Path(path).read_bytes()
+        yield
     except FileNotFoundError:
         raise InputError(f"{path}: no such archive; check the path") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not an archive") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def read_archive(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an archive file; raises :class:`InputError` when it cannot be read."""
+    with _archive_errors(path):
+        return Path(path).read_bytes()
 
 
 def open_archive(path: str | os.PathLike[str]) -> IO[bytes]:
     """Open an archive file for reading; raises :class:`InputError` when it cannot be opened."""
-    try:
+    with _archive_errors(path):
         return open(path, "rb")  # noqa: SIM115 (the caller closes it)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such archive; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not an archive") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 @contextlib.contextmanager

@@ -183,16 +183,23 @@ def join_columns(cols: list[list[bytes]]) -> bytes | None:
     return bytes(out)
 
 
-def split_join_values(data: bytes, n: int) -> list[tuple[list[int], bytes]]:
-    """Inverse of :func:`join_columns` as ``(integers, printf spec)`` per field of the group (no numpy:
-    decompression starts faster without it)."""
+def _join_header(data: bytes) -> tuple[int, int, list[int]]:
+    """The head column's kind and width and the later fields' digit widths of :func:`join_columns` data
+    (the integers follow at ``4 + len(widths)``)."""
     if len(data) < 4 or data[0] != KIND_JOIN:
         raise ValueError("bad joined column")
     head_kind, head_width, m = data[1], data[2], data[3]
     widths = list(data[4 : 4 + m])
     if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
         raise ValueError("bad joined column")
-    arr: list[int] | tuple[int, ...] = _ints_from(data[4 + m :], n)
+    return head_kind, head_width, widths
+
+
+def split_join_values(data: bytes, n: int) -> list[tuple[list[int], bytes]]:
+    """Inverse of :func:`join_columns` as ``(integers, printf spec)`` per field of the group (no numpy:
+    decompression starts faster without it)."""
+    head_kind, head_width, widths = _join_header(data)
+    arr: list[int] | tuple[int, ...] = _ints_from(data[4 + len(widths) :], n)
     parts: list[tuple[list[int], bytes]] = []
     for w in reversed(widths):
         if n:
@@ -412,13 +419,8 @@ def decode_values_at(data: bytes, n: int, positions: list[int]) -> tuple[list[An
 
 def split_join_values_at(data: bytes, n: int, positions: list[int]) -> list[tuple[list[int], bytes]]:
     """:func:`split_join_values` at sorted ``positions`` only."""
-    if len(data) < 4 or data[0] != KIND_JOIN:
-        raise ValueError("bad joined column")
-    head_kind, head_width, m = data[1], data[2], data[3]
-    widths = list(data[4 : 4 + m])
-    if head_kind not in (KIND_INT, KIND_FIXED) or len(widths) != m or not all(1 <= w <= 18 for w in widths):
-        raise ValueError("bad joined column")
-    arr = _ints_at(data[4 + m :], n, positions)
+    head_kind, head_width, widths = _join_header(data)
+    arr = _ints_at(data[4 + len(widths) :], n, positions)
     parts: list[tuple[list[int], bytes]] = []
     for w in reversed(widths):
         pairs = [divmod(v, 10**w) for v in arr]

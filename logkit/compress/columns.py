@@ -87,19 +87,14 @@ class Block:
                 raise ValueError("bad column reference")
             if kind == KIND_SAME:
                 return self.spec(ref)
-            members = self._members(ref)
+            members, pos = self._group(ref)
             head = self.col_data[ref]
-            _, pos = get_varint(head, 1)
-            for _ in range(len(members) - 1):
-                _, pos = get_varint(head, pos)
             widths = head[pos + 4 : pos + 4 + head[pos + 3]]
             if cid not in members or len(widths) != len(members) - 1:
                 raise ValueError("bad joined column")
             return b"%%0%dd" % widths[members.index(cid) - 1]
         if kind == KIND_JOIN:
-            _, pos = get_varint(data, 1)
-            for _ in range(len(self._members(cid)) - 1):
-                _, pos = get_varint(data, pos)
+            _, pos = self._group(cid)
             kind, width = data[pos + 1], data[pos + 2]
             return b"%%0%dd" % width if kind == KIND_FIXED and width else b"%d"
         if kind & 0x0F == KIND_FIXED and len(data) > 1 and data[1]:
@@ -133,13 +128,7 @@ class Block:
 
     def _split(self, cid: int, data: bytes) -> None:
         """Decode a joined group headed by ``cid``: its data names the later columns of the group."""
-        m, pos = get_varint(data, 1)
-        members = [cid]
-        for _ in range(m):
-            c, pos = get_varint(data, pos)
-            if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
-                raise ValueError("bad joined column")
-            members.append(c)
+        members, pos = self._group(cid)
         parts = split_join_values(data[pos:], self.col_n[cid])
         if len(parts) != len(members):
             raise ValueError("bad joined column")
@@ -164,23 +153,22 @@ class Block:
             ref, end = get_varint(data, 1)
             if ref >= cid or end != len(data) or self.col_data[ref][:1] != bytes([KIND_JOIN]):
                 raise ValueError("bad column reference")
-            head, data, members = ref, self.col_data[ref], self._members(ref)
+            head, data = ref, self.col_data[ref]
         elif kind == bytes([KIND_JOIN]):
-            head, members = cid, self._members(cid)
+            head = cid
         else:
             return decode_values_at(data, n, positions)[0]
+        members, pos = self._group(head)
         if cid not in members or self.col_n[head] != n:
             raise ValueError("bad column reference")
-        m, pos = get_varint(data, 1)
-        for _ in range(m):
-            _, pos = get_varint(data, pos)
         parts = split_join_values_at(data[pos:], n, positions)
         if len(parts) != len(members):
             raise ValueError("bad joined column")
         return parts[members.index(cid)][0]
 
-    def _members(self, cid: int) -> list[int]:
-        """The columns of the joined group headed by ``cid`` (head first)."""
+    def _group(self, cid: int) -> tuple[list[int], int]:
+        """The columns of the joined group headed by ``cid`` (head first), and where the group's values
+        start in its data (after the list of the later members)."""
         data = self.col_data[cid]
         m, pos = get_varint(data, 1)
         members = [cid]
@@ -189,7 +177,7 @@ class Block:
             if c <= members[-1] or c >= len(self.col_data) or self.col_n[c] != self.col_n[cid]:
                 raise ValueError("bad joined column")
             members.append(c)
-        return members
+        return members, pos
 
     def format_of(self, tid: int) -> bytes:
         """The printf format of template ``tid`` (0: a verbatim line), each slot written by its column's
