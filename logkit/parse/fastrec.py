@@ -13,22 +13,23 @@ from typing import Any
 
 from logkit.records import LogRecord, Param, ParsedLine, RawLine, VarType
 
-__all__ = ["new_raw_line", "new_log_record", "new_param", "new_parsed_line"]
+__all__ = ["new_raw_line", "new_log_record", "new_param", "new_parsed_line", "slot_setters"]
 
 _new = object.__new__
 
 
-def _setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The slot setters of a frozen slotted dataclass, in ``names`` order (checked against its slots)."""
     slots = getattr(cls, "__slots__", ())
     if tuple(slots) != names:
-        raise TypeError(f"{cls.__name__} slots changed ({slots}); update logkit.parse.fastrec")
+        raise TypeError(f"{cls.__name__} slots changed ({slots}); update the fast constructors built on slot_setters")
     return tuple(cls.__dict__[n].__set__ for n in names)
 
 
-_R0, _R1, _R2, _R3 = _setters(RawLine, ("source", "line_no", "data", "n_lines"))
-_L0, _L1, _L2, _L3, _L4 = _setters(LogRecord, ("raw", "fields", "content", "timestamp", "content_start"))
-_P0, _P1, _P2, _P3 = _setters(Param, ("value", "type", "start", "end"))
-_Q0, _Q1, _Q2, _Q3 = _setters(ParsedLine, ("record", "template_id", "template", "params"))
+_R0, _R1, _R2, _R3 = slot_setters(RawLine, ("source", "line_no", "data", "n_lines"))
+_L0, _L1, _L2, _L3, _L4 = slot_setters(LogRecord, ("raw", "fields", "content", "timestamp", "content_start"))
+_P0, _P1, _P2, _P3 = slot_setters(Param, ("value", "type", "start", "end"))
+_Q0, _Q1, _Q2, _Q3 = slot_setters(ParsedLine, ("record", "template_id", "template", "params"))
 
 
 def new_raw_line(source: str, line_no: int, data: bytes, n_lines: int = 1) -> RawLine:

@@ -29,6 +29,7 @@ from logkit.parse.clusters import (
     _unit_pair,
 )
 from logkit.parse.families import reduced
+from logkit.parse.fastrec import slot_setters
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
@@ -61,8 +62,7 @@ class Match:
     params: tuple[Param, ...]
 
 
-_MATCH_TEMPLATE = Match.__dict__["template"].__set__
-_MATCH_PARAMS = Match.__dict__["params"].__set__
+_MATCH_TEMPLATE, _MATCH_PARAMS = slot_setters(Match, ("template", "params"))
 
 
 def _new_match(template: str, params: tuple[Param, ...]) -> Match:
