@@ -228,6 +228,19 @@ class JsonlWriter(Writer):
         if len(pending) >= JSONL_BATCH:
             self._flush_pending()
 
+    def write_json_lines(self, lines: list[str]) -> None:
+        """Write records already encoded as JSON text (one line each, no newlines), in order."""
+        if self.flush_each:
+            for line in lines:
+                self.write_json(line)
+            return
+        self.count += len(lines)
+        self._flush_pending()
+        if lines:
+            lines.append("")
+            self.stream.write("\n".join(lines).encode("utf-8", "backslashreplace"))
+            lines.pop()
+
     def _flush_pending(self) -> None:
         if self._pending:
             pending = self._pending

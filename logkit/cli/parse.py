@@ -55,12 +55,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
             with open_binary(path) as fh:
                 if looks_binary(fh.read(8192)):
                     ui.warn(f"{path} looks like a binary file; parsing it line by line anyway")
-    records: Iterator[ParsedLine]
     streaming = follow or inputs == ("-",)
-    if follow:
-        records = parser.follow(inputs[0])
-    else:
-        records = parser.parse_paths(list(inputs))
+    records: Iterator[ParsedLine] = parser.follow(inputs[0]) if follow else parser.parse_paths(list(inputs))
     check_not_input(output, inputs)
     fmt = resolve_output_format(output_format, output)
     interrupted = False
@@ -72,16 +68,22 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
             if show_bar:
                 parser.progress = update
             first = True
-            jsonl = writer if isinstance(writer, JsonlWriter) else None
             try:
-                for p in records:
-                    if first:
-                        ui.verbose(f"format: {parser.format_reason}")
-                        first = False
-                    if jsonl is not None:
-                        jsonl.write_json(record_json(p))
-                    else:
-                        writer.write(to_record(p))
+                if isinstance(writer, JsonlWriter) and not streaming:  # the fast path: records as JSON text
+                    for block in parser.parse_paths_json(list(inputs)):
+                        if first:
+                            ui.verbose(f"format: {parser.format_reason}")
+                            first = False
+                        writer.write_json_lines(block)
+                else:
+                    for p in records:
+                        if first:
+                            ui.verbose(f"format: {parser.format_reason}")
+                            first = False
+                        if isinstance(writer, JsonlWriter):
+                            writer.write_json(record_json(p))
+                        else:
+                            writer.write(to_record(p))
             except KeyboardInterrupt:  # what was written so far is kept and stays valid
                 interrupted = True
     finally:

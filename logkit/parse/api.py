@@ -7,15 +7,11 @@ text, so they agree across runs, files and processes.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from json import encoder as json_encoder
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +19,7 @@ from logkit.errors import FormatError, UsageError
 from logkit.fsutil import read_versioned_json, write_json_atomic
 from logkit.parse.fastrec import new_parsed_line
 from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, display_spec, resolve_format
+from logkit.parse.jsontext import _IDS, EmitState, json_blocks, record_json, template_id, to_record
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_multiline
 from logkit.parse.sources import iter_raw_lines, iter_text_blocks
@@ -59,133 +56,18 @@ def _to_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
-_IDS: dict[str, str] = {}  # template text -> id (a cache: cleared when full)
+def _batched(texts: Iterator[str], size: int = 4096) -> Iterator[list[str]]:
+    """``texts`` in lists of ``size`` (the last one shorter)."""
+    while True:
+        block = list(itertools.islice(texts, size))
+        if not block:
+            return
+        yield block
 
 
-def template_id(template: str) -> str:
-    """A short, stable id for a template text: the same text gives the same id in every run."""
-    tid = _IDS.get(template)
-    if tid is None:
-        digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
-        tid = "t" + digest
-        if len(_IDS) >= 200_000:
-            _IDS.clear()
-        _IDS[template] = tid
-    return tid
-
-
-_TYPE_NAMES = {t: t.value for t in VarType}  # Enum.value is a slow descriptor on the hot path
-_last_iso: list[Any] = [None, None]  # the latest timestamp and its text (lines of one second share it)
-
-
-def to_record(p: ParsedLine) -> dict[str, Any]:
-    """The JSON record of DESIGN.md section 3.2 for one parsed line (every key always present)."""
-    rec = p.record
-    iso = _iso(rec.timestamp)
-    raw = rec.raw
-    names = _TYPE_NAMES
-    return {
-        "source": raw.source,
-        "line": raw.line_no,
-        "timestamp": iso,
-        "fields": dict(rec.fields),
-        "template_id": p.template_id,
-        "template": p.template,
-        "params": [{"value": q.value, "type": names[q.type]} for q in p.params],
-    }
-
-
-def _iso(ts: Any) -> str | None:
-    if ts is None:
-        return None
-    if ts is _last_iso[0]:
-        iso: str = _last_iso[1]
-        return iso
-    iso = ts.isoformat()
-    _last_iso[0] = ts
-    _last_iso[1] = iso
-    return iso
-
-
-_jstr: Callable[[str], str] = json_encoder.encode_basestring  # the C quoting of ``json.dumps(ensure_ascii=False)``
-# keyed by the type's code (``VarType._value_``, an instance attribute): hashing an Enum member runs Python code
-_TYPE_TAILS = {t.value: f', "type": "{t.value}"}}' for t in VarType}
-_QUOTED: dict[str, str] = {}  # sources, field names and templates (they repeat) -> their JSON text
-
-
-def _quoted(text: str) -> str:
-    q = _QUOTED.get(text)
-    if q is None:
-        q = _jstr(text)
-        if len(_QUOTED) >= 50_000:
-            _QUOTED.clear()
-        _QUOTED[text] = q
-    return q
-
-
-# field names -> the fields' JSON text with %s for values: quoted ones, and bare ones for quoted values
-_FIELDS_FORMATS: dict[tuple[str, ...], tuple[str, str]] = {}
-# what the JSON string quoting escapes (with ensure_ascii=False): quote, backslash, control characters
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
-_PARAMS_TEXT: dict[int, tuple[Any, str]] = {}  # id of a params tuple -> (that tuple, its JSON text)
-_RECORD = (
-    '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s", "template": %s, '
-    '"params": [%s]}'
-)
-
-
-def _fields_format(keys: tuple[str, ...]) -> tuple[str, str]:
-    fmt = _FIELDS_FORMATS.get(keys)
-    if fmt is None:
-        names = [_jstr(k).replace("%", "%%") for k in keys]
-        fmt = ("{" + ", ".join([n + ': "%s"' for n in names]) + "}", "{" + ", ".join([n + ": %s" for n in names]) + "}")
-        if len(_FIELDS_FORMATS) >= 1000:
-            _FIELDS_FORMATS.clear()
-        _FIELDS_FORMATS[keys] = fmt
-    return fmt
-
-
-def record_json(p: ParsedLine) -> str:
-    """``json.dumps(to_record(p), ensure_ascii=False)`` (same text, without building the dict): a JSONL line.
-
-    The parse verb writes millions of these; building the text directly is about twice as fast. The
-    params' text is remembered per params tuple (a line whose content was seen before shares its tuple).
-    """
-    rec = p.record
-    ts = rec.timestamp
-    if ts is None:
-        iso = "null"
-    elif ts is _last_iso[0]:
-        iso = '"' + _last_iso[1] + '"'
-    else:
-        iso = '"' + _iso(ts) + '"'  # type: ignore[operator]
-    fields = rec.fields
-    if fields:
-        try:
-            values = tuple(fields.values())
-            if _NEEDS_ESCAPE("".join(values)) is None:  # plain text: written between quotes as it is
-                ftext = _fields_format(tuple(fields))[0] % values
-            else:
-                ftext = _fields_format(tuple(fields))[1] % tuple(map(_jstr, values))
-        except TypeError:  # a value that is not text: the generic encoder writes it
-            ftext = json.dumps(dict(fields), ensure_ascii=False)
-    else:
-        ftext = "{}"
-    params = p.params
-    if params:
-        hit = _PARAMS_TEXT.get(id(params))
-        if hit is not None and hit[0] is params:
-            ptext = hit[1]
-        else:
-            tails = _TYPE_TAILS
-            ptext = ", ".join(['{"value": ' + _jstr(q.value) + tails[q.type._value_] for q in params])
-            if len(_PARAMS_TEXT) >= 50_000:
-                _PARAMS_TEXT.clear()
-            _PARAMS_TEXT[id(params)] = (params, ptext)  # the tuple is held, so its id is not reused
-    else:
-        ptext = ""
-    raw = rec.raw
-    return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, p.template_id, _quoted(p.template), ptext)
+def _no_fields(fields: dict[str, str]) -> str:
+    """The timestamp (JSON text) of a line without header fields: none."""
+    return "null"
 
 
 def _whole_line(text: str) -> None:
@@ -423,7 +305,8 @@ class Parser:
 
     def _forget_rare(self) -> None:
         keep = sorted(self._counts.items(), key=lambda kv: -kv[1][0])[: self.max_templates]
-        self._counts = dict(keep)
+        self._counts.clear()  # in place: the emit pass of ``parse_paths_json`` holds the dict
+        self._counts.update(keep)
 
     # -- public entry points -------------------------------------------------------------------------
     def parse_paths(
@@ -442,21 +325,67 @@ class Parser:
             yield from self.parse_stream(iter_raw_lines("-", on_chunk=on_chunk))
             return
         done = [0]  # bytes read so far over both passes (for ``progress``)
-        for path in files:  # pass 1: mine
+        self._mine(files, done)
+        for path in files:  # pass 2: emit each line with its template's final form
+            yield from self._emit_path(path, self._choose_format([], path), done, on_chunk)
+
+    def parse_paths_json(self, paths: Sequence[str]) -> Iterator[list[str]]:
+        """What :meth:`parse_paths` gives, as the JSONL text of its records (:func:`record_json` of each), a
+        block of lines at a time.
+
+        Files with a header format (or none) and without ``multiline`` skip the record objects: the fast
+        path of ``logkit parse -o x.jsonl``. Anything else goes through :meth:`parse_paths`.
+        """
+        files = [p for p in paths if p != "-"]
+        if len(files) != len(paths) or not files or self.multiline:
+            yield from _batched(map(record_json, self.parse_paths(paths)))
+            return
+        done = [0]
+        self._mine(files, done)
+        report = self.progress
+
+        def advance(size: int) -> None:
+            done[0] += size
+            if report is not None:
+                report("writing", done[0])
+
+        for path in files:
+            fmt = self._choose_format([], path)
+            if not isinstance(fmt, HeaderFormat | NoFormat):
+                yield from _batched(map(record_json, self._emit_path(path, fmt, done, None)))
+                continue
+            state = EmitState(self._counts, self._forget_rare, 4 * self.max_templates,
+                              (lambda m: _apply_keep(m, self.keep)) if self.keep else None)
+            regex = fmt.regex.match if isinstance(fmt, HeaderFormat) else None
+            stamp = fmt.stamp_json if isinstance(fmt, HeaderFormat) else _no_fields
+            before = self.stats.lines
+            with reference_time(_written_at(path)):  # year-less dates: the year the file was written
+                try:
+                    yield from json_blocks(iter_text_blocks(path), path, regex, stamp, self.miner.match, state, advance)
+                finally:
+                    self.stats.lines += state.lines
+                    self.stats.unmatched += state.unmatched
+            self.stats.per_source[path] = self.stats.lines - before
+
+    def _mine(self, files: list[str], done: list[int]) -> None:
+        """Pass 1 over ``files``: choose each one's format and feed its contents to the miner."""
+        for path in files:
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
             if not self.multiline and isinstance(fmt, HeaderFormat | NoFormat):
                 self._learn_text(path, fmt, done)
             else:
                 self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
-        for path in files:  # pass 2: emit each line with its template's final form
-            fmt = self._choose_format([], path)
-            match = self.miner.match
-            before = self.stats.lines
-            records = self._records(self._counted(iter_raw_lines(path, on_chunk=on_chunk), "writing", done), fmt)
-            with reference_time(_written_at(path)):  # year-less dates: the year the file was written
-                for rec in records:
-                    yield self._emit(rec, match(rec.content))
-            self.stats.per_source[path] = self.stats.lines - before
+
+    def _emit_path(self, path: str, fmt: LineFormat, done: list[int],
+                   on_chunk: Callable[[bytes], None] | None) -> Iterator[ParsedLine]:
+        """Pass 2 over one file: each line with its template's final form."""
+        match = self.miner.match
+        before = self.stats.lines
+        records = self._records(self._counted(iter_raw_lines(path, on_chunk=on_chunk), "writing", done), fmt)
+        with reference_time(_written_at(path)):  # year-less dates: the year the file was written
+            for rec in records:
+                yield self._emit(rec, match(rec.content))
+        self.stats.per_source[path] = self.stats.lines - before
 
     def _counted(self, raws: Iterator[RawLine], phase: str, done: list[int]) -> Iterator[RawLine]:
         """``raws``, telling ``self.progress(phase, bytes so far)`` every few thousand lines (if set)."""

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from logkit.errors import FormatError
 from logkit.parse.fastrec import new_log_record
-from logkit.parse.timestamps import parse_timestamp, timestamp_reader
+from logkit.parse.timestamps import parse_timestamp, timestamp_json_reader, timestamp_reader
 from logkit.records import LogRecord, RawLine, decode
 
 __all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_format", "resolve_format",
@@ -75,7 +75,8 @@ class HeaderFormat(LineFormat):
         self._names = tuple(sorted((n for n in index if n != "Content"), key=index.__getitem__))
         self._groups = tuple(index[n] for n in self._names)
         self._content = index["Content"]
-        self._stamp = timestamp_reader(self._names)
+        self.stamp = timestamp_reader(self._names)  # header fields -> timestamp (or None)
+        self.stamp_json = timestamp_json_reader(self._names)  # the same as JSON text
         self._match = regex.match
 
     def split(self, raw: RawLine) -> LogRecord:
@@ -91,7 +92,7 @@ class HeaderFormat(LineFormat):
         start = m.start(self._content)
         if start < 0:
             start = len(text)
-        return new_log_record(raw, fields, content, self._stamp(fields) if fields else None, start)
+        return new_log_record(raw, fields, content, self.stamp(fields) if fields else None, start)
 
     def content(self, raw: RawLine) -> str:
         text = raw.data.decode("utf-8", "surrogateescape")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader", "reference_time"]
+__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader", "timestamp_json_reader", "reference_time"]
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -308,19 +308,35 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     The field combinations to try are worked out once, and the latest text is remembered: lines
     written in the same second cost one string comparison.
     """
-    plan = _plan(tuple(keys))
+    return _reader(tuple(keys), as_json=False)
+
+
+def timestamp_json_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], str]:
+    """Like :func:`timestamp_reader`, giving the JSON text of the timestamp: ``"null"`` or its ISO text in
+    quotes (as ``json.dumps(ts.isoformat())`` writes it). Lines of one day cost no ``isoformat`` call."""
+    return _reader(tuple(keys), as_json=True)
+
+
+def _json_text(stamp: datetime | None) -> str:
+    return "null" if stamp is None else '"' + stamp.isoformat() + '"'
+
+
+def _reader(keys: tuple[str, ...], as_json: bool) -> Any:
+    plan = _plan(keys)
     if not plan:
-        return _no_stamp
-    # text of the first combination and its timestamp; the text before a trailing hh:mm:ss and the
-    # timestamp it gave (None: no such text yet, or too close to now for a year-less date to be sure)
+        return _no_stamp_json if as_json else _no_stamp
+    # text of the first combination and what it gave; the text before a trailing hh:mm:ss and its day
+    # (see _remember_day; None: no such text yet, or too close to now for a year-less date to be sure)
     last: list[Any] = [None, None, None, None, _generation[0]]
     generation = _generation
     names0, epoch0 = plan[0]
     rest = plan[1:]
     pick = itemgetter(*names0)  # one name: its value; several: a tuple of them
     single = len(names0) == 1
+    clocks: dict[str, Any] = {}  # "hh:mm:ss" -> its time after midnight (a timedelta)
+    out = _json_text if as_json else None
 
-    def read(fields: Mapping[str, str]) -> datetime | None:
+    def read(fields: Mapping[str, str]) -> Any:
         if last[4] != generation[0]:  # another reference time: a remembered year-less date may be wrong
             last[:] = [None, None, None, None, generation[0]]
         try:
@@ -330,35 +346,54 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
             day = last[3]
             if day is not None:  # only the hh:mm:ss differs from a remembered text? (see _remember_day)
                 pos, head, tail = last[2]
-                if (
-                    len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail)
-                    and text[pos + 2] == ":" and text[pos + 5] == ":"
-                ):
-                    digits = text[pos : pos + 2] + text[pos + 3 : pos + 5] + text[pos + 6 : pos + 8]
-                    if digits.isascii() and digits.isdigit():
-                        h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
-                        if h <= 23 and m <= 59 and s <= 59:
-                            # day: its midnight (see _remember_day); a timedelta times an int is C-level
-                            stamp: datetime | None = day + _SECOND * (h * 3600 + m * 60 + s)
-                            last[0] = text
-                            last[1] = stamp
-                            return stamp
+                if len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail):
+                    clock = text[pos : pos + 8]
+                    delta = clocks.get(clock)
+                    if delta is None:
+                        delta = _clock_delta(clock)
+                        if delta is not None:
+                            if len(clocks) >= 4096:
+                                clocks.clear()
+                            clocks[clock] = delta
+                    if delta is not None:
+                        value = day[1] + clock + '"' if as_json else day[0] + delta
+                        last[0] = text
+                        last[1] = value
+                        return value
             stamp = parse_timestamp_text(text, allow_epoch=epoch0)
             if stamp is not None:
+                value = out(stamp) if out is not None else stamp
                 last[0] = text
-                last[1] = stamp
+                last[1] = value
                 _remember_day(text, stamp, last)
-                return stamp
+                return value
             for names, allow_epoch in rest:
                 text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
                 stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
                 if stamp is not None:
-                    return stamp
+                    return out(stamp) if out is not None else stamp
         except Exception:  # a timestamp is optional: never let it fail a parse
-            return None
-        return None
+            pass
+        return "null" if as_json else None
 
     return read
+
+
+def _clock_delta(clock: str) -> timedelta | None:
+    """``"hh:mm:ss"`` as the time after midnight, or None when it is not a valid clock time."""
+    if clock[2] != ":" or clock[5] != ":":
+        return None
+    digits = clock[:2] + clock[3:5] + clock[6:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    if h > 23 or m > 59 or s > 59:
+        return None
+    return _SECOND * (h * 3600 + m * 60 + s)
+
+
+def _no_stamp_json(fields: Mapping[str, str]) -> str:
+    return "null"
 
 
 def _no_stamp(fields: Mapping[str, str]) -> None:
@@ -380,4 +415,5 @@ def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
     if abs((stamp - _now()).days) <= 2:  # a year-less date near today: its year may depend on the time
         return
     last[2] = (m.start(), text[: m.start()], text[m.end() :])
-    last[3] = stamp.replace(hour=0, minute=0, second=0)
+    midnight = stamp.replace(hour=0, minute=0, second=0)
+    last[3] = (midnight, '"' + midnight.date().isoformat() + "T")  # the day, and its JSON text's start

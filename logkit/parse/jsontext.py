@@ -1,0 +1,265 @@
+"""Parse records (DESIGN.md section 3.2) as dicts and as JSONL text, and template ids.
+
+:func:`record_json` writes one :class:`~logkit.records.ParsedLine` as the text ``json.dumps`` would give for
+its :func:`to_record` dict, without building the dict. :func:`json_blocks` is the emit pass of a file
+straight to that text, a block of lines at a time, with no record objects in between: what ``logkit parse
+-o x.jsonl`` runs, so it is the hot path of the parse verb. Both give the same text as the generic path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from json import encoder as json_encoder
+from typing import Any
+
+from logkit.parse.miner import Match
+from logkit.records import Param, ParsedLine, VarType
+
+__all__ = ["template_id", "to_record", "record_json", "json_blocks", "EmitState"]
+
+_IDS: dict[str, str] = {}  # template text -> id (a cache: cleared when full)
+
+
+def template_id(template: str) -> str:
+    """A short, stable id for a template text: the same text gives the same id in every run."""
+    tid = _IDS.get(template)
+    if tid is None:
+        digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+        tid = "t" + digest
+        if len(_IDS) >= 200_000:
+            _IDS.clear()
+        _IDS[template] = tid
+    return tid
+
+
+_TYPE_NAMES = {t: t.value for t in VarType}  # Enum.value is a slow descriptor on the hot path
+_last_iso: list[Any] = [None, None]  # the latest timestamp and its text (lines of one second share it)
+
+
+def to_record(p: ParsedLine) -> dict[str, Any]:
+    """The JSON record of DESIGN.md section 3.2 for one parsed line (every key always present)."""
+    rec = p.record
+    iso = _iso(rec.timestamp)
+    raw = rec.raw
+    names = _TYPE_NAMES
+    return {
+        "source": raw.source,
+        "line": raw.line_no,
+        "timestamp": iso,
+        "fields": dict(rec.fields),
+        "template_id": p.template_id,
+        "template": p.template,
+        "params": [{"value": q.value, "type": names[q.type]} for q in p.params],
+    }
+
+
+def _iso(ts: Any) -> str | None:
+    if ts is None:
+        return None
+    if ts is _last_iso[0]:
+        iso: str = _last_iso[1]
+        return iso
+    iso = ts.isoformat()
+    _last_iso[0] = ts
+    _last_iso[1] = iso
+    return iso
+
+
+_jstr: Callable[[str], str] = json_encoder.encode_basestring  # the C quoting of ``json.dumps(ensure_ascii=False)``
+# keyed by the type's code (``VarType._value_``, an instance attribute): hashing an Enum member runs Python code
+_TYPE_TAILS = {t.value: f', "type": "{t.value}"}}' for t in VarType}
+_QUOTED: dict[str, str] = {}  # sources, field names and templates (they repeat) -> their JSON text
+
+
+def _quoted(text: str) -> str:
+    q = _QUOTED.get(text)
+    if q is None:
+        q = _jstr(text)
+        if len(_QUOTED) >= 50_000:
+            _QUOTED.clear()
+        _QUOTED[text] = q
+    return q
+
+
+# field names -> the fields' JSON text with %s for values: quoted ones, and bare ones for quoted values
+_FIELDS_FORMATS: dict[tuple[str, ...], tuple[str, str]] = {}
+# what the JSON string quoting escapes (with ensure_ascii=False): quote, backslash, control characters
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
+_PARAMS_TEXT: dict[int, tuple[Any, str]] = {}  # id of a params tuple -> (that tuple, its JSON text)
+_RECORD = (
+    '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s", "template": %s, '
+    '"params": [%s]}'
+)
+
+
+def _fields_format(keys: tuple[str, ...]) -> tuple[str, str]:
+    fmt = _FIELDS_FORMATS.get(keys)
+    if fmt is None:
+        names = [_jstr(k).replace("%", "%%") for k in keys]
+        fmt = ("{" + ", ".join([n + ': "%s"' for n in names]) + "}", "{" + ", ".join([n + ": %s" for n in names]) + "}")
+        if len(_FIELDS_FORMATS) >= 1000:
+            _FIELDS_FORMATS.clear()
+        _FIELDS_FORMATS[keys] = fmt
+    return fmt
+
+
+def _params_text(params: tuple[Param, ...]) -> str:
+    """The JSON text of a params list's items (remembered per tuple: a repeated content shares its tuple)."""
+    hit = _PARAMS_TEXT.get(id(params))
+    if hit is not None and hit[0] is params:
+        text: str = hit[1]
+        return text
+    tails = _TYPE_TAILS
+    text = ", ".join(['{"value": ' + _jstr(q.value) + tails[q.type._value_] for q in params])
+    if len(_PARAMS_TEXT) >= 50_000:
+        _PARAMS_TEXT.clear()
+    _PARAMS_TEXT[id(params)] = (params, text)  # the tuple is held, so its id is not reused
+    return text
+
+
+def _fields_text(fields: Any) -> str:
+    if not fields:
+        return "{}"
+    try:
+        values = tuple(fields.values())
+        if _NEEDS_ESCAPE("".join(values)) is None:  # plain text: written between quotes as it is
+            return _fields_format(tuple(fields))[0] % values
+        return _fields_format(tuple(fields))[1] % tuple(map(_jstr, values))
+    except TypeError:  # a value that is not text: the generic encoder writes it
+        return json.dumps(dict(fields), ensure_ascii=False)
+
+
+def record_json(p: ParsedLine) -> str:
+    """``json.dumps(to_record(p), ensure_ascii=False)`` (same text, without building the dict): a JSONL line.
+
+    The parse verb writes millions of these; building the text directly is about twice as fast. The
+    params' text is remembered per params tuple (a line whose content was seen before shares its tuple).
+    """
+    rec = p.record
+    ts = rec.timestamp
+    if ts is None:
+        iso = "null"
+    elif ts is _last_iso[0]:
+        iso = '"' + _last_iso[1] + '"'
+    else:
+        iso = '"' + _iso(ts) + '"'  # type: ignore[operator]
+    ftext = _fields_text(rec.fields)
+    ptext = _params_text(p.params) if p.params else ""
+    raw = rec.raw
+    return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, p.template_id, _quoted(p.template), ptext)
+
+
+class EmitState:
+    """What the emit pass updates besides the text: counts per template (with an example content), lines
+    seen, lines the header did not match, and how a line's match becomes its template and params."""
+
+    def __init__(self, counts: dict[str, list[Any]], on_full: Callable[[], None], limit: int,
+                 apply: Callable[[Match], tuple[str, tuple[Param, ...]]] | None) -> None:
+        self.counts = counts  # template -> [count, example]; ``on_full`` trims it in place past ``limit``
+        self.on_full = on_full
+        self.limit = limit
+        self.apply = apply  # ``--keep``: kept values written into the template (None: the match as it is)
+        self.lines = 0
+        self.unmatched = 0
+
+
+_BLANK = " \t\n\r\x0b\x0c"  # what ``bytes.strip`` strips: a line of only these is blank, not unmatched
+
+
+def json_blocks(
+    blocks: Iterable[tuple[list[str], int]],
+    source: str,
+    regex_match: Callable[[str], Any] | None,
+    stamp: Callable[[dict[str, str]], str],
+    match: Callable[[str], Match],
+    state: EmitState,
+    report: Callable[[int], None] | None = None,
+) -> Iterator[list[str]]:
+    """The JSONL text of a file's records, a block at a time (what ``record_json`` gives for each).
+
+    Parameters
+    ----------
+    blocks : iterable of (lines, size)
+        The file's decoded lines a block at a time (:func:`~logkit.parse.sources.iter_text_blocks`).
+    source : str
+        The records' ``source``.
+    regex_match : callable or None
+        The header regex's ``match`` (its ``Content`` group is the content); None: the whole line is.
+    stamp : callable
+        The header fields to their timestamp's JSON text (``null`` or an ISO text in quotes).
+    match : callable
+        A content to its :class:`Match` (the miner's ``match``).
+    state : EmitState
+        Counts to update.
+    report : callable, optional
+        Called with the size of each block once its records are made.
+    """
+    src = _quoted(source)
+    quoted = _quoted
+    jstr = _jstr
+    needs_escape = _NEEDS_ESCAPE
+    ids = _IDS
+    texts = _PARAMS_TEXT
+    record = _RECORD
+    counts = state.counts
+    limit = state.limit
+    apply = state.apply
+    line_no = 0
+    plain = quoted_fmt = ""
+    empty = "{}"
+    for block, size in blocks:
+        out: list[str] = []
+        append = out.append
+        for text in block:
+            line_no += 1
+            if text[-1:] == "\r":
+                text = text[:-1]
+            m = None if regex_match is None else regex_match(text)
+            if m is None:
+                content = text
+                iso = "null"
+                ftext = empty
+                if regex_match is not None and text.strip(_BLANK):
+                    state.unmatched += 1
+            else:
+                fields = m.groupdict("")
+                content = fields.pop("Content")
+                if fields:
+                    iso = stamp(fields)
+                    values = tuple(fields.values())
+                    if not plain:
+                        plain, quoted_fmt = _fields_format(tuple(fields))
+                    if needs_escape("".join(values)) is None:
+                        ftext = plain % values
+                    else:
+                        ftext = quoted_fmt % tuple(map(jstr, values))
+                else:
+                    iso = "null"
+                    ftext = empty
+            found = match(content)
+            if apply is None:
+                template = found.template
+                params = found.params
+            else:
+                template, params = apply(found)
+            entry = counts.get(template)
+            if entry is None:
+                if len(counts) >= limit:
+                    state.on_full()
+                counts[template] = [1, content[:2000]]
+            else:
+                entry[0] += 1
+            if params:
+                hit = texts.get(id(params))
+                ptext = hit[1] if hit is not None and hit[0] is params else _params_text(params)
+            else:
+                ptext = ""
+            append(record % (src, line_no, iso, ftext, ids.get(template) or template_id(template),
+                             quoted(template), ptext))
+        state.lines += len(block)
+        if report is not None:
+            report(size)
+        yield out

@@ -1,0 +1,106 @@
+"""The JSON-text emit pass (``Parser.parse_paths_json``, what ``logkit parse -o x.jsonl`` runs) writes what the
+record path writes, byte for byte, and keeps the same counts; the JSON timestamp reader agrees with the plain one."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from logkit.cli import cli
+from logkit.parse.api import Parser, record_json
+from logkit.parse.timestamps import reference_time, timestamp_json_reader, timestamp_reader
+from tests.test_parse_blocks import HEADER, _body
+
+JSON_LOG = b'{"time": "2024-01-02T03:04:05Z", "level": "info", "msg": "user 12 logged in"}\n' * 3
+
+
+def _both(paths: list[str], **options: object) -> tuple[list[str], Parser, list[str], Parser]:
+    slow_parser = Parser(**options)  # type: ignore[arg-type]
+    slow = [record_json(p) for p in slow_parser.parse_paths(paths)]
+    fast_parser = Parser(**options)  # type: ignore[arg-type]
+    fast = [line for block in fast_parser.parse_paths_json(paths) for line in block]
+    return slow, slow_parser, fast, fast_parser
+
+
+@pytest.mark.parametrize("spec", [HEADER, "none", "auto", "<Content>"])
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n", b"\n\n\n"])
+def test_json_path_writes_what_the_record_path_writes(tmp_path: Path, spec: str, ending: bytes) -> None:
+    path = tmp_path / "x.log"
+    path.write_bytes(_body(random.Random(3), 700) + ending)
+    slow, sp, fast, fp = _both([str(path)], format=spec)
+    assert fast == slow
+    assert len(fast) == len(path.read_bytes().split(b"\n")) - (1 if ending else 0)
+    assert fp.stats.lines == sp.stats.lines == len(fast)
+    if spec != "<Content>":  # there the record path counts every line unmatched (it has no header fields)
+        assert fp.stats.unmatched == sp.stats.unmatched
+    assert fp.stats.per_source == sp.stats.per_source
+    assert fp.templates() == sp.templates()
+    for line in fast:
+        json.loads(line)
+
+
+def test_json_path_over_several_files_keep_and_json_logs(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "c.jsonl"
+    a.write_bytes(_body(random.Random(4), 300))
+    b.write_bytes(_body(random.Random(5), 200) + b"\n")
+    c.write_bytes(JSON_LOG)
+    slow, sp, fast, fp = _both([str(a), str(b)], format=HEADER, keep="OBA,LOI")
+    assert fast == slow and len(fast) == 500
+    assert fp.stats.per_source == sp.stats.per_source == {str(a): 300, str(b): 200}
+    slow, _, fast, _ = _both([str(c)], format="auto")  # a JSON log: through the record path, same text
+    assert fast == slow and len(fast) == 3 and json.loads(fast[0])["template"] == "user <*> logged in"
+
+
+def test_json_path_with_a_small_template_bound_keeps_counts_like_the_record_path(tmp_path: Path) -> None:
+    path = tmp_path / "x.log"
+    path.write_bytes(_body(random.Random(6), 600))
+    slow, sp, fast, fp = _both([str(path)], format=HEADER, max_templates=1)
+    assert fast == slow
+    assert fp.templates() == sp.templates() and len(fp.templates()) <= 4
+
+
+def test_cli_jsonl_file_and_stdout_match_the_table_of_records(tmp_path: Path) -> None:
+    path = tmp_path / "x.log"
+    path.write_bytes(_body(random.Random(7), 400))
+    runner = CliRunner()
+    out = tmp_path / "x.jsonl"
+    res = runner.invoke(cli, ["parse", str(path), "--format", HEADER, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    expected = [record_json(p) for p in Parser(format=HEADER).parse_paths([str(path)])]
+    # the writer encodes what UTF-8 cannot hold (the bytes of invalid input) as backslash escapes
+    assert out.read_bytes() == ("\n".join(expected) + "\n").encode("utf-8", "backslashreplace")
+    res = runner.invoke(cli, ["parse", str(path), "--format", HEADER, "--output-format", "jsonl"])
+    assert res.exit_code == 0
+    assert res.stdout_bytes == out.read_bytes()
+
+
+@pytest.mark.parametrize("keys", [("Date", "Time"), ("Month", "Day", "Time"), ("Timestamp",)])
+def test_timestamp_json_reader_agrees_with_the_reader(keys: tuple[str, ...]) -> None:
+    rng = random.Random(len(keys))
+    t = datetime(2023, 12, 31, 23, 58, 0)
+    rows = []
+    for _ in range(3000):
+        t += timedelta(seconds=rng.choice([0, 0, 1, 2, 59, 3600]))
+        if keys == ("Date", "Time"):
+            row = {"Date": t.strftime("%Y-%m-%d"), "Time": t.strftime("%H:%M:%S")}
+        elif keys == ("Month", "Day", "Time"):
+            row = {"Month": t.strftime("%b"), "Day": str(t.day), "Time": t.strftime("%H:%M:%S")}
+        else:
+            row = {"Timestamp": t.strftime("%Y-%m-%dT%H:%M:%S") + rng.choice(["", ".123", "Z", "+02:00"])}
+        k = rng.randrange(40)
+        if k == 0:  # a clock that is no clock, and text that is no time at all
+            row[keys[-1]] = row[keys[-1]].replace(row[keys[-1]][-8:-6], "24", 1)
+        elif k == 1:
+            row[keys[-1]] = "ab:cd:ef"
+        rows.append(row)
+    with reference_time(datetime(2024, 6, 1)):
+        plain = timestamp_reader(keys)
+        as_json = timestamp_json_reader(keys)
+        for row in rows:
+            ts = plain(row)
+            assert as_json(row) == json.dumps(None if ts is None else ts.isoformat())
