@@ -101,6 +101,8 @@ def test_timestamp_json_reader_agrees_with_the_reader(keys: tuple[str, ...]) -> 
     with reference_time(datetime(2024, 6, 1)):
         plain = timestamp_reader(keys)
         as_json = timestamp_json_reader(keys)
+        by_pos = timestamp_json_reader(keys, {k: i + 1 for i, k in enumerate(keys)})  # values at 1, 2, ...
         for row in rows:
             ts = plain(row)
             assert as_json(row) == json.dumps(None if ts is None else ts.isoformat())
+            assert by_pos(("x", *(row[k] for k in keys))) == as_json(row)

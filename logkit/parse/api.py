@@ -65,11 +65,6 @@ def _batched(texts: Iterator[str], size: int = 4096) -> Iterator[list[str]]:
         yield block
 
 
-def _no_fields(fields: dict[str, str]) -> str:
-    """The timestamp (JSON text) of a line without header fields: none."""
-    return "null"
-
-
 def _whole_line(text: str) -> None:
     """The header "match" of ``--format none``: none, so the whole line is the content."""
     return None
@@ -356,12 +351,11 @@ class Parser:
                 continue
             state = EmitState(self._counts, self._forget_rare, 4 * self.max_templates,
                               (lambda m: _apply_keep(m, self.keep)) if self.keep else None)
-            regex = fmt.regex.match if isinstance(fmt, HeaderFormat) else None
-            stamp = fmt.stamp_json if isinstance(fmt, HeaderFormat) else _no_fields
             before = self.stats.lines
+            header = fmt if isinstance(fmt, HeaderFormat) else None
             with reference_time(_written_at(path)):  # year-less dates: the year the file was written
                 try:
-                    yield from json_blocks(iter_text_blocks(path), path, regex, stamp, self.miner.match, state, advance)
+                    yield from json_blocks(iter_text_blocks(path), path, header, self.miner.match, state, advance)
                 finally:
                     self.stats.lines += state.lines
                     self.stats.unmatched += state.unmatched

@@ -76,7 +76,11 @@ class HeaderFormat(LineFormat):
         self._groups = tuple(index[n] for n in self._names)
         self._content = index["Content"]
         self.stamp = timestamp_reader(self._names)  # header fields -> timestamp (or None)
-        self.stamp_json = timestamp_json_reader(self._names)  # the same as JSON text
+        # what the JSONL emit pass reads from a match's groups(): the content's and the fields' positions, and
+        # the fields' timestamp as JSON text
+        self.content_pos = self._content - 1
+        self.field_pos = tuple(g - 1 for g in self._groups)
+        self.stamp_json = timestamp_json_reader(self._names, dict(zip(self._names, self.field_pos, strict=True)))
         self._match = regex.match
 
     def split(self, raw: RawLine) -> LogRecord:

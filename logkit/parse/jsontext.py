@@ -13,8 +13,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from json import encoder as json_encoder
+from operator import itemgetter
 from typing import Any
 
+from logkit.parse.formats import HeaderFormat
 from logkit.parse.miner import Match
 from logkit.records import Param, ParsedLine, VarType
 
@@ -169,11 +171,22 @@ class EmitState:
 _BLANK = " \t\n\r\x0b\x0c"  # what ``bytes.strip`` strips: a line of only these is blank, not unmatched
 
 
+def _content_only(fmt: HeaderFormat) -> Callable[[str], str | None]:
+    """For a header without fields: a line's content (None when the header does not match)."""
+    match = fmt.regex.match
+    pos = fmt.content_pos + 1
+
+    def content(text: str) -> str | None:
+        m = match(text)
+        return None if m is None else (m.group(pos) or "")
+
+    return content
+
+
 def json_blocks(
     blocks: Iterable[tuple[list[str], int]],
     source: str,
-    regex_match: Callable[[str], Any] | None,
-    stamp: Callable[[dict[str, str]], str],
+    fmt: HeaderFormat | None,
     match: Callable[[str], Match],
     state: EmitState,
     report: Callable[[int], None] | None = None,
@@ -186,10 +199,8 @@ def json_blocks(
         The file's decoded lines a block at a time (:func:`~logkit.parse.sources.iter_text_blocks`).
     source : str
         The records' ``source``.
-    regex_match : callable or None
-        The header regex's ``match`` (its ``Content`` group is the content); None: the whole line is.
-    stamp : callable
-        The header fields to their timestamp's JSON text (``null`` or an ISO text in quotes).
+    fmt : HeaderFormat or None
+        The header format (its ``Content`` is the content); None: the whole line is.
     match : callable
         A content to its :class:`Match` (the miner's ``match``).
     state : EmitState
@@ -208,8 +219,15 @@ def json_blocks(
     limit = state.limit
     apply = state.apply
     line_no = 0
-    plain = quoted_fmt = ""
     empty = "{}"
+    regex_match: Callable[[str], Any] | None = None if fmt is None else fmt.regex.match
+    if fmt is not None and fmt.field_pos:
+        ci = fmt.content_pos
+        stamp = fmt.stamp_json
+        pick = itemgetter(*fmt.field_pos) if len(fmt.field_pos) > 1 else lambda g: (g[fmt.field_pos[0]],)
+        plain, quoted_fmt = _fields_format(fmt._names)
+    else:
+        regex_match = None if fmt is None else _content_only(fmt)
     for block, size in blocks:
         out: list[str] = []
         append = out.append
@@ -224,21 +242,19 @@ def json_blocks(
                 ftext = empty
                 if regex_match is not None and text.strip(_BLANK):
                     state.unmatched += 1
+            elif m.__class__ is str:  # a header without fields: the content alone
+                content = m
+                iso = "null"
+                ftext = empty
             else:
-                fields = m.groupdict("")
-                content = fields.pop("Content")
-                if fields:
-                    iso = stamp(fields)
-                    values = tuple(fields.values())
-                    if not plain:
-                        plain, quoted_fmt = _fields_format(tuple(fields))
-                    if needs_escape("".join(values)) is None:
-                        ftext = plain % values
-                    else:
-                        ftext = quoted_fmt % tuple(map(jstr, values))
+                g = m.groups("")
+                content = g[ci]
+                iso = stamp(g)
+                values = pick(g)
+                if needs_escape("".join(values)) is None:
+                    ftext = plain % values
                 else:
-                    iso = "null"
-                    ftext = empty
+                    ftext = quoted_fmt % tuple(map(jstr, values))
             found = match(content)
             if apply is None:
                 template = found.template

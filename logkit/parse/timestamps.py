@@ -311,18 +311,24 @@ def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datet
     return _reader(tuple(keys), as_json=False)
 
 
-def timestamp_json_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], str]:
+def timestamp_json_reader(keys: Sequence[str], index: Mapping[str, int] | None = None) -> Callable[[Any], str]:
     """Like :func:`timestamp_reader`, giving the JSON text of the timestamp: ``"null"`` or its ISO text in
-    quotes (as ``json.dumps(ts.isoformat())`` writes it). Lines of one day cost no ``isoformat`` call."""
-    return _reader(tuple(keys), as_json=True)
+    quotes (as ``json.dumps(ts.isoformat())`` writes it). Lines of one day cost no ``isoformat`` call.
+
+    With ``index`` (field name -> position), the reader takes a sequence of values (a regex match's
+    ``groups()``) instead of a mapping of field names.
+    """
+    return _reader(tuple(keys), as_json=True, index=index)
 
 
 def _json_text(stamp: datetime | None) -> str:
     return "null" if stamp is None else '"' + stamp.isoformat() + '"'
 
 
-def _reader(keys: tuple[str, ...], as_json: bool) -> Any:
-    plan = _plan(keys)
+def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | None = None) -> Any:
+    plan: list[tuple[tuple[Any, ...], bool]] = list(_plan(keys))
+    if index is not None:
+        plan = [(tuple(index[n] for n in names), epoch) for names, epoch in plan]
     if not plan:
         return _no_stamp_json if as_json else _no_stamp
     # text of the first combination and what it gave; the text before a trailing hh:mm:ss and its day
