@@ -339,7 +339,6 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     rest = plan[1:]
     pick = itemgetter(*names0)  # one name: its value; several: a tuple of them
     single = len(names0) == 1
-    clocks: dict[str, Any] = {}  # "hh:mm:ss" -> its time after midnight (a timedelta)
     out = _json_text if as_json else None
 
     def read(fields: Mapping[str, str]) -> Any:
@@ -354,15 +353,17 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
                 pos, head, tail = last[2]
                 if len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail):
                     clock = text[pos : pos + 8]
-                    delta = clocks.get(clock)
-                    if delta is None:
-                        delta = _clock_delta(clock)
-                        if delta is not None:
-                            if len(clocks) >= 4096:
-                                clocks.clear()
-                            clocks[clock] = delta
-                    if delta is not None:
-                        value = day[1] + clock + '"' if as_json else day[0] + delta
+                    hh, mm, ss = clock[:2], clock[3:5], clock[6:]
+                    digits = hh + mm + ss
+                    if (
+                        clock[2] == ":" and clock[5] == ":" and digits.isdigit() and digits.isascii()
+                        and hh <= "23" and mm <= "59" and ss <= "59"
+                    ):
+                        # the JSON text needs no datetime: the day's text and the clock as written
+                        value = (
+                            day[1] + clock + '"' if as_json
+                            else day[0] + _SECOND * (int(hh) * 3600 + int(mm) * 60 + int(ss))
+                        )
                         last[0] = text
                         last[1] = value
                         return value
@@ -383,19 +384,6 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
         return "null" if as_json else None
 
     return read
-
-
-def _clock_delta(clock: str) -> timedelta | None:
-    """``"hh:mm:ss"`` as the time after midnight, or None when it is not a valid clock time."""
-    if clock[2] != ":" or clock[5] != ":":
-        return None
-    digits = clock[:2] + clock[3:5] + clock[6:]
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    h, m, s = int(digits[:2]), int(digits[2:4]), int(digits[4:])
-    if h > 23 or m > 59 or s > 59:
-        return None
-    return _SECOND * (h * 3600 + m * 60 + s)
 
 
 def _no_stamp_json(fields: Mapping[str, str]) -> str:
