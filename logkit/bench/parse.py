@@ -53,6 +53,10 @@ class SpeedResult:
     logkit_lines_per_s: float
     drain3_lines_per_s: float
     ratio: float = field(init=False)
+    # whole processes (see logkit.bench.process_speed): median wall seconds and drain3's over logkit's
+    logkit_process_s: float | None = None
+    drain3_process_s: float | None = None
+    process_ratio: float | None = None
 
     def __post_init__(self) -> None:
         self.ratio = self.logkit_lines_per_s / self.drain3_lines_per_s if self.drain3_lines_per_s else 0.0
@@ -164,9 +168,10 @@ def average(results: Sequence[SystemResult], parser: str) -> dict[str, float]:
 
 
 def bench_speed(data: str | os.PathLike[str] | None = None,
-                files: Sequence[str] = SPEED_FILES, formats_dir: str | os.PathLike[str] | None = None
-                ) -> list[SpeedResult]:
-    """Time logkit's two passes (typing on) and drain3 masked on whole files, in this process.
+                files: Sequence[str] = SPEED_FILES, formats_dir: str | os.PathLike[str] | None = None,
+                process_runs: int = 3) -> list[SpeedResult]:
+    """Time logkit's two passes (typing on) and drain3 masked on whole files, in this process, and then
+    as whole processes (``process_runs`` paired runs of each, one CPU; 0: none).
 
     The files live in ``DATA/compress`` (``DATA`` default ``$LOGKIT_DATA``); each file's header format
     is the one ``loghub-2k/formats.json`` gives its system (the file name's stem).
@@ -190,7 +195,15 @@ def bench_speed(data: str | os.PathLike[str] | None = None,
         contents = contents_of(path, spec)
         _, ours = _timed(logkit_templates, contents)
         _, theirs = _timed(drain3_two_pass, contents)
-        out.append(SpeedResult(name, len(contents), ours, theirs))
+        row = SpeedResult(name, len(contents), ours, theirs)
+        if process_runs > 0:
+            from logkit.bench.process_speed import parse_commands, time_processes
+
+            timing = time_processes(*parse_commands(str(path), spec), runs=process_runs)
+            row.logkit_process_s = timing.a_seconds
+            row.drain3_process_s = timing.b_seconds
+            row.process_ratio = timing.speedup
+        out.append(row)
     return out
 
 

@@ -1,0 +1,44 @@
+"""Whole-process speed timings of ``logkit bench parse --speed`` (on a tiny synthetic folder)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from logkit.bench.parse import bench_speed
+from logkit.bench.process_speed import parse_commands, time_processes
+from logkit.errors import LogkitError
+
+
+def test_time_processes_pairs_two_commands_and_reports_the_speedup() -> None:
+    fast = [sys.executable, "-c", "pass"]
+    slow = [sys.executable, "-c", "import time; time.sleep(0.3)"]
+    t = time_processes(fast, slow, runs=1)
+    assert 0 < t.a_seconds < t.b_seconds and t.b_seconds >= 0.3
+    assert t.speedup == pytest.approx(t.b_seconds / t.a_seconds)
+
+
+def test_a_failing_command_is_one_error_line() -> None:
+    bad = [sys.executable, "-c", "import sys; sys.exit('no such thing')"]
+    with pytest.raises(LogkitError, match="no such thing"):
+        time_processes(bad, bad, runs=1)
+
+
+def test_bench_speed_times_both_parsers_in_process_and_as_processes(tmp_path: Path) -> None:
+    spec = "<Date> <Time> <Level> <Component>: <Content>"
+    (tmp_path / "loghub-2k").mkdir()
+    (tmp_path / "loghub-2k" / "formats.json").write_text(json.dumps({"App": spec}))
+    (tmp_path / "compress").mkdir()
+    lines = [f"2024-01-0{1 + i % 9} 10:00:{i % 60:02d} INFO svc: user u{i % 7} read {i} bytes from 10.0.0.{i % 9}"
+             for i in range(300)]
+    (tmp_path / "compress" / "App.log").write_text("\n".join(lines) + "\n")
+    rows = bench_speed(tmp_path, files=["App.log"], process_runs=1)
+    (row,) = rows
+    assert row.lines == 300 and row.logkit_lines_per_s > 0 and row.drain3_lines_per_s > 0
+    assert row.logkit_process_s and row.drain3_process_s and row.process_ratio
+    assert row.process_ratio == pytest.approx(row.drain3_process_s / row.logkit_process_s)
+    ours, theirs = parse_commands(str(tmp_path / "compress" / "App.log"), spec)
+    assert ours[2:4] == ["logkit", "parse"] and "--format" in ours and "--format" in theirs
