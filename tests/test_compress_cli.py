@@ -106,3 +106,16 @@ def test_decompress_to_a_device_writes_in_place(tmp_path: Path) -> None:
     finally:
         os.close(reader)
     assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["a.lkz", "a.log", "pipe"]
+
+
+def test_compress_creates_a_missing_output_folder_like_other_outputs(tmp_path: Path) -> None:
+    src = tmp_path / "app.log"
+    src.write_bytes(LOG)
+    target = tmp_path / "new" / "deeper" / "app.lkz"
+    r = CliRunner().invoke(compress.command, [str(src), "-o", str(target)])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(decompress.command, [str(target)])
+    assert r.exit_code == 0 and r.stdout_bytes == LOG
+    (tmp_path / "plain").write_text("a file")
+    r = CliRunner().invoke(compress.command, [str(src), "-o", str(tmp_path / "plain" / "app.lkz")])
+    assert r.exit_code == 1 and "is a file" in str(r.exception)

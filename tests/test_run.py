@@ -50,7 +50,10 @@ def test_run_cli_stdin_and_usage(log: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["run", str(log)])
     assert res.exit_code == 2 and "nothing to do" in res.output
     res = CliRunner().invoke(cli, ["run", str(log), "--archive", str(tmp_path / "x" / "a.lkz")])
-    assert res.exit_code == 1 and "no such folder" in res.output
+    assert res.exit_code == 0 and decompress_bytes((tmp_path / "x" / "a.lkz").read_bytes()) == log.read_bytes()
+    (tmp_path / "f").write_text("a file")  # a file where a folder is needed: one error line
+    res = CliRunner().invoke(cli, ["run", str(log), "--archive", str(tmp_path / "f" / "a.lkz")])
+    assert res.exit_code == 1 and "is a file" in res.output
 
 
 def test_follow_reads_what_is_there_and_writes_the_archive(log: Path, tmp_path: Path) -> None:

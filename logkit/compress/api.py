@@ -21,7 +21,7 @@ from logkit.compress.archive import (
     part_path,
 )
 from logkit.errors import ArchiveError, InputError
-from logkit.fsutil import check_not_input
+from logkit.fsutil import check_not_input, make_folder
 from logkit.records import TemplateInfo
 
 __all__ = [
@@ -89,8 +89,7 @@ def compress_file(
             f"{tmp} exists (left by an interrupted run): recover it with 'logkit decompress --salvage {tmp}',"
             " or delete it"
         )
-    if target.parent and not target.parent.is_dir():
-        raise InputError(f"{target.parent}: no such folder for the archive; create it first")
+    make_folder(target.parent)  # a missing output folder is created, as for every other output
     src = open_binary(input_path)
     try:
         with open(tmp, "xb") as out:

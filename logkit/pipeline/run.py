@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import ArchiveError, InputError
-from logkit.fsutil import check_not_input
+from logkit.fsutil import check_not_input, make_folder
 from logkit.records import ParsedLine, TemplateInfo
 
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
@@ -75,8 +75,7 @@ def _archive(target: str | os.PathLike[str] | None) -> Iterator[Any]:
     if tmp.exists():
         raise ArchiveError(f"{tmp} exists (left by an interrupted run): recover it with 'logkit decompress "
                            f"--salvage {tmp}', or delete it")
-    if not dest.parent.is_dir():
-        raise InputError(f"{dest.parent}: no such folder for the archive; create it first")
+    make_folder(dest.parent)  # a missing output folder is created, as for every other output
     with open(tmp, "xb") as out:
         writer = ArchiveWriter(out)
         try:
