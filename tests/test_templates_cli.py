@@ -84,3 +84,13 @@ def test_missing_input(tmp_path, capsys) -> None:
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert err.startswith("Error: no such file") and "Traceback" not in err
+
+
+def test_a_damaged_archive_is_an_archive_error_not_a_log(tmp_path, capsys) -> None:
+    fake = tmp_path / "broken.lkz"
+    fake.write_text("this was never an archive\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["templates", str(fake)])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "not a logkit archive" in err and "Traceback" not in err

@@ -38,7 +38,7 @@ def command(input_path: str, sort: str, format_spec: str, multiline: bool, outpu
 
     ui = get_ui()
     check_not_input(output, [input_path])
-    if is_archive(input_path):
+    if is_archive(input_path) or input_path.endswith(".lkz"):  # a damaged .lkz: an archive error, not a log
         summary = archive_summary(input_path)
     else:
         summary = templates_of(input_path, format=format_spec, multiline=multiline)
