@@ -31,6 +31,8 @@ def command(input_path: str, sort: str, format_spec: str, multiline: bool, outpu
       logkit templates app.state.json --sort id -o templates.csv
       zcat app.log.gz | logkit templates - --output-format jsonl
     """
+    import os
+
     from logkit.compress.api import archive_summary, is_archive
     from logkit.fsutil import check_not_input
     from logkit.output import open_writer, resolve_output_format
@@ -38,7 +40,8 @@ def command(input_path: str, sort: str, format_spec: str, multiline: bool, outpu
 
     ui = get_ui()
     check_not_input(output, [input_path])
-    if is_archive(input_path) or input_path.endswith(".lkz"):  # a damaged .lkz: an archive error, not a log
+    if is_archive(input_path) or (input_path.endswith(".lkz") and os.path.isfile(input_path)):
+        # a damaged .lkz file: an archive error, not a log of one line
         summary = archive_summary(input_path)
     else:
         summary = templates_of(input_path, format=format_spec, multiline=multiline)
