@@ -222,6 +222,54 @@ def _could_join(c: _Cluster, line: set[tuple[int, str]], line_ids: set[int], exa
     return same >= 1
 
 
+class _ConstIndex:
+    """The clusters of one word count filed by their constant words (position, word template).
+
+    :func:`_could_join` is False for a cluster that shares no constant word with a line unless every
+    constant word of the cluster holds a variable; :meth:`candidates` gives the others, so a line is compared
+    with the clusters it shares a word with rather than with every cluster of its length.
+    """
+
+    __slots__ = ("by_word", "all_partial", "filed")
+
+    def __init__(self) -> None:
+        self.by_word: dict[tuple[int, str], set[int]] = {}
+        self.all_partial: set[int] = set()  # clusters whose constant words all hold a variable (or none)
+        self.filed: dict[int, list[tuple[int, str]]] = {}  # cluster id -> the words it is filed under
+
+    def add(self, c: _Cluster) -> None:
+        """File ``c`` under its current constant words (again, after its tokens changed)."""
+        self.remove(c.cid)
+        words = [(i, t) for i, t in enumerate(c.tokens) if t != PH]
+        for w in words:
+            ids = self.by_word.get(w)
+            if ids is None:
+                self.by_word[w] = {c.cid}
+            else:
+                ids.add(c.cid)
+        self.filed[c.cid] = words
+        if all(PH in t for _, t in words):
+            self.all_partial.add(c.cid)
+
+    def remove(self, cid: int) -> None:
+        for w in self.filed.pop(cid, ()):
+            ids = self.by_word[w]
+            ids.discard(cid)
+            if not ids:
+                del self.by_word[w]
+        self.all_partial.discard(cid)
+
+    def candidates(self, line: set[tuple[int, str]]) -> set[int]:
+        """Ids of the clusters :func:`_could_join` may accept for a line of these (position, word) pairs."""
+        out = set(self.all_partial)
+        get = self.by_word.get
+        for w in line:
+            ids = get(w)
+            if ids is not None:
+                out |= ids
+        return out
+
+
 def _starts(text: str, words: list[str]) -> list[int]:
     """Where each word of ``text.split()`` starts."""
     lengths = list(map(len, words))

@@ -18,6 +18,7 @@ from logkit.parse.clusters import (
     TYPE_FREEZE,
     _Cluster,
     _compare,
+    _ConstIndex,
     _could_join,
     _glue_units,
     _merge_tokens,
@@ -92,6 +93,7 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._clusters: dict[int, _Cluster] = {}
         self._buckets: dict[int, list[_Cluster]] = {}
+        self._consts: dict[int, _ConstIndex] = {}  # word count -> its clusters by constant word
         self._families: dict[str, list[_Cluster]] = {}  # value-reduced form -> its clusters
         self._cache: dict[str, list[Any]] = {}  # masked form -> [cluster, plan version, plan]
         # Exact line contents seen lately (logs repeat whole messages): content -> its ``_cache`` entry,
@@ -207,6 +209,7 @@ class TemplateMiner:
         self._next_id += 1
         self._clusters[c.cid] = c
         self._buckets.setdefault(len(tokens), []).append(c)
+        self._const_index(len(tokens)).add(c)
         if len(self._clusters) > self.max_templates:
             self._evict()
         self._index(c)
@@ -247,11 +250,20 @@ class TemplateMiner:
                 self._buckets[size] = kept
             else:
                 del self._buckets[size]
+        self._consts = {}
+        for c in self._clusters.values():
+            self._const_index(len(c.tokens)).add(c)
         families: dict[str, list[_Cluster]] = {}
         for c in self._clusters.values():
             families.setdefault(c.sig, []).append(c)
         self._families = families
         self._forget()
+
+    def _const_index(self, size: int) -> _ConstIndex:
+        index = self._consts.get(size)
+        if index is None:
+            index = self._consts[size] = _ConstIndex()
+        return index
 
     def _forget(self) -> None:
         self._cache.clear()
@@ -277,8 +289,10 @@ class TemplateMiner:
         best_score = (-1.0, -1)
         line = {(i, w.tpl) for i, w in enumerate(words)}
         line_ids = {i for i, w in enumerate(words) if _ID_WORD.fullmatch(w.tpl)}
+        index = self._consts.get(len(words))
+        maybe = index.candidates(line) if index is not None else set()  # the others cannot join
         for c in reversed(self._buckets.get(len(words), ())):
-            if not _could_join(c, line, line_ids, exact):
+            if c.cid not in maybe or not _could_join(c, line, line_ids, exact):
                 continue
             r = _compare(c.tokens, words, exact)
             if r is None:
@@ -417,4 +431,5 @@ class TemplateMiner:
             c._text = None
             c.types = None
             c.version += 1
+            self._const_index(len(tokens)).add(c)
             self._index(c)
