@@ -106,3 +106,17 @@ def test_timestamp_json_reader_agrees_with_the_reader(keys: tuple[str, ...]) -> 
             ts = plain(row)
             assert as_json(row) == json.dumps(None if ts is None else ts.isoformat())
             assert by_pos(("x", *(row[k] for k in keys))) == as_json(row)
+
+
+def test_a_date_with_impossible_values_does_not_hide_later_dates_of_its_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    from logkit.parse import timestamps
+
+    monkeypatch.setattr(timestamps, "_shapes", {})
+    monkeypatch.setattr(timestamps, "_last", [-1])
+    assert timestamps.parse_timestamp_text("2024-13-45 10:00:00") is None  # month 13: no date
+    timestamps._last[0] = -1  # no notation has worked yet (a new log, say)
+    assert timestamps.parse_timestamp_text("2024-03-02 10:01:07") == datetime(2024, 3, 2, 10, 1, 7)
+    with reference_time(datetime(2024, 7, 1)):  # year-less dates take the year of the reference
+        assert timestamps.parse_timestamp_text("Xyz 14 10:00:00") is None  # no month: no date
+        timestamps._last[0] = -1
+        assert timestamps.parse_timestamp_text("Jun 14 10:00:00") == datetime(2024, 6, 14, 10, 0, 0)

@@ -55,8 +55,7 @@ _STAMP_NAMES = ("timestamp", "@timestamp", "datetime", "date_time", "time", "ts"
                 "logtime", "log_time", "eventtime", "event_time", "time_local", "created", "date")
 _EPOCH_NAMES = frozenset(("timestamp", "@timestamp", "ts", "time", "epoch", "created", "unixtime",
                           "unix_time", "t", "datetime", "logtime", "log_time", "eventtime", "event_time"))
-_SHAPE = str.maketrans("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                       "9999999999" + "a" * 52)
+_SHAPE = str.maketrans("0123456789", "9999999999")  # digits alike; letters stay (month names, T, Z)
 _CACHE_MAX = 4096
 _plans: dict[tuple[str, ...], list[tuple[tuple[str, ...], bool]]] = {}
 _shapes: dict[str, int] = {}  # text shape -> index into _NOTATIONS, -1 none, -2 epoch
@@ -199,6 +198,13 @@ def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | 
     return stamp
 
 
+def _parse_fresh(text: str, allow_epoch: bool) -> datetime | None:
+    """:func:`parse_timestamp_text` without its memo of recent texts (the readers remember their own)."""
+    if len(text) > 80:
+        return None
+    return _parse_text(text.strip(), allow_epoch)
+
+
 def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
     if not text or len(text) > 64:
         return None
@@ -221,6 +227,10 @@ def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
         return _build(m, idx)
     if len(_shapes) >= _CACHE_MAX:
         _shapes.clear()
+    # The notations' patterns tell digits apart only as digits, so whether one matches follows from the
+    # shape; whether its values make a date (month 13?) does not: a shape is remembered as no timestamp
+    # only when no notation matched it.
+    matched = False
     for i, (rx, _mode) in enumerate(_NOTATIONS):
         m = rx.fullmatch(text)
         if m is not None:
@@ -228,10 +238,13 @@ def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
             if stamp is not None:
                 _shapes[shape] = _last[0] = i
                 return stamp
+            matched = True
     if _EPOCH.fullmatch(text):
-        _shapes[shape] = -2
+        if not matched:
+            _shapes[shape] = -2
         return _epoch(text) if allow_epoch else None
-    _shapes[shape] = -1
+    if not matched:
+        _shapes[shape] = -1
     return None
 
 
@@ -337,6 +350,7 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     generation = _generation
     names0, epoch0 = plan[0]
     rest = plan[1:]
+    memo: list[Any] = [None] * len(rest)  # per later combination: its latest (text, what it gave)
     pick = itemgetter(*names0)  # one name: its value; several: a tuple of them
     single = len(names0) == 1
     out = _json_text if as_json else None
@@ -344,6 +358,7 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     def read(fields: Mapping[str, str]) -> Any:
         if last[4] != generation[0]:  # another reference time: a remembered year-less date may be wrong
             last[:] = [None, None, None, None, generation[0]]
+            memo[:] = [None] * len(rest)
         try:
             text = pick(fields) if single else " ".join(pick(fields))
             if text == last[0]:
@@ -367,18 +382,24 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
                         last[0] = text
                         last[1] = value
                         return value
-            stamp = parse_timestamp_text(text, allow_epoch=epoch0)
+            stamp = _parse_fresh(text, epoch0)
             if stamp is not None:
                 value = out(stamp) if out is not None else stamp
                 last[0] = text
                 last[1] = value
                 _remember_day(text, stamp, last)
                 return value
-            for names, allow_epoch in rest:
+            for k, (names, allow_epoch) in enumerate(rest):
                 text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
-                stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
-                if stamp is not None:
-                    return out(stamp) if out is not None else stamp
+                seen = memo[k]
+                if seen is not None and seen[0] == text:
+                    value = seen[1]
+                else:
+                    stamp = _parse_fresh(text, allow_epoch)
+                    value = None if stamp is None else out(stamp) if out is not None else stamp
+                    memo[k] = (text, value)
+                if value is not None:
+                    return value
         except Exception:  # a timestamp is optional: never let it fail a parse
             pass
         return "null" if as_json else None
