@@ -5,7 +5,9 @@ probabilities recalibrated on held-out predictions (Platt); without labels it le
 and scores novelty (unseen templates, counts far from normal). Uncertainty is the closeness of the calibrated
 ensemble mean to the decision, raised where an item is made of what training never showed (the unseen part
 is given the anomaly rate of items that were new to the rest of the training data), so the few unsure
-items can go to the LLM.
+items can go to the LLM. With line labels, a line's tokens (words, word pairs, punctuation shapes, kind
+fields) weigh by how informative they are, the part of a line training never showed is worth what new
+lines of its kind turned out to be (in the score too), and a window is the noisy-OR of its kinds of line.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from logkit.detect.features import Featurizer, TemplateStats
+from logkit.detect.features import Featurizer, TemplateStats, token_weights
 from logkit.detect.grouping import Event, Group
 from logkit.errors import StateError, UsageError
 from logkit.models.base import Detector, Score, register
@@ -101,16 +103,20 @@ class SmallDetector(Detector):
         Seed for the folds and the bootstrap weights.
     novelty_quantile : float
         Without labels: the share of training groups scored below the threshold by count deviations.
+    informative_words : bool
+        With line labels: weigh each word of a line by how informative it is (its inverse frequency among
+        the distinct training lines), so that what every line has says little and rare words say most.
     """
 
     name = "small"
 
     def __init__(self, *, n_estimators: int = 5, C: float = 4.0, random_state: int = 0,
-                 novelty_quantile: float = 0.995) -> None:
+                 novelty_quantile: float = 0.995, informative_words: bool = True) -> None:
         self.n_estimators = n_estimators
         self.C = C
         self.random_state = random_state
         self.novelty_quantile = novelty_quantile
+        self.informative_words = informative_words
 
     # -- fitting ----------------------------------------------------------------------------------
     def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None,
@@ -133,6 +139,8 @@ class SmallDetector(Detector):
         else:
             self.mode_ = "novelty"
             glabels = [0] * len(groups)
+        self.token_weights_: dict[int, float] | None = None
+        self.unseen_weight_ = 1.0
         self.stats_ = TemplateStats()
         for g, y in zip(groups, glabels, strict=True):
             if not y:
@@ -148,6 +156,11 @@ class SmallDetector(Detector):
             self.calib_ = (1.0, 0.0)
             return
         if self.mode_ == "line":
+            if self.informative_words:  # distinct lines: a token's weight is how rare it is among them
+                kinds = {(ev.template_id, ev.fields): ev for g in groups for ev in g.events}
+                self.token_weights_, self.unseen_weight_ = token_weights(list(kinds.values()))
+                self._feat = Featurizer(self.vocab_, sequence=False, weights=self.token_weights_,
+                                        unseen_weight=self.unseen_weight_)
             keyed: dict[tuple[Any, int], list[Any]] = {}
             seen: set[int] = set()
             for g in groups:
@@ -345,7 +358,9 @@ class SmallDetector(Detector):
                 if key not in per_key:
                     per_key[key] = self._line_probs(ev)
                     key_ev[key] = ev
-            members = [max(ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
+            # a window is anomalous when any of its lines is: noisy-OR of its distinct kinds of line (a
+            # line repeated is one piece of evidence), per member
+            members = [1.0 - math.prod(1.0 - ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
             worst = max(per_key, key=lambda k: sum(per_key[k]))
             epi = self._line_epistemic(per_key, key_ev, worst)
             top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
@@ -399,9 +414,13 @@ class SmallDetector(Detector):
         whichever line is least known."""
         cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
         kinds: dict[Any, float] = getattr(self, "kind_novel_", {})
+        blended = self._blended()
 
         def one(key: tuple[str, Any]) -> float:
             ps = per_key[key]
+            if blended:  # the line's probability already holds what its unseen part is worth
+                q = sum(ps) / len(ps)
+                return 1.0 - abs(2.0 * q - 1.0)
             c = cov.get(key)
             if c is None:
                 c = self._coverage(self._feat.line_vector(key_ev[key]))
@@ -413,12 +432,25 @@ class SmallDetector(Detector):
             return one(worst)
         return max(one(k) for k in per_key)
 
+    def _blended(self) -> bool:
+        """Whether line probabilities take in what their unseen part is worth (models with token weights)."""
+        return getattr(self, "token_weights_", None) is not None
+
     def _line_probs(self, ev: Event) -> list[float]:
         cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
         key = (ev.template_id, ev.fields)
         ps = cache.get(key)
         if ps is None:
-            ps = [_sigmoid(x) for x in self._member_logits(self._known_part(self._feat.line_vector(ev)))]
+            vec = self._feat.line_vector(ev)
+            logits = self._member_logits(self._known_part(vec))
+            if self._blended():
+                # the part of the line training never showed is worth what new lines of its kind turned out
+                # to be: the members' opinion of the known part and that rate, pooled in log-odds by the
+                # share of the line's (informativeness-weighted) tokens each covers
+                c = self._coverage(vec)
+                prior = _logit(getattr(self, "kind_novel_", {}).get(ev.fields, self.novel_rate_))
+                logits = [c * x + (1.0 - c) * prior for x in logits]
+            ps = [_sigmoid(x) for x in logits]
             if len(cache) < 100_000:
                 cache[key] = ps
         return ps
@@ -500,6 +532,11 @@ class SmallDetector(Detector):
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
         else:
             arrays = {"coef": np.zeros((0, 0)), "intercept": np.zeros(0)}
+        weights = getattr(self, "token_weights_", None)
+        if weights is not None:
+            data["unseen_weight"] = self.unseen_weight_
+            arrays["token_index"] = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+            arrays["token_weight"] = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
         return data, arrays
 
     def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
@@ -522,7 +559,13 @@ class SmallDetector(Detector):
         coef = arrays.get("coef")
         self.coef_ = coef if coef is not None and coef.size else None
         self.intercept_ = arrays.get("intercept") if self.coef_ is not None else None
-        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        index, weight = arrays.get("token_index"), arrays.get("token_weight")
+        self.token_weights_ = None
+        self.unseen_weight_ = float(data.get("unseen_weight") or 1.0)
+        if index is not None and weight is not None:
+            self.token_weights_ = dict(zip(index.tolist(), weight.tolist(), strict=True))
+        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group", weights=self.token_weights_,
+                                unseen_weight=self.unseen_weight_)
         if self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features:
             raise StateError("the model was trained by another logkit version; train it again with "
                              "`logkit train`")
