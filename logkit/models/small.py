@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from logkit.detect.features import Featurizer, TemplateStats, token_weights
@@ -25,6 +26,8 @@ from logkit.models.base import Detector, Score, register
 __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+_TEMPLATE_ID = attrgetter("template_id")
+_FIELDS = attrgetter("fields")
 _WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
 _MAX_LENGTH = 10_000  # whole-item lengths above this are counted as this
 _UNSEEN_PART = 0.5  # the share still to come of a cut item when training had no whole item that long
@@ -83,6 +86,32 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+class _LazyReasonScore(Score):
+    """A :class:`Score` whose reason is put into words only when read (most items are normal: their
+    records carry no reason)."""
+
+    _make: Callable[[], str] | None = None
+    _text = ""
+
+    @property
+    def reason(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._text, self._make = value, None
+
+    @classmethod
+    def later(cls, make: Callable[[], str], score: float, uncertainty: float, top: list[int],
+              **more: Any) -> _LazyReasonScore:
+        """A score whose reason ``make()`` gives when first read."""
+        out = cls(score, uncertainty, "", top, **more)
+        out._make = make
+        return out
 
 
 def _short(text: str, n: int = 80) -> str:
@@ -342,50 +371,83 @@ class SmallDetector(Detector):
         return [self._score_one(g) for g in groups]
 
     def _score_one(self, g: Group) -> Score:
-        unseen = [ev for ev in g.events if ev.template_id not in self.stats_.text]
-        z, ztid, zc = self._zmax(g)
+        mode = self.mode_
         top: list[int] = []
         heavy = ""
-        if self.mode_ == "novelty":
-            p = self._p_novelty(g, unseen, z)
-            members = [p]
+        # unseen templates and count deviations: worked out here where the score needs them, else only
+        # when the reason is read (an anomaly's record)
+        eager = mode == "novelty" or self.heldout_auc_ < _WEAK_AUC
+        unseen = self._unseen(g) if eager else None
+        zs = self._zmax(g) if eager else None
+        if mode == "novelty":
+            assert unseen is not None and zs is not None
+            p = self._p_novelty(g, unseen, zs[0])
             epi = 0.0
-        elif self.mode_ == "line":
-            per_key: dict[tuple[str, Any], list[float]] = {}
-            key_ev: dict[tuple[str, Any], Event] = {}
-            for ev in g.events:
-                key = (ev.template_id, ev.fields)
-                if key not in per_key:
-                    per_key[key] = self._line_probs(ev)
-                    key_ev[key] = ev
-            # a window is anomalous when any of its lines is: noisy-OR of its distinct kinds of line (a
-            # line repeated is one piece of evidence), per member
-            members = [1.0 - math.prod(1.0 - ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
-            worst = max(per_key, key=lambda k: sum(per_key[k]))
-            epi = self._line_epistemic(per_key, key_ev, worst)
-            top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
-            heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
-            p = sum(members) / len(members)
+        elif mode == "line":
+            p, epi, top, heavy = self._line_window(g)
         else:
             p, epi, heavy_tid = self._group_probs(g)
-            members = [p]
             top = [ev.line for ev in g.events if ev.template_id == heavy_tid][:5]
             heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
-        if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
+        if mode != "novelty" and eager:
             # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
             # behaviour, so novelty (unseen templates, counts far from normal) speaks too, when it says
             # anomalous; below that the calibrated probability stays (the novelty score is no probability)
-            pn = self._p_novelty(g, unseen, z)
+            assert unseen is not None and zs is not None
+            pn = self._p_novelty(g, unseen, zs[0])
             if pn >= 0.5:
                 p = max(p, pn)
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
-        reason = self._reason(g, unseen, z, ztid, zc, top, heavy)
+
+        def reason() -> str:
+            z, ztid, zc = zs if zs is not None else self._zmax(g)
+            return self._reason(g, unseen if unseen is not None else self._unseen(g), z, ztid, zc, top, heavy)
+
         missing = self._missing_share(g.lines) if g.open else 0.0
         if missing <= 0.0:  # closed, or as long as whole ones already
-            return Score(p, uncertainty, reason, top)
+            return _LazyReasonScore.later(reason, p, uncertainty, top)
         # what has not been logged yet is unknown to any reader: it widens the uncertainty, not the routing
-        return Score(p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), reason, top, incomplete=missing,
-                     note=self._open_note(g), reducible=uncertainty)
+        return _LazyReasonScore.later(reason, p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), top,
+                                      incomplete=missing, note=self._open_note(g), reducible=uncertainty)
+
+    def _unseen(self, g: Group) -> list[Event]:
+        known = self.stats_.text
+        return [ev for ev in g.events if ev.template_id not in known]
+
+    def _line_window(self, g: Group) -> tuple[float, float, list[int], str]:
+        """A window of lines: its probability (the noisy-OR of its distinct kinds of line, per member: a
+        window is anomalous when any of its lines is, and a line repeated is one piece of evidence), its
+        epistemic uncertainty, the lines that weighed most and their template."""
+        cache: dict[Any, tuple[list[float], float, tuple[float, ...]]] = self.__dict__.setdefault("_line_cache", {})
+        evs = g.events
+        keys = list(zip(map(_TEMPLATE_ID, evs), map(_FIELDS, evs), strict=True))
+        per_key: dict[tuple[str, Any], tuple[list[float], float, tuple[float, ...]]] = {}
+        for key in dict.fromkeys(keys):
+            hit = cache.get(key)
+            if hit is None:
+                hit = self._line_entry(evs[keys.index(key)])
+                if len(cache) < 100_000:
+                    cache[key] = hit
+            per_key[key] = hit
+        if len(per_key) == 1:
+            ((worst, (members, p, _),),) = per_key.items()
+        else:
+            members = [1.0 - math.exp(sum(col)) for col in zip(*(h[2] for h in per_key.values()), strict=True)]
+            p = sum(members) / len(members)
+            worst = max(per_key, key=lambda k: per_key[k][1])
+        if self._blended():  # a line's probability already holds what its unseen part is worth
+            q = per_key[worst][1]
+            epi = 1.0 - abs(2.0 * q - 1.0) if q >= 0.5 else max(1.0 - abs(2.0 * h[1] - 1.0) for h in per_key.values())
+        else:
+            key_ev = {k: evs[keys.index(k)] for k in per_key}
+            epi = self._line_epistemic({k: h[0] for k, h in per_key.items()}, key_ev, worst)
+        top = [ev.line for ev, k in zip(evs, keys, strict=True) if k == worst][:5]
+        return p, epi, top, evs[keys.index(worst)].template
+
+    def _line_entry(self, ev: Event) -> tuple[list[float], float, tuple[float, ...]]:
+        """A kind of line's member probabilities, their mean and each one's ``log(1 - p)``."""
+        ps = self._line_probs(ev)
+        return ps, sum(ps) / len(ps), tuple(math.log1p(-min(q, 1.0 - 1e-12)) for q in ps)
 
     def _whole_length(self, lines: int) -> float | None:
         """The mean length of the whole (closed) training items at least ``lines`` long (None: none was)."""
@@ -437,22 +499,17 @@ class SmallDetector(Detector):
         return getattr(self, "token_weights_", None) is not None
 
     def _line_probs(self, ev: Event) -> list[float]:
-        cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
-        key = (ev.template_id, ev.fields)
-        ps = cache.get(key)
-        if ps is None:
-            vec = self._feat.line_vector(ev)
-            logits = self._member_logits(self._known_part(vec))
-            if self._blended():
-                # the part of the line training never showed is worth what new lines of its kind turned out
-                # to be: the members' opinion of the known part and that rate, pooled in log-odds by the
-                # share of the line's (informativeness-weighted) tokens each covers
-                c = self._coverage(vec)
-                prior = _logit(getattr(self, "kind_novel_", {}).get(ev.fields, self.novel_rate_))
-                logits = [c * x + (1.0 - c) * prior for x in logits]
-            ps = [_sigmoid(x) for x in logits]
-            if len(cache) < 100_000:
-                cache[key] = ps
+        """A line's member probabilities (cached by :meth:`_line_window`)."""
+        vec = self._feat.line_vector(ev)
+        logits = self._member_logits(self._known_part(vec))
+        if self._blended():
+            # the part of the line training never showed is worth what new lines of its kind turned out
+            # to be: the members' opinion of the known part and that rate, pooled in log-odds by the
+            # share of the line's (informativeness-weighted) tokens each covers
+            c = self._coverage(vec)
+            prior = _logit(getattr(self, "kind_novel_", {}).get(ev.fields, self.novel_rate_))
+            logits = [c * x + (1.0 - c) * prior for x in logits]
+        ps = [_sigmoid(x) for x in logits]
         return ps
 
     def _group_probs(self, g: Group) -> tuple[float, float, str]:
