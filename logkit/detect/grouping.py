@@ -167,15 +167,19 @@ def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple
     kinds: list[tuple[str, str]] = []
     ids: list[tuple[str, str]] = []
     known = _KIND_VALUE
-    for k, v in fields.items():
-        if not v:
-            continue
+    for kv in fields.items():  # the item tuples themselves are kept (no new pair per field)
+        v = kv[1]
         ok = known.get(v)
         if ok is None:
+            if not v:
+                continue
             ok = not _HAS_DIGIT(v)
             if len(known) < 50_000:
                 known[v] = ok
-        (kinds if ok else ids).append((k, v))
+        if ok:
+            kinds.append(kv)
+        else:
+            ids.append(kv)
     kind = tuple(kinds)
     shared = _KINDS.get(kind)
     if shared is None:
