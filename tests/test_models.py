@@ -164,15 +164,17 @@ def test_new_words_neither_dilute_what_is_known_nor_unsettle_a_clear_normal() ->
     bad = det.score([_line_group("b", "disk error while reading <*>" + tail, "ERROR")])[0]
     ok = det.score([_line_group("n", "close file <*>" + tail, "INFO")])[0]
     short_bad = det.score([_line_group("sb", "disk error while reading <*>", "ERROR")])[0]
-    # the words training knew decide the score as they would without the new ones
-    assert bad.score >= 0.5 and bad.score == pytest.approx(short_bad.score, abs=1e-6)
+    # the words training knew still decide; the new ones pull the score towards what new lines of the kind
+    # turned out to be (never past it), so the long form is less sure than the short one
+    rate = det.kind_novel_.get((("Level", "ERROR"),), det.novel_rate_)
+    assert short_bad.score > bad.score >= max(0.5, min(rate, short_bad.score))
     assert ok.score < 0.5
     # the new words leave each less sure than its short form, the clear normal still fairly sure
     assert bad.uncertainty > short_bad.uncertainty
     assert ok.uncertainty < 0.5
 
 
-def test_new_lines_are_as_unsure_as_new_lines_of_their_kind_were_in_training(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_new_lines_take_what_new_lines_of_their_kind_turned_out_to_be(tmp_path) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(3)
     groups, line_labels, line = [], {}, 1
     for w in range(100):  # windows of 5 lines; every 10th window brings two new templates, one of each kind
@@ -199,6 +201,9 @@ def test_new_lines_are_as_unsure_as_new_lines_of_their_kind_were_in_training(tmp
         return g
 
     fatal, info = det.score([new("FATAL"), new("INFO")])
-    assert fatal.uncertainty > info.uncertainty
+    # the unseen words are worth the rate of new lines of the kind: a new fatal line is anomalous, a new
+    # info line normal, though neither template nor its words were ever seen
+    assert fatal.score >= 0.5 > info.score
     det.save(tmp_path)
-    assert load_detector(tmp_path).score([new("FATAL")])[0].uncertainty == pytest.approx(fatal.uncertainty)
+    again = load_detector(tmp_path).score([new("FATAL")])[0]
+    assert again.score == pytest.approx(fatal.score) and again.uncertainty == pytest.approx(fatal.uncertainty)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ PARSER_STATE_FILE = "parser_state.json"
 MODEL_VERSION = 1
 METHODS = ("router", "graph")
 MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
+_TEMPLATE_ID = attrgetter("template_id")
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
 
@@ -206,7 +208,11 @@ def score_groups(
         scores = detector.score(pending)
         # a pattern (the set of an item's templates) is asked once; later unsure items of the pattern take
         # the LLM's answer for it
-        keys = [frozenset(ev.template_id for ev in g.events) for g in pending]
+        # (only items unsure enough to be routed or to take an answer need their pattern)
+        low = router.min_uncertainty
+        keys: list[frozenset[str] | None] = [
+                frozenset(map(_TEMPLATE_ID, g.events)) if s.route_uncertainty >= low else None
+                for g, s in zip(pending, scores, strict=True)]
         routes = router.route_batch([s.route_uncertainty for s in scores], keys)
         for g, s, routed, key in zip(pending, scores, routes, keys, strict=True):
             anomaly = s.score >= threshold
@@ -223,9 +229,9 @@ def score_groups(
             answer = None
             if llm is not None and routed:
                 answer = llm(g, rec)
-                if answer is not None and len(answers) < MAX_PATTERN_ANSWERS:
+                if answer is not None and key is not None and len(answers) < MAX_PATTERN_ANSWERS:
                     answers[key] = answer
-            elif llm is not None and s.route_uncertainty >= router.min_uncertainty:
+            elif llm is not None and key is not None:
                 answer = answers.get(key)
             if answer is not None:
                 rec["anomaly"] = bool(answer["anomaly"])

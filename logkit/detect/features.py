@@ -15,7 +15,7 @@ from typing import Any
 
 from logkit.detect.grouping import Event, Group
 
-__all__ = ["TemplateStats", "Featurizer", "template_words", "N_HASH"]
+__all__ = ["TemplateStats", "Featurizer", "template_words", "token_weights", "N_HASH"]
 
 N_HASH = 1 << 15
 _WORD = re.compile(r"[A-Za-z][A-Za-z]+")
@@ -29,8 +29,31 @@ def template_words(template: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_PUNCT = re.compile(r"[^\w\s]+")
+_REPEAT = re.compile(r"(.)\1+")
+
+
+def punctuation_shapes(template: str) -> list[str]:
+    """The runs of punctuation of a template, repeats collapsed and a variable written ``*``: the layout
+    of a message (``key=value`` lists, dotted register dumps, ``a: b`` pairs), which lines of one kind share
+    even when their words differ."""
+    text = template.replace("<*>", "\x00")
+    return ["p:" + _REPEAT.sub(r"\1", run).replace("\x00", "*") for run in _PUNCT.findall(text)]
+
+
 def _h(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "surrogatepass")) % N_HASH
+
+
+def token_weights(lines: Sequence[Event]) -> tuple[dict[int, float], float]:
+    """How informative each token is among distinct training lines: ``log(1 + n / df)`` (inverse document
+    frequency), so that what nearly every line has (a constant header field, a common word) weighs little
+    and rare words weigh most; and the weight of a token no line had (as rare as can be)."""
+    df: Counter[int] = Counter()
+    for ev in lines:
+        df.update(Featurizer.tokens(ev))
+    n = max(len(lines), 1)
+    return {j: math.log1p(n / c) for j, c in df.items()}, math.log1p(n)
 
 
 class TemplateStats:
@@ -86,13 +109,31 @@ class Featurizer:
         Template ids known from training (each gets a count column); others count as unseen.
     sequence : bool
         Add hashed template-to-template steps (for sessions; off for single lines).
+    weights : dict, optional
+        How informative each hashed token is (see :func:`token_weights`): a line's vector then holds each
+        of its tokens once, at that weight (tokens not in it at ``unseen_weight``), instead of its counts.
+    unseen_weight : float
+        The weight of a token ``weights`` does not hold (as rare as the rarest known token).
     """
 
-    def __init__(self, vocab: Sequence[str], *, sequence: bool = True) -> None:
+    def __init__(self, vocab: Sequence[str], *, sequence: bool = True, weights: dict[int, float] | None = None,
+                 unseen_weight: float = 1.0) -> None:
         self.vocab = {tid: i for i, tid in enumerate(vocab)}
         self.sequence = sequence
+        self.weights = weights
+        self.unseen_weight = unseen_weight
         self.n_features = N_HASH + _DENSE + len(self.vocab)
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], dict[int, float]] = {}
+
+    @staticmethod
+    def tokens(ev: Event) -> set[int]:
+        """The hashed tokens of a line: words and word pairs of its template, the shapes of its punctuation
+        (see :func:`punctuation_shapes`) and its kind fields."""
+        words = template_words(ev.template)
+        toks = words + [a + "_" + b for a, b in zip(words, words[1:], strict=False)]
+        toks += punctuation_shapes(ev.template)
+        toks += [f"{k}={v}".lower() for k, v in ev.fields]
+        return {_h(t) for t in toks}
 
     def line_vector(self, ev: Event) -> dict[int, float]:
         """Hashed words and word pairs of the line's template and its kind fields (L2-normalised, cached)."""
@@ -100,13 +141,17 @@ class Featurizer:
         vec = self._cache.get(key)
         if vec is not None:
             return vec
-        words = template_words(ev.template)
-        toks = words + [a + "_" + b for a, b in zip(words, words[1:], strict=False)]
-        toks += [f"{k}={v}".lower() for k, v in ev.fields]
-        vec = {}
-        for t in toks:
-            j = _h(t)
-            vec[j] = vec.get(j, 0.0) + 1.0
+        if self.weights is not None:
+            w, unseen = self.weights, self.unseen_weight
+            vec = {j: w.get(j, unseen) for j in self.tokens(ev)}
+        else:
+            words = template_words(ev.template)
+            toks = words + [a + "_" + b for a, b in zip(words, words[1:], strict=False)]
+            toks += [f"{k}={v}".lower() for k, v in ev.fields]
+            vec = {}
+            for t in toks:
+                j = _h(t)
+                vec[j] = vec.get(j, 0.0) + 1.0
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vec = {j: v / norm for j, v in vec.items()}
         if len(self._cache) < 100_000:

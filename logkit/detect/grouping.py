@@ -22,6 +22,7 @@ __all__ = [
     "parse_duration",
     "parse_grouping",
     "event_from_parsed",
+    "events_from_parsed",
     "event_from_record",
     "group_events",
     "MAX_EVENTS_PER_GROUP",
@@ -167,15 +168,19 @@ def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple
     kinds: list[tuple[str, str]] = []
     ids: list[tuple[str, str]] = []
     known = _KIND_VALUE
-    for k, v in fields.items():
-        if not v:
-            continue
+    for kv in fields.items():  # the item tuples themselves are kept (no new pair per field)
+        v = kv[1]
         ok = known.get(v)
         if ok is None:
+            if not v:
+                continue
             ok = not _HAS_DIGIT(v)
             if len(known) < 50_000:
                 known[v] = ok
-        (kinds if ok else ids).append((k, v))
+        if ok:
+            kinds.append(kv)
+        else:
+            ids.append(kv)
     kind = tuple(kinds)
     shared = _KINDS.get(kind)
     if shared is None:
@@ -190,6 +195,15 @@ def event_from_parsed(p: Any) -> Event:
     rec = p.record
     kinds, ids = _split_fields(rec.fields)
     return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
+
+
+def events_from_parsed(parsed: Iterable[Any]) -> Iterator[Event]:
+    """:func:`event_from_parsed` over a stream of parsed lines (one loop, no call per line)."""
+    split = _split_fields
+    for p in parsed:
+        rec = p.record
+        kinds, ids = split(rec.fields)
+        yield Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
 
 
 _PIECES: dict[str, list[str]] = {}  # template -> its text between the <*> (bounded)
@@ -300,24 +314,44 @@ def _session_groups(events: Iterable[Event], pattern: str, idle: float | None,
     yield from open_.values()
 
 
+def _count_window(n: int, evs: list[Event], lines: int, last: Event) -> Group:
+    """Window ``n`` of ``lines`` lines whose kept events are ``evs`` (``last``: its last line's event)."""
+    start = evs[0].timestamp
+    if start is None:
+        start = next((ev.timestamp for ev in evs if ev.timestamp is not None), None)
+    end = last.timestamp
+    if end is None and start is not None:
+        end = next((ev.timestamp for ev in reversed(evs) if ev.timestamp is not None), None)
+    return Group(f"w{n}", evs[0].line, last.line, lines, start, end, evs)
+
+
 def _count_groups(events: Iterable[Event], size: int) -> Iterator[Group]:
     n = 0
-    g: Group | None = None
     cap = MAX_EVENTS_PER_GROUP
+    if size <= cap:  # every line of a window is kept: a window is a list filled up to ``size``
+        buf: list[Event] = []
+        append = buf.append
+        for ev in events:
+            append(ev)
+            if len(buf) >= size:
+                n += 1
+                yield _count_window(n, buf, size, ev)
+                buf = []
+                append = buf.append
+        if buf:
+            n += 1
+            tail = _count_window(n, buf, len(buf), buf[-1])
+            tail.open = True  # fewer than ``size`` lines: the input ended inside it
+            yield tail
+        return
+    g: Group | None = None
     for ev in events:
         ts = ev.timestamp
         if g is None:
             n += 1
             g = Group(f"w{n}", ev.line, ev.line, 1, ts, ts, [ev])
-        else:  # Group.add, inline
-            g.lines += 1
-            g.last_line = ev.line
-            if ts is not None:
-                if g.start is None:
-                    g.start = ts
-                g.end = ts
-            if len(g.events) < cap:
-                g.events.append(ev)
+        else:
+            g.add(ev)
         if g.lines >= size:
             yield g
             g = None

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from logkit.detect.grouping import Event, event_from_parsed, event_from_record
+from logkit.detect.grouping import Event, event_from_parsed, event_from_record, events_from_parsed
 from logkit.errors import InputError
 from logkit.records import RawLine
 
@@ -153,10 +153,10 @@ def read_events(
         stream = parser.follow(path, stop=stop)
     if parser_out is not None:
         parser_out.append(parser)
-    started = False
-    for p in stream:
-        if not started:
-            info.format_spec = parser.stats.format_spec
-            info.format_reason = parser.format_reason
-            started = True
+    it = iter(stream)
+    for p in it:  # the first line: the header format is known by now
+        info.format_spec = parser.stats.format_spec
+        info.format_reason = parser.format_reason
         yield event_from_parsed(p)
+        break
+    yield from events_from_parsed(it)

@@ -5,17 +5,20 @@ probabilities recalibrated on held-out predictions (Platt); without labels it le
 and scores novelty (unseen templates, counts far from normal). Uncertainty is the closeness of the calibrated
 ensemble mean to the decision, raised where an item is made of what training never showed (the unseen part
 is given the anomaly rate of items that were new to the rest of the training data), so the few unsure
-items can go to the LLM.
+items can go to the LLM. With line labels, a line's tokens (words, word pairs, punctuation shapes, kind
+fields) weigh by how informative they are, the part of a line training never showed is worth what new
+lines of its kind turned out to be (in the score too), and a window is the noisy-OR of its kinds of line.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
-from logkit.detect.features import Featurizer, TemplateStats
+from logkit.detect.features import Featurizer, TemplateStats, token_weights
 from logkit.detect.grouping import Event, Group
 from logkit.errors import StateError, UsageError
 from logkit.models.base import Detector, Score, register
@@ -23,6 +26,8 @@ from logkit.models.base import Detector, Score, register
 __all__ = ["SmallDetector"]
 
 _Z_FAR = 3.0  # a count this many spreads from its training mean is "far from normal"
+_TEMPLATE_ID = attrgetter("template_id")
+_FIELDS = attrgetter("fields")
 _WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
 _MAX_LENGTH = 10_000  # whole-item lengths above this are counted as this
 _UNSEEN_PART = 0.5  # the share still to come of a cut item when training had no whole item that long
@@ -83,6 +88,32 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+class _LazyReasonScore(Score):
+    """A :class:`Score` whose reason is put into words only when read (most items are normal: their
+    records carry no reason)."""
+
+    _make: Callable[[], str] | None = None
+    _text = ""
+
+    @property
+    def reason(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._text, self._make = value, None
+
+    @classmethod
+    def later(cls, make: Callable[[], str], score: float, uncertainty: float, top: list[int],
+              **more: Any) -> _LazyReasonScore:
+        """A score whose reason ``make()`` gives when first read."""
+        out = cls(score, uncertainty, "", top, **more)
+        out._make = make
+        return out
+
+
 def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -101,16 +132,20 @@ class SmallDetector(Detector):
         Seed for the folds and the bootstrap weights.
     novelty_quantile : float
         Without labels: the share of training groups scored below the threshold by count deviations.
+    informative_words : bool
+        With line labels: weigh each word of a line by how informative it is (its inverse frequency among
+        the distinct training lines), so that what every line has says little and rare words say most.
     """
 
     name = "small"
 
     def __init__(self, *, n_estimators: int = 5, C: float = 4.0, random_state: int = 0,
-                 novelty_quantile: float = 0.995) -> None:
+                 novelty_quantile: float = 0.995, informative_words: bool = True) -> None:
         self.n_estimators = n_estimators
         self.C = C
         self.random_state = random_state
         self.novelty_quantile = novelty_quantile
+        self.informative_words = informative_words
 
     # -- fitting ----------------------------------------------------------------------------------
     def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None,
@@ -133,6 +168,8 @@ class SmallDetector(Detector):
         else:
             self.mode_ = "novelty"
             glabels = [0] * len(groups)
+        self.token_weights_: dict[int, float] | None = None
+        self.unseen_weight_ = 1.0
         self.stats_ = TemplateStats()
         for g, y in zip(groups, glabels, strict=True):
             if not y:
@@ -148,6 +185,11 @@ class SmallDetector(Detector):
             self.calib_ = (1.0, 0.0)
             return
         if self.mode_ == "line":
+            if self.informative_words:  # distinct lines: a token's weight is how rare it is among them
+                kinds = {(ev.template_id, ev.fields): ev for g in groups for ev in g.events}
+                self.token_weights_, self.unseen_weight_ = token_weights(list(kinds.values()))
+                self._feat = Featurizer(self.vocab_, sequence=False, weights=self.token_weights_,
+                                        unseen_weight=self.unseen_weight_)
             keyed: dict[tuple[Any, int], list[Any]] = {}
             seen: set[int] = set()
             for g in groups:
@@ -329,48 +371,83 @@ class SmallDetector(Detector):
         return [self._score_one(g) for g in groups]
 
     def _score_one(self, g: Group) -> Score:
-        unseen = [ev for ev in g.events if ev.template_id not in self.stats_.text]
-        z, ztid, zc = self._zmax(g)
+        mode = self.mode_
         top: list[int] = []
         heavy = ""
-        if self.mode_ == "novelty":
-            p = self._p_novelty(g, unseen, z)
-            members = [p]
+        # unseen templates and count deviations: worked out here where the score needs them, else only
+        # when the reason is read (an anomaly's record)
+        eager = mode == "novelty" or self.heldout_auc_ < _WEAK_AUC
+        unseen = self._unseen(g) if eager else None
+        zs = self._zmax(g) if eager else None
+        if mode == "novelty":
+            assert unseen is not None and zs is not None
+            p = self._p_novelty(g, unseen, zs[0])
             epi = 0.0
-        elif self.mode_ == "line":
-            per_key: dict[tuple[str, Any], list[float]] = {}
-            key_ev: dict[tuple[str, Any], Event] = {}
-            for ev in g.events:
-                key = (ev.template_id, ev.fields)
-                if key not in per_key:
-                    per_key[key] = self._line_probs(ev)
-                    key_ev[key] = ev
-            members = [max(ps[m] for ps in per_key.values()) for m in range(self.n_estimators)]
-            worst = max(per_key, key=lambda k: sum(per_key[k]))
-            epi = self._line_epistemic(per_key, key_ev, worst)
-            top = [ev.line for ev in g.events if (ev.template_id, ev.fields) == worst][:5]
-            heavy = next(ev.template for ev in g.events if (ev.template_id, ev.fields) == worst)
-            p = sum(members) / len(members)
+        elif mode == "line":
+            p, epi, top, heavy = self._line_window(g)
         else:
             p, epi, heavy_tid = self._group_probs(g)
-            members = [p]
             top = [ev.line for ev in g.events if ev.template_id == heavy_tid][:5]
             heavy = next((ev.template for ev in g.events if ev.template_id == heavy_tid), "")
-        if self.mode_ != "novelty" and self.heldout_auc_ < _WEAK_AUC:
+        if mode != "novelty" and eager:
             # the labels did not generalise out of fold (held-out AUC near chance): what is known is normal
             # behaviour, so novelty (unseen templates, counts far from normal) speaks too, when it says
             # anomalous; below that the calibrated probability stays (the novelty score is no probability)
-            pn = self._p_novelty(g, unseen, z)
+            assert unseen is not None and zs is not None
+            pn = self._p_novelty(g, unseen, zs[0])
             if pn >= 0.5:
                 p = max(p, pn)
         uncertainty = min(1.0, max(2.0 * min(p, 1.0 - p), epi))
-        reason = self._reason(g, unseen, z, ztid, zc, top, heavy)
+
+        def reason() -> str:
+            z, ztid, zc = zs if zs is not None else self._zmax(g)
+            return self._reason(g, unseen if unseen is not None else self._unseen(g), z, ztid, zc, top, heavy)
+
         missing = self._missing_share(g.lines) if g.open else 0.0
         if missing <= 0.0:  # closed, or as long as whole ones already
-            return Score(p, uncertainty, reason, top)
+            return _LazyReasonScore.later(reason, p, uncertainty, top)
         # what has not been logged yet is unknown to any reader: it widens the uncertainty, not the routing
-        return Score(p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), reason, top, incomplete=missing,
-                     note=self._open_note(g), reducible=uncertainty)
+        return _LazyReasonScore.later(reason, p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), top,
+                                      incomplete=missing, note=self._open_note(g), reducible=uncertainty)
+
+    def _unseen(self, g: Group) -> list[Event]:
+        known = self.stats_.text
+        return [ev for ev in g.events if ev.template_id not in known]
+
+    def _line_window(self, g: Group) -> tuple[float, float, list[int], str]:
+        """A window of lines: its probability (the noisy-OR of its distinct kinds of line, per member: a
+        window is anomalous when any of its lines is, and a line repeated is one piece of evidence), its
+        epistemic uncertainty, the lines that weighed most and their template."""
+        cache: dict[Any, tuple[list[float], float, tuple[float, ...]]] = self.__dict__.setdefault("_line_cache", {})
+        evs = g.events
+        keys = list(zip(map(_TEMPLATE_ID, evs), map(_FIELDS, evs), strict=True))
+        per_key: dict[tuple[str, Any], tuple[list[float], float, tuple[float, ...]]] = {}
+        for key in dict.fromkeys(keys):
+            hit = cache.get(key)
+            if hit is None:
+                hit = self._line_entry(evs[keys.index(key)])
+                if len(cache) < 100_000:
+                    cache[key] = hit
+            per_key[key] = hit
+        if len(per_key) == 1:
+            ((worst, (members, p, _),),) = per_key.items()
+        else:
+            members = [1.0 - math.exp(sum(col)) for col in zip(*(h[2] for h in per_key.values()), strict=True)]
+            p = sum(members) / len(members)
+            worst = max(per_key, key=lambda k: per_key[k][1])
+        if self._blended():  # a line's probability already holds what its unseen part is worth
+            q = per_key[worst][1]
+            epi = 1.0 - abs(2.0 * q - 1.0) if q >= 0.5 else max(1.0 - abs(2.0 * h[1] - 1.0) for h in per_key.values())
+        else:
+            key_ev = {k: evs[keys.index(k)] for k in per_key}
+            epi = self._line_epistemic({k: h[0] for k, h in per_key.items()}, key_ev, worst)
+        top = [ev.line for ev, k in zip(evs, keys, strict=True) if k == worst][:5]
+        return p, epi, top, evs[keys.index(worst)].template
+
+    def _line_entry(self, ev: Event) -> tuple[list[float], float, tuple[float, ...]]:
+        """A kind of line's member probabilities, their mean and each one's ``log(1 - p)``."""
+        ps = self._line_probs(ev)
+        return ps, sum(ps) / len(ps), tuple(math.log1p(-min(q, 1.0 - 1e-12)) for q in ps)
 
     def _whole_length(self, lines: int) -> float | None:
         """The mean length of the whole (closed) training items at least ``lines`` long (None: none was)."""
@@ -399,9 +476,13 @@ class SmallDetector(Detector):
         whichever line is least known."""
         cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
         kinds: dict[Any, float] = getattr(self, "kind_novel_", {})
+        blended = self._blended()
 
         def one(key: tuple[str, Any]) -> float:
             ps = per_key[key]
+            if blended:  # the line's probability already holds what its unseen part is worth
+                q = sum(ps) / len(ps)
+                return 1.0 - abs(2.0 * q - 1.0)
             c = cov.get(key)
             if c is None:
                 c = self._coverage(self._feat.line_vector(key_ev[key]))
@@ -413,14 +494,22 @@ class SmallDetector(Detector):
             return one(worst)
         return max(one(k) for k in per_key)
 
+    def _blended(self) -> bool:
+        """Whether line probabilities take in what their unseen part is worth (models with token weights)."""
+        return getattr(self, "token_weights_", None) is not None
+
     def _line_probs(self, ev: Event) -> list[float]:
-        cache: dict[Any, list[float]] = self.__dict__.setdefault("_line_cache", {})
-        key = (ev.template_id, ev.fields)
-        ps = cache.get(key)
-        if ps is None:
-            ps = [_sigmoid(x) for x in self._member_logits(self._known_part(self._feat.line_vector(ev)))]
-            if len(cache) < 100_000:
-                cache[key] = ps
+        """A line's member probabilities (cached by :meth:`_line_window`)."""
+        vec = self._feat.line_vector(ev)
+        logits = self._member_logits(self._known_part(vec))
+        if self._blended():
+            # the part of the line training never showed is worth what new lines of its kind turned out
+            # to be: the members' opinion of the known part and that rate, pooled in log-odds by the
+            # share of the line's (informativeness-weighted) tokens each covers
+            c = self._coverage(vec)
+            prior = _logit(getattr(self, "kind_novel_", {}).get(ev.fields, self.novel_rate_))
+            logits = [c * x + (1.0 - c) * prior for x in logits]
+        ps = [_sigmoid(x) for x in logits]
         return ps
 
     def _group_probs(self, g: Group) -> tuple[float, float, str]:
@@ -500,6 +589,11 @@ class SmallDetector(Detector):
             arrays = {"coef": self.coef_, "intercept": self.intercept_, "known": self.known_}
         else:
             arrays = {"coef": np.zeros((0, 0)), "intercept": np.zeros(0)}
+        weights = getattr(self, "token_weights_", None)
+        if weights is not None:
+            data["unseen_weight"] = self.unseen_weight_
+            arrays["token_index"] = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+            arrays["token_weight"] = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
         return data, arrays
 
     def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
@@ -522,7 +616,13 @@ class SmallDetector(Detector):
         coef = arrays.get("coef")
         self.coef_ = coef if coef is not None and coef.size else None
         self.intercept_ = arrays.get("intercept") if self.coef_ is not None else None
-        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        index, weight = arrays.get("token_index"), arrays.get("token_weight")
+        self.token_weights_ = None
+        self.unseen_weight_ = float(data.get("unseen_weight") or 1.0)
+        if index is not None and weight is not None:
+            self.token_weights_ = dict(zip(index.tolist(), weight.tolist(), strict=True))
+        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group", weights=self.token_weights_,
+                                unseen_weight=self.unseen_weight_)
         if self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features:
             raise StateError("the model was trained by another logkit version; train it again with "
                              "`logkit train`")
