@@ -9,7 +9,7 @@ import pytest
 
 from logkit.detect.grouping import Event, group_events, parse_duration, parse_grouping
 from logkit.detect.reading import read_events
-from logkit.errors import UsageError
+from logkit.errors import InputError, UsageError
 
 
 def ev(line: int, text: str, ts: datetime | None = None) -> Event:
@@ -40,6 +40,28 @@ def test_time_windows_line_without_timestamp_joins_open_window() -> None:
               ev(4, "d", t0 + timedelta(minutes=6))]
     out = list(group_events(events, parse_grouping(None, "5m")))  # type: ignore[arg-type]
     assert [(w.key, w.lines) for w in out] == [("2024-01-01T10:00:00", 3), ("2024-01-01T10:05:00", 1)]
+
+
+def test_time_windows_without_any_timestamp_are_one_error_line() -> None:
+    g = parse_grouping(None, "5m")
+    assert g is not None
+    with pytest.raises(InputError, match="needs timestamps.*--window N"):
+        list(group_events([ev(i, f"x {i}") for i in range(1, 4)], g))
+    # an endless stream without timestamps is refused after NO_STAMP_LINES lines, not read for ever
+    from logkit.detect import grouping
+
+    def endless():  # type: ignore[no-untyped-def]
+        i = 0
+        while True:
+            i += 1
+            yield ev(i, f"x {i}")
+
+    with pytest.raises(InputError, match=f"none of the {grouping.NO_STAMP_LINES} lines"):
+        next(iter(group_events(endless(), g)))
+    # one stamped line is enough: the others join the windows they follow
+    t0 = datetime(2024, 1, 1, 10, 0, 0)
+    out = list(group_events([ev(1, "a"), ev(2, "b", t0), ev(3, "c")], g))
+    assert [x.lines for x in out] == [3]
 
 
 def test_idle_closes_sessions_early() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from logkit.errors import UsageError
+from logkit.errors import InputError, UsageError
 
 __all__ = [
     "Event",
@@ -360,12 +360,30 @@ def _count_groups(events: Iterable[Event], size: int) -> Iterator[Group]:
         yield g
 
 
+NO_STAMP_LINES = 1000  # time windows: lines without any timestamp before the input is refused
+
+
+def _no_stamps(seconds: float, lines: int) -> InputError:
+    return InputError(
+        f"--window {seconds:g}s needs timestamps, and none of the {lines} lines read has one; use --window N "
+        "for windows of N lines, or --format SPEC naming the header's date and time fields"
+    )
+
+
 def _time_groups(events: Iterable[Event], seconds: float) -> Iterator[Group]:
     span = timedelta(seconds=seconds)
     g: Group | None = None
     opened: datetime | None = None
+    stamped = False  # some line had a timestamp (lines without one join the window they follow)
+    n = 0
     for ev in events:
         ts = ev.timestamp
+        if not stamped:
+            n += 1
+            if ts is not None:
+                stamped = True
+            elif n >= NO_STAMP_LINES:  # one window of the whole input is not what time windows mean
+                raise _no_stamps(seconds, n)
         if g is not None and ts is not None and opened is not None and not (opened <= ts < opened + span):
             yield g
             g = None
@@ -376,6 +394,8 @@ def _time_groups(events: Iterable[Event], seconds: float) -> Iterator[Group]:
             opened = _floor(ts, seconds)
         g.add(ev)
     if g is not None:
+        if not stamped:
+            raise _no_stamps(seconds, n)
         yield g
 
 
