@@ -274,7 +274,7 @@ class Parser:
         ``self.progress`` hears of each block."""
         learn = self.miner.learn
         report = self.progress
-        match = fmt.regex.match if isinstance(fmt, HeaderFormat) else _whole_line
+        match = fmt.match if isinstance(fmt, HeaderFormat) else _whole_line
         ci = fmt.regex.groupindex["Content"] if isinstance(fmt, HeaderFormat) else 0
         for block, size in iter_text_blocks(path):
             for text in block:

@@ -147,7 +147,7 @@ def _fitting(texts: list[str]) -> list[Candidate]:
             if family not in fits:
                 head = compile_format(_PREFIXES[family][1] + "<Content>")
                 assert isinstance(head, HeaderFormat)
-                fits[family] = any(head.regex.match(t) is not None for t in texts)
+                fits[family] = any(head.match(t) is not None for t in texts)
             if not fits[family]:
                 continue
         out.append(_compiled(i, name, spec))
@@ -192,7 +192,7 @@ def detect_format(sample: Sequence[RawLine]) -> tuple[LineFormat, str]:
         return JsonFormat(), f"json: {n_json} of {total} lines are JSON objects ({what})"
     scored: list[tuple[Candidate, int, int]] = []
     for cand in _fitting(texts):
-        match = cand.format.regex.match
+        match = cand.format.match
         n = 0
         nfields = 0
         for text in texts:

@@ -173,7 +173,7 @@ _BLANK = " \t\n\r\x0b\x0c"  # what ``bytes.strip`` strips: a line of only these 
 
 def _content_only(fmt: HeaderFormat) -> Callable[[str], str | None]:
     """For a header without fields: a line's content (None when the header does not match)."""
-    match = fmt.regex.match
+    match = fmt.match
     pos = fmt.content_pos + 1
 
     def content(text: str) -> str | None:
@@ -220,7 +220,7 @@ def json_blocks(
     apply = state.apply
     line_no = 0
     empty = "{}"
-    regex_match: Callable[[str], Any] | None = None if fmt is None else fmt.regex.match
+    regex_match: Callable[[str], Any] | None = None if fmt is None else fmt.match
     if fmt is not None and fmt.field_pos:
         ci = fmt.content_pos
         stamp = fmt.stamp_json
