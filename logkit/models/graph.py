@@ -4,11 +4,13 @@ Each window becomes a graph of events and entities (:mod:`logkit.detect.graphs`)
 message passing give a window embedding; one attention layer over the embeddings of the previous windows
 gives the temporal context, from which the model forecasts the events and entities of the window. Trained
 without labels (reconstruct each window from its graph, forecast it from the windows before); the score is
-the window's surprise: that of its most surprising line plus a quarter of the mean per line (reconstruction
+the window's surprise: that of its most surprising event, plus by how much each of the next few exceeds a
+floor (several rare things at once weigh more than one), plus a quarter of the mean per line (reconstruction
 and forecast averaged by default). A never-seen event costs its Good-Turing share of the training data times
-the training share of its kind (level, component: the header fields without digits), so novelty turns into
-score, the more so the rarer its kind; a never-seen entity costs its Good-Turing share; a known event never
-costs less than its share of the training lines says.
+the training share of its kind (level, component: the header fields without digits) and of its words
+(:mod:`logkit.detect.novelty`), so novelty turns into score, the more so the rarer its kind and the less it
+reads like known lines; a never-seen entity costs its Good-Turing share; a known event never costs less than
+its share of the training lines says.
 This is the only module that imports torch at top level.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 
 from logkit.detect.graphs import INSTALL_HINT, N_TOKEN_HASH, GraphSpec, Vocab, WindowGraph, build_graph
 from logkit.detect.grouping import Group
+from logkit.detect.novelty import NoveltyPrior
 from logkit.errors import DependencyError, StateError, UsageError
 from logkit.fsutil import atomic_path, make_folder, read_versioned_json, write_json_atomic
 from logkit.models.base import Score
@@ -41,9 +44,11 @@ __all__ = ["GraphDetector", "GraphScore", "GraphNet", "CONFIG_FILE", "WEIGHTS_FI
 
 CONFIG_FILE = "graph.json"
 WEIGHTS_FILE = "graph.pt"
-FORMAT_VERSION = 2  # 2: kind-field counts for the price of unseen events
-MAX_KINDS = 4096  # kind-field values counted (the most frequent)
-MEAN_WEIGHT = 0.25  # weight of the mean surprise per line beside the peak
+FORMAT_VERSION = 3  # 2: kind-field counts for the price of unseen events; 3: and template words
+MEAN_WEIGHT = 0.25  # weight of the mean surprise per line beside the peaks
+RARE_ROOT = 3.0  # the next peaks count by how much they exceed -log(N ** (-1 / RARE_ROOT)) for N training lines
+THRESHOLD_EVENTS = 2.0  # rarity calibration: score 0.5 at THRESHOLD_EVENTS * log(N) nats
+SCALE_FLOOR = 0.15  # the score's scale is at least this share of the threshold (far-below windows keep a rank)
 _RELATIONS = 4  # event->entity, entity->event, event->next event, next event->event
 
 
@@ -269,7 +274,7 @@ class GraphDetector:
         entities), ``forecast`` (how well the previous windows predict them) or ``both`` (their mean).
     calibration : str
         Where the threshold (score 0.5) lies: ``rarity`` (default), where the window's surprise exceeds
-        ``log N`` nats for ``N`` training lines (its most surprising line is rarer than once in the training
+        ``2 log N`` nats for ``N`` training lines (about two events each rarer than once in the training
         data), or ``holdout``: the ``quantile`` of the scores a model of the older windows gives the latest
         ``holdout`` share (trains twice).
     quantile : float
@@ -279,6 +284,12 @@ class GraphDetector:
     base_rate : bool
         A known event is never less surprising than its share of the training lines says (the model sees
         the window it scores, so it could otherwise explain a rare event away).
+    word_weight : float
+        Weight, in the price of a never-seen event, of how rare its words were in the training lines (beyond
+        the typical line's): a new variant of known messages costs less than a message in new words.
+    peaks : int
+        Distinct events the window score adds up: the most surprising one whole, the next ``peaks - 1`` by
+        how much each exceeds ``log(N) / 3`` nats (rarer than one in the cube root of the ``N`` training lines).
     threads : int
         torch CPU threads while fitting and scoring (0: torch's default). One is fastest for these small
         graphs, and much faster than several when the cores are shared.
@@ -293,8 +304,8 @@ class GraphDetector:
     def __init__(self, *, dim: int = 32, layers: int = 2, context: int = 8, epochs: int = 20, max_steps: int = 300,
                  batch: int = 64, lr: float = 0.01, max_events: int = 4096, max_entities: int = 8192,
                  min_count: int = 2, surprise: str = "both", calibration: str = "rarity", quantile: float = 0.95,
-                 holdout: float = 0.2, base_rate: bool = True, threads: int = 1, random_state: int = 0,
-                 spec: dict[str, Any] | None = None) -> None:
+                 holdout: float = 0.2, base_rate: bool = True, word_weight: float = 0.25, peaks: int = 4,
+                 threads: int = 1, random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
         if surprise not in ("both", "recon", "forecast"):
             raise UsageError(f"surprise={surprise!r}: use both, recon or forecast")
         self.dim = dim
@@ -314,19 +325,20 @@ class GraphDetector:
         self.quantile = quantile
         self.holdout = holdout
         self.base_rate = base_rate
+        self.word_weight = word_weight
+        self.peaks = max(int(peaks), 1)
         self.threads = threads
         self.random_state = random_state
         self.spec = spec
         self.device = "cpu"
         self._history: deque[Any] = deque(maxlen=context)
-        self._novel: dict[tuple[tuple[tuple[str, str], ...], float], float] = {}
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters as given."""
         return {k: getattr(self, k) for k in ("dim", "layers", "context", "epochs", "max_steps", "batch", "lr",
                                               "max_events", "max_entities", "min_count", "surprise",
                                               "calibration", "quantile", "holdout",
-                                              "base_rate", "threads", "random_state", "spec")}
+                                              "base_rate", "word_weight", "peaks", "threads", "random_state", "spec")}
 
     # -- encoding ---------------------------------------------------------------------------------
     def _spec(self) -> GraphSpec:
@@ -351,30 +363,9 @@ class GraphDetector:
         self.ev_base_ = [0.0] + [-math.log(ev[k] / total) for k in self.ev_vocab_.keys[1:]]
         self.ent_vocab_ = Vocab.build(ent, self.max_entities, self.min_count)
         self.kind_vocab_ = Vocab.build(kinds, 256)
-        fields: Counter[str] = Counter()
-        for g in graphs:
-            for kf, c in zip(g.kinds, g.event_counts, strict=True):
-                for k, v in kf:
-                    fields[f"{k}={v}"] += c
-        self.fields_ = dict(sorted(fields.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_KINDS])
-        self._novel.clear()
+        self.prior_ = NoveltyPrior.from_graphs(graphs, self.word_weight)
         self.n_lines_ = sum(ev.values())
         return ev, ent
-
-    def _novel_cost(self, kinds: tuple[tuple[str, str], ...], a_ev: float) -> float:
-        """Surprise of a never-seen event: -log of the chance of a new event times that of its kind fields
-        in training (Krichevsky-Trofimov estimate, so a kind never seen costs the most)."""
-        key = (kinds, a_ev)
-        got = self._novel.get(key)
-        if got is None:
-            got = self._novel[key] = self._novel_uncached(kinds, a_ev)
-            if len(self._novel) > 10_000:
-                self._novel.clear()
-        return got
-
-    def _novel_uncached(self, kinds: tuple[tuple[str, str], ...], a_ev: float) -> float:
-        n = self.n_lines_ + 1.0
-        return -math.log(a_ev) - sum(math.log((self.fields_.get(f"{k}={v}", 0) + 0.5) / n) for k, v in kinds)
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, groups: Sequence[Group]) -> GraphDetector:
@@ -393,20 +384,20 @@ class GraphDetector:
             self._fit_graphs(graphs[:-n_hold])
             self._history.clear()
             self._raw(graphs[:-n_hold][-self.context:])  # the context the held-out windows follow
-            raw = [r for r, _ in self._raw(graphs[-n_hold:])]
+            raws = self._raw(graphs[-n_hold:])
         self._fit_graphs(graphs)
         self._history.clear()
         if not n_hold:
-            raw = [r for r, _ in self._raw(graphs)]
+            raws = self._raw(graphs)
         self._history.clear()
-        raw.sort()
+        raw = sorted(r for r, _, _ in raws)
         med = raw[len(raw) // 2]
         spread = sorted(abs(r - med) for r in raw)[len(raw) // 2] * 1.4826
         if self.calibration == "holdout":
             thr = raw[min(len(raw) - 1, int(self.quantile * len(raw)))]
-        else:  # rarer than one line in the training data: -log(1 / lines) nats
-            thr = math.log(self.n_lines_ + 1.0)
-        self.calib_ = (thr, max(spread, 0.05 * abs(thr), 1e-3))
+        else:  # about two events each rarer than one line in the training data (-log(1 / N) nats for N lines)
+            thr = THRESHOLD_EVENTS * math.log(self.n_lines_ + 1.0)
+        self.calib_ = (thr, max(spread, SCALE_FLOOR * abs(thr), 1e-3))
         return self
 
     def _fit_graphs(self, graphs: Sequence[WindowGraph]) -> None:
@@ -447,8 +438,9 @@ class GraphDetector:
         self.net_.eval()
 
     # -- scoring ----------------------------------------------------------------------------------
-    def _raw(self, graphs: Sequence[WindowGraph]) -> list[tuple[float, list[tuple[float, float]]]]:
-        """Raw surprise per window, and per node (events then entities) its (share, -log p)."""
+    def _raw(self, graphs: Sequence[WindowGraph]) -> list[tuple[float, float, list[tuple[float, float]]]]:
+        """Raw surprise per window, the part of it past its most surprising event, and per node (events then
+        entities) its (share, -log p)."""
         if not graphs:
             return []
         items = [self._encode(g) for g in graphs]
@@ -472,11 +464,12 @@ class GraphDetector:
         out = []
         pe = pn = 0
         base = self.ev_base_
+        floor = math.log(self.n_lines_ + 1.0) / RARE_ROOT
         for g, eids, xids, _k in items:
             nodes: list[tuple[float, float]] = []
-            for c, i, kf in zip(g.event_counts, eids, g.kinds, strict=True):
+            for c, i, kf, tpl in zip(g.event_counts, eids, g.kinds, g.templates, strict=True):
                 if i == 0:
-                    nll = self._novel_cost(kf, a_ev)
+                    nll = self.prior_.cost(tpl, kf, a_ev)
                 else:  # never below its base rate: seeing the event in the window must not explain it away
                     nll = -math.log1p(-a_ev) + (max(-ev_lp[pe], base[i]) if self.base_rate else -ev_lp[pe])
                 pe += 1
@@ -487,9 +480,10 @@ class GraphDetector:
                 nodes.append((c * nll, nll))
             lines = max(sum(g.event_counts), 1)
             total = sum(w for w, _ in nodes)
-            peak = max((nll for _, nll in nodes[: len(eids)]), default=0.0)
+            top = heapq.nlargest(self.peaks, (nll for _, nll in nodes[: len(eids)]))
+            rest = sum(max(0.0, x - floor) for x in top[1:])
             shares = [(w / total if total > 0 else 0.0, nll) for w, nll in nodes]
-            out.append((peak + MEAN_WEIGHT * total / lines, shares))
+            out.append(((top[0] if top else 0.0) + rest + MEAN_WEIGHT * total / lines, rest, shares))
         return out
 
     def reset(self) -> None:
@@ -504,7 +498,7 @@ class GraphDetector:
         out = []
         with _threads(self.threads):
             raws = self._raw(graphs)
-        for g, (raw, nodes) in zip(graphs, raws, strict=True):
+        for g, (raw, _rest, nodes) in zip(graphs, raws, strict=True):
             x = (raw - thr) / scale
             p = 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
             top = self._top(g, nodes)
@@ -564,7 +558,7 @@ class GraphDetector:
             "event_base": self.ev_base_[1:],
             "vocab": {"events": self.ev_vocab_.keys[1:], "entities": self.ent_vocab_.keys[1:],
                       "kinds": self.kind_vocab_.keys[1:]},
-            "alpha": list(self.alpha_), "calib": list(self.calib_), "fields": self.fields_,
+            "alpha": list(self.alpha_), "calib": list(self.calib_), "prior": self.prior_.to_dict(),
             "lines": self.n_lines_})
 
     @classmethod
@@ -582,7 +576,7 @@ class GraphDetector:
                                                           Vocab(voc["kinds"]))
         det.alpha_ = (float(meta["alpha"][0]), float(meta["alpha"][1]))
         det.calib_ = (float(meta["calib"][0]), float(meta["calib"][1]))
-        det.fields_ = {str(k): int(v) for k, v in dict(meta.get("fields") or {}).items()}
+        det.prior_ = NoveltyPrior.from_dict(dict(meta.get("prior") or {}))
         det.n_lines_ = int(meta.get("lines", 0))
         net = GraphNet(len(det.ev_vocab_), len(det.ent_vocab_), len(det.kind_vocab_), det.dim, det.layers,
                        det.context)
