@@ -126,20 +126,25 @@ def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
 _FIELD_IS_ENTITY: dict[GraphSpec, dict[str, bool]] = {}  # per spec: header field name -> entity or not
 
 
-def _entity_types(codes: tuple[str, ...]) -> dict[VarType, str]:
-    return {t: t.value for t in VarType if t.value in codes}
+_TYPES: dict[tuple[str, ...], tuple[frozenset[VarType], frozenset[str]]] = {}  # entity type codes -> members
+
+
+def _entity_types(codes: tuple[str, ...]) -> tuple[frozenset[VarType], frozenset[str]]:
+    got = _TYPES.get(codes)
+    if got is None:
+        got = _TYPES[codes] = (frozenset(t for t in VarType if t.value in codes), frozenset(codes))
+    return got
 
 
 def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     """The graph of one group's events (in line order)."""
     g = WindowGraph()
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-    ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
-    prev = -1
-    types = _entity_types(spec.entity_types)
-    codes = frozenset(types.values())
-    named = spec.entity_fields is not None
+    types, codes = _entity_types(spec.entity_types)
+    named = spec.entity_fields
     is_entity = _FIELD_IS_ENTITY.setdefault(spec, {})
+    seq: list[int] = []  # event node of each line
+    pairs: list[tuple[int, tuple[str, str, str]]] = []  # (event node, entity key) per line, distinct per line
     for ev in group.events:
         key = (ev.template_id, ev.fields)
         i = ev_index.get(key)
@@ -149,36 +154,48 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
             g.templates.append(ev.template)
             g.tokens.append(_tokens(ev.template, ev.fields))
             g.kinds.append(ev.fields)
-            g.event_counts.append(0)
             g.event_lines.append(ev.line)
-        g.event_counts[i] += 1
-        if prev >= 0:
-            g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
-        prev = i
-        ents: list[tuple[str, str, str]] = []
+        seq.append(i)
+        ents: list[tuple[int, tuple[str, str, str]]] = []
         for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
-            code, value = (q.get("type"), q.get("value")) if type(q) is dict else (types.get(q.type), q.value)
-            if value and code in codes:
-                ents.append((str(code), ":", str(value)))
+            if type(q) is dict:
+                code, value = q.get("type"), q.get("value")
+                if value and code in codes:
+                    ents.append((i, (str(code), ":", str(value))))
+            elif q.type in types and q.value:
+                ents.append((i, (q.type.value, ":", q.value)))
         for k, v in ev.ids:
             ok = is_entity.get(k)
             if ok is None:
                 ok = is_entity[k] = spec.field_is_entity(k)
             if ok:
-                ents.append((k, "=", v))
+                ents.append((i, (k, "=", v)))
         if named:  # named fields may hold no digit (host names)
-            ents += [(k, "=", v) for k, v in ev.fields if k in spec.entity_fields]  # type: ignore[operator]
-        for ekey in dict.fromkeys(ents):
+            ents += [(i, (k, "=", v)) for k, v in ev.fields if k in named]
+        if len(ents) > 1:
+            ents = list(dict.fromkeys(ents))
+        pairs += ents
+    counts = Counter(seq)
+    g.event_counts = [counts[i] for i in range(len(g.events))]
+    g.steps = dict(Counter(zip(seq, seq[1:], strict=False)))
+    ent_counts = Counter(e for _, e in pairs)
+    ent_index: dict[tuple[str, str, str], int] = {}
+    for ekey in ent_counts:  # in order of first appearance (Counter keeps insertion order)
+        if len(ent_index) >= spec.max_entities:
+            break
+        ent_index[ekey] = len(g.entities)
+        g.entities.append("".join(ekey))
+        g.entity_kinds.append(ekey[0])
+        g.entity_counts.append(ent_counts[ekey])
+    links = g.links
+    if len(ent_index) == len(ent_counts):
+        for (i, ekey), c in Counter(pairs).items():
+            links[(i, ent_index[ekey])] = c
+    else:
+        for (i, ekey), c in Counter(pairs).items():
             j = ent_index.get(ekey)
-            if j is None:
-                if len(g.entities) >= spec.max_entities:
-                    continue
-                j = ent_index[ekey] = len(g.entities)
-                g.entities.append("".join(ekey))
-                g.entity_kinds.append(ekey[0])
-                g.entity_counts.append(0)
-            g.entity_counts[j] += 1
-            g.links[(i, j)] = g.links.get((i, j), 0) + 1
+            if j is not None:
+                links[(i, j)] = c
     return g
 
 
@@ -203,3 +220,8 @@ class Vocab:
     def index(self, key: str) -> int:
         """The key's index, 0 when unknown."""
         return self._index.get(key, 0)
+
+    def indices(self, keys: Iterable[str]) -> list[int]:
+        """:meth:`index` of each key."""
+        get = self._index.get
+        return [get(k, 0) for k in keys]
