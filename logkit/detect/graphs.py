@@ -123,7 +123,7 @@ def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
     return got
 
 
-_FIELD_IS_ENTITY: dict[GraphSpec, dict[str, bool]] = {}  # per spec: header field name -> entity or not
+_FIELD_IS_ENTITY: dict[GraphSpec, tuple[set[str], set[str]]] = {}  # per spec: field names that are entities, not
 
 
 _TYPES: dict[tuple[str, ...], tuple[frozenset[VarType], frozenset[str]]] = {}  # entity type codes -> members
@@ -142,7 +142,7 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     types, codes = _entity_types(spec.entity_types)
     named = spec.entity_fields
-    is_entity = _FIELD_IS_ENTITY.setdefault(spec, {})
+    yes, no = _FIELD_IS_ENTITY.setdefault(spec, (set(), set()))  # header field names: entities or not
     seq: list[int] = []  # event node of each line
     pairs: list[tuple[int, tuple[str, str, str]]] = []  # (event node, entity key) per line, distinct per line
     for ev in group.events:
@@ -165,14 +165,15 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
             elif q.type in types and q.value:
                 ents.append((i, (q.type.value, ":", q.value)))
         for k, v in ev.ids:
-            ok = is_entity.get(k)
-            if ok is None:
-                ok = is_entity[k] = spec.field_is_entity(k)
-            if ok:
+            if k in yes:
                 ents.append((i, (k, "=", v)))
+            elif k not in no:
+                (yes if spec.field_is_entity(k) else no).add(k)
+                if k in yes:
+                    ents.append((i, (k, "=", v)))
         if named:  # named fields may hold no digit (host names)
             ents += [(i, (k, "=", v)) for k, v in ev.fields if k in named]
-        if len(ents) > 1:
+        if len(ents) > 2 or (len(ents) == 2 and ents[0] == ents[1]):
             ents = list(dict.fromkeys(ents))
         pairs += ents
     counts = Counter(seq)

@@ -335,12 +335,12 @@ class GraphDetector:
     def _top(self, g: WindowGraph, nodes: list[tuple[float, float]], n: int = 3) -> list[dict[str, Any]]:
         ne = len(g.events)
         # weights first; words only for the heaviest (several links may read alike: Node and NodeRepeat)
-        links = [(nodes[i][0] + nodes[ne + j][0], i, j) for i, j in g.links]
-        steps = [(nodes[i][0] + nodes[j][0], i, j) for i, j in g.steps if i != j]
-        floor = min(heapq.nlargest(4 * n, [w for w, _, _ in links + steps]), default=0.0)
-        cands = [(w, f"entity {WindowGraph.entity_value(g.entities[j])} <-> event {g.events[i]}")
-                 for w, i, j in links if w >= floor]
-        cands += [(w, f"event {g.events[i]} -> event {g.events[j]}") for w, i, j in steps if w >= floor]
+        w_ev = [w for w, _ in nodes]
+        links = heapq.nlargest(4 * n, ((w_ev[i] + w_ev[ne + j], -i, -j) for i, j in g.links))
+        steps = heapq.nlargest(4 * n, ((w_ev[i] + w_ev[j], -i, -j) for i, j in g.steps if i != j))
+        cands = [(w, f"entity {WindowGraph.entity_value(g.entities[-j])} <-> event {g.events[-i]}")
+                 for w, i, j in links]
+        cands += [(w, f"event {g.events[-i]} -> event {g.events[-j]}") for w, i, j in steps]
         if not cands:
             cands = [(nodes[i][0], f"event {g.events[i]}") for i in range(ne)]
         best: dict[str, float] = {}

@@ -188,14 +188,13 @@ class NumpyGraphNet:
             ent_kind.extend(kids)
             ent_cnt.extend(g.entity_counts)
             ent_win.extend([k] * len(xids))
-            for (i, j), c in g.links.items():
-                srcs[0].append(eb + i)
-                dsts[0].append(xb + j)
-                wts[0].append(c)
-            for (i, j), c in g.steps.items():
-                srcs[2].append(eb + i)
-                dsts[2].append(eb + j)
-                wts[1].append(c)
+            links, steps = g.links, g.steps
+            srcs[0] += [eb + i for i, _ in links]
+            dsts[0] += [xb + j for _, j in links]
+            wts[0] += links.values()
+            srcs[2] += [eb + i for i, _ in steps]
+            dsts[2] += [eb + j for _, j in steps]
+            wts[1] += steps.values()
             eb += len(eids)
             xb += len(xids)
         nb = len(items)
