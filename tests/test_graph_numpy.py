@@ -92,3 +92,19 @@ def test_scoring_needs_no_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     save_tensors(tmp_path / WEIGHTS_FILE, {k: v[:1] for k, v in load_tensors(tmp_path / WEIGHTS_FILE).items()})
     with pytest.raises(StateError, match="does not match"):
         GraphDetector.load(tmp_path)
+
+
+def test_gpu_path_scores_like_numpy_path() -> None:
+    """The torch scoring used with --device cuda, run here on the CPU, gives the numpy path's numbers."""
+    from logkit.detect.graphs import GraphSpec, build_graph
+    from logkit.models.graph_torch import net_from_tensors, torch_logprobs
+
+    det = GraphDetector(**FAST).fit(_windows(30))
+    items = [det._encode(build_graph(g, GraphSpec())) for g in _windows(5, seed=3, bad=frozenset({1}))]
+    z, ev_lp, ent_lp = det._logprobs(items)
+    net = net_from_tensors(det.tensors_, det._sizes(), det.dim, det.layers, det.context, "cpu")
+    hist = np.zeros((0, det.dim), np.float32)
+    z2, ev_lp2, ent_lp2 = torch_logprobs(net, items, hist, det.surprise, "cpu")
+    np.testing.assert_allclose(z, z2, atol=1e-4)
+    np.testing.assert_allclose(ev_lp, ev_lp2, atol=1e-3)
+    np.testing.assert_allclose(ent_lp, ent_lp2, atol=1e-3)
