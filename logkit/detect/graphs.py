@@ -126,13 +126,14 @@ def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
 _FIELD_IS_ENTITY: dict[GraphSpec, tuple[set[str], set[str]]] = {}  # per spec: field names that are entities, not
 
 
-_TYPES: dict[tuple[str, ...], tuple[frozenset[VarType], frozenset[str]]] = {}  # entity type codes -> members
+_TYPES: dict[tuple[str, ...], tuple[dict[int, str], frozenset[str]]] = {}  # type codes -> (id of member -> code)
 
 
-def _entity_types(codes: tuple[str, ...]) -> tuple[frozenset[VarType], frozenset[str]]:
+def _entity_types(codes: tuple[str, ...]) -> tuple[dict[int, str], frozenset[str]]:
+    # keyed by id(): VarType members are singletons, and an enum's hash runs Python code
     got = _TYPES.get(codes)
     if got is None:
-        got = _TYPES[codes] = (frozenset(t for t in VarType if t.value in codes), frozenset(codes))
+        got = _TYPES[codes] = ({id(t): t.value for t in VarType if t.value in codes}, frozenset(codes))
     return got
 
 
@@ -140,11 +141,13 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     """The graph of one group's events (in line order)."""
     g = WindowGraph()
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
     types, codes = _entity_types(spec.entity_types)
     named = spec.entity_fields
     yes, no = _FIELD_IS_ENTITY.setdefault(spec, (set(), set()))  # header field names: entities or not
-    seq: list[int] = []  # event node of each line
-    pairs: list[tuple[int, tuple[str, str, str]]] = []  # (event node, entity key) per line, distinct per line
+    ev_counts, ent_counts, links, steps = g.event_counts, g.entity_counts, g.links, g.steps
+    max_entities = spec.max_entities
+    prev = -1
     for ev in group.events:
         key = (ev.template_id, ev.fields)
         i = ev_index.get(key)
@@ -155,48 +158,45 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
             g.tokens.append(_tokens(ev.template, ev.fields))
             g.kinds.append(ev.fields)
             g.event_lines.append(ev.line)
-        seq.append(i)
-        ents: list[tuple[int, tuple[str, str, str]]] = []
+            ev_counts.append(0)
+        ev_counts[i] += 1
+        if prev >= 0:
+            st = (prev, i)
+            steps[st] = steps.get(st, 0) + 1
+        prev = i
+        ents: list[tuple[str, str, str]] = []
         for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
             if type(q) is dict:
                 code, value = q.get("type"), q.get("value")
                 if value and code in codes:
-                    ents.append((i, (str(code), ":", str(value))))
-            elif q.type in types and q.value:
-                ents.append((i, (q.type.value, ":", q.value)))
+                    ents.append((str(code), ":", str(value)))
+            else:
+                code = types.get(id(q.type))
+                if code is not None and q.value:
+                    ents.append((code, ":", q.value))
         for k, v in ev.ids:
             if k in yes:
-                ents.append((i, (k, "=", v)))
+                ents.append((k, "=", v))
             elif k not in no:
                 (yes if spec.field_is_entity(k) else no).add(k)
                 if k in yes:
-                    ents.append((i, (k, "=", v)))
+                    ents.append((k, "=", v))
         if named:  # named fields may hold no digit (host names)
-            ents += [(i, (k, "=", v)) for k, v in ev.fields if k in named]
+            ents += [(k, "=", v) for k, v in ev.fields if k in named]
         if len(ents) > 2 or (len(ents) == 2 and ents[0] == ents[1]):
             ents = list(dict.fromkeys(ents))
-        pairs += ents
-    counts = Counter(seq)
-    g.event_counts = [counts[i] for i in range(len(g.events))]
-    g.steps = dict(Counter(zip(seq, seq[1:], strict=False)))
-    ent_counts = Counter(e for _, e in pairs)
-    ent_index: dict[tuple[str, str, str], int] = {}
-    for ekey in ent_counts:  # in order of first appearance (Counter keeps insertion order)
-        if len(ent_index) >= spec.max_entities:
-            break
-        ent_index[ekey] = len(g.entities)
-        g.entities.append("".join(ekey))
-        g.entity_kinds.append(ekey[0])
-        g.entity_counts.append(ent_counts[ekey])
-    links = g.links
-    if len(ent_index) == len(ent_counts):
-        for (i, ekey), c in Counter(pairs).items():
-            links[(i, ent_index[ekey])] = c
-    else:
-        for (i, ekey), c in Counter(pairs).items():
+        for ekey in ents:
             j = ent_index.get(ekey)
-            if j is not None:
-                links[(i, j)] = c
+            if j is None:
+                if len(ent_index) >= max_entities:
+                    continue
+                j = ent_index[ekey] = len(g.entities)
+                g.entities.append("".join(ekey))
+                g.entity_kinds.append(ekey[0])
+                ent_counts.append(0)
+            ent_counts[j] += 1
+            lk = (i, j)
+            links[lk] = links.get(lk, 0) + 1
     return g
 
 

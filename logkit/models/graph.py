@@ -290,6 +290,12 @@ class GraphDetector:
         pe = pn = 0
         base = self.ev_base_
         floor = math.log(self.n_lines_ + 1.0) / RARE_ROOT
+        # entity nodes all at once: a never-seen one costs its Good-Turing share, a known one its probability
+        ids = np.fromiter((i for _, _, x, _ in items for i in x), np.int64)
+        cnts = np.fromiter((c for g, *_ in items for c in g.entity_counts), np.float64, len(ids))
+        lp = np.asarray(ent_lp, np.float64) if len(ent_lp) else np.zeros(len(ids))
+        ent_nll = np.where(ids == 0, -math.log(a_ent), -(math.log1p(-a_ent) + lp))
+        ent_nodes = list(zip((cnts * ent_nll).tolist(), ent_nll.tolist(), strict=True))
         for g, eids, xids, _k in items:
             nodes: list[tuple[float, float]] = []
             for c, i, kf, tpl in zip(g.event_counts, eids, g.kinds, g.templates, strict=True):
@@ -299,10 +305,8 @@ class GraphDetector:
                     nll = -math.log1p(-a_ev) + (max(-ev_lp[pe], base[i]) if self.base_rate else -ev_lp[pe])
                 pe += 1
                 nodes.append((c * nll, nll))
-            for c, i in zip(g.entity_counts, xids, strict=True):
-                nll = -math.log(a_ent) if i == 0 else -(math.log1p(-a_ent) + ent_lp[pn])
-                pn += 1
-                nodes.append((c * nll, nll))
+            nodes += ent_nodes[pn:pn + len(xids)]
+            pn += len(xids)
             lines = max(sum(g.event_counts), 1)
             total = sum(w for w, _ in nodes)
             top = heapq.nlargest(self.peaks, (nll for _, nll in nodes[: len(eids)]))
