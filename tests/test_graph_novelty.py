@@ -78,3 +78,12 @@ def test_several_rare_events_outweigh_one() -> None:
     s_one, s_three = (s.score for s in det.score([one, three]))
     assert s_one < s_three
     assert det.score([_group(2, base)])[0].score < 0.5 <= s_three
+
+
+def test_entity_value_splits_at_the_first_separator() -> None:
+    from logkit.detect.graphs import WindowGraph
+
+    assert WindowGraph.entity_value("Node=R02-M1-N0-C:J12-U11") == "R02-M1-N0-C:J12-U11"  # a header field
+    assert WindowGraph.entity_value("LOI:/10.0.0.1:50010") == "/10.0.0.1:50010"  # a variable
+    assert WindowGraph.entity_value("OBN:a=b") == "a=b"
+    assert WindowGraph.entity_value("no separator") == "no separator"

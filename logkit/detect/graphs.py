@@ -98,10 +98,9 @@ class WindowGraph:
     @staticmethod
     def entity_value(key: str) -> str:
         """The readable value of an entity key."""
-        for sep in (":", "="):
-            head, s, rest = key.partition(sep)
-            if s and head and " " not in head:
-                return rest
+        cut = min((k for k in (key.find(":"), key.find("=")) if k > 0), default=-1)  # the first separator
+        if cut > 0 and " " not in key[:cut]:
+            return key[cut + 1:]
         return key
 
 
