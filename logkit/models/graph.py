@@ -119,8 +119,8 @@ class GraphDetector:
         Distinct events the window score adds up: the most surprising one whole, the next ``peaks - 1`` by
         how much each exceeds ``log(N) / 3`` nats (rarer than one in the cube root of the ``N`` training lines).
     threads : int
-        torch CPU threads while fitting and scoring (0: torch's default). One is fastest for these small
-        graphs, and much faster than several when the cores are shared.
+        torch CPU threads while fitting (0: torch's default; scoring on the CPU runs in numpy). One is fastest for
+        these small graphs, and much faster than several when the cores are shared.
     random_state : int
         Seed (training is deterministic on the CPU).
     spec : dict, optional
