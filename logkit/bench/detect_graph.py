@@ -4,7 +4,7 @@ Same splits as the router benchmark (BGL windows, HDFS sessions), no labels give
 baselines (scikit-learn) see template-count vectors of the very same windows, with one extra column
 counting templates never seen in training; their threshold: trained on the older 80 % of the training
 items, the 95th percentile of their scores on the newer 20 %. The graph method uses its own (a window
-whose surprise exceeds log N nats for N training lines). ``best F1`` is the F1 at the best threshold on the
+whose surprise exceeds 2 log N nats for N training lines). ``best F1`` is the F1 at the best threshold on the
 test items themselves: not reachable in use, it compares the rankings apart from the thresholds.
 """
 

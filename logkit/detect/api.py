@@ -168,10 +168,7 @@ def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> Mod
         grouping = Grouping.from_dict(meta["grouping"])
     except (KeyError, TypeError, ValueError, AttributeError):
         raise StateError(f"{path} has no valid grouping; train the model again") from None
-    if method == "graph":
-        from logkit.detect.graphs import require_torch
-
-        require_torch()
+    if method == "graph":  # scoring on the CPU needs no torch (numpy); --device cuda imports it
         from logkit.models.graph import GraphDetector
 
         detector: Any = GraphDetector.load(model_dir, device=device)

@@ -98,10 +98,9 @@ class WindowGraph:
     @staticmethod
     def entity_value(key: str) -> str:
         """The readable value of an entity key."""
-        for sep in (":", "="):
-            head, s, rest = key.partition(sep)
-            if s and head and " " not in head:
-                return rest
+        cut = min((k for k in (key.find(":"), key.find("=")) if k > 0), default=-1)  # the first separator
+        if cut > 0 and " " not in key[:cut]:
+            return key[cut + 1:]
         return key
 
 
@@ -123,11 +122,18 @@ def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
     return got
 
 
-_FIELD_IS_ENTITY: dict[GraphSpec, dict[str, bool]] = {}  # per spec: header field name -> entity or not
+_FIELD_IS_ENTITY: dict[GraphSpec, tuple[set[str], set[str]]] = {}  # per spec: field names that are entities, not
 
 
-def _entity_types(codes: tuple[str, ...]) -> dict[VarType, str]:
-    return {t: t.value for t in VarType if t.value in codes}
+_TYPES: dict[tuple[str, ...], tuple[dict[int, str], frozenset[str]]] = {}  # type codes -> (id of member -> code)
+
+
+def _entity_types(codes: tuple[str, ...]) -> tuple[dict[int, str], frozenset[str]]:
+    # keyed by id(): VarType members are singletons, and an enum's hash runs Python code
+    got = _TYPES.get(codes)
+    if got is None:
+        got = _TYPES[codes] = ({id(t): t.value for t in VarType if t.value in codes}, frozenset(codes))
+    return got
 
 
 def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
@@ -135,11 +141,12 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
     g = WindowGraph()
     ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
     ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
+    types, codes = _entity_types(spec.entity_types)
+    named = spec.entity_fields
+    yes, no = _FIELD_IS_ENTITY.setdefault(spec, (set(), set()))  # header field names: entities or not
+    ev_counts, ent_counts, links, steps = g.event_counts, g.entity_counts, g.links, g.steps
+    max_entities = spec.max_entities
     prev = -1
-    types = _entity_types(spec.entity_types)
-    codes = frozenset(types.values())
-    named = spec.entity_fields is not None
-    is_entity = _FIELD_IS_ENTITY.setdefault(spec, {})
     for ev in group.events:
         key = (ev.template_id, ev.fields)
         i = ev_index.get(key)
@@ -149,36 +156,46 @@ def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
             g.templates.append(ev.template)
             g.tokens.append(_tokens(ev.template, ev.fields))
             g.kinds.append(ev.fields)
-            g.event_counts.append(0)
             g.event_lines.append(ev.line)
-        g.event_counts[i] += 1
+            ev_counts.append(0)
+        ev_counts[i] += 1
         if prev >= 0:
-            g.steps[(prev, i)] = g.steps.get((prev, i), 0) + 1
+            st = (prev, i)
+            steps[st] = steps.get(st, 0) + 1
         prev = i
         ents: list[tuple[str, str, str]] = []
         for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
-            code, value = (q.get("type"), q.get("value")) if type(q) is dict else (types.get(q.type), q.value)
-            if value and code in codes:
-                ents.append((str(code), ":", str(value)))
+            if type(q) is dict:
+                code, value = q.get("type"), q.get("value")
+                if value and code in codes:
+                    ents.append((str(code), ":", str(value)))
+            else:
+                code = types.get(id(q.type))
+                if code is not None and q.value:
+                    ents.append((code, ":", q.value))
         for k, v in ev.ids:
-            ok = is_entity.get(k)
-            if ok is None:
-                ok = is_entity[k] = spec.field_is_entity(k)
-            if ok:
+            if k in yes:
                 ents.append((k, "=", v))
+            elif k not in no:
+                (yes if spec.field_is_entity(k) else no).add(k)
+                if k in yes:
+                    ents.append((k, "=", v))
         if named:  # named fields may hold no digit (host names)
-            ents += [(k, "=", v) for k, v in ev.fields if k in spec.entity_fields]  # type: ignore[operator]
-        for ekey in dict.fromkeys(ents):
+            ents += [(k, "=", v) for k, v in ev.fields if k in named]
+        if len(ents) > 2 or (len(ents) == 2 and ents[0] == ents[1]):
+            ents = list(dict.fromkeys(ents))
+        for ekey in ents:
             j = ent_index.get(ekey)
             if j is None:
-                if len(g.entities) >= spec.max_entities:
+                if len(ent_index) >= max_entities:
                     continue
                 j = ent_index[ekey] = len(g.entities)
                 g.entities.append("".join(ekey))
                 g.entity_kinds.append(ekey[0])
-                g.entity_counts.append(0)
-            g.entity_counts[j] += 1
-            g.links[(i, j)] = g.links.get((i, j), 0) + 1
+                ent_counts.append(0)
+            ent_counts[j] += 1
+            lk = (i, j)
+            links[lk] = links.get(lk, 0) + 1
     return g
 
 
@@ -203,3 +220,8 @@ class Vocab:
     def index(self, key: str) -> int:
         """The key's index, 0 when unknown."""
         return self._index.get(key, 0)
+
+    def indices(self, keys: Iterable[str]) -> list[int]:
+        """:meth:`index` of each key."""
+        get = self._index.get
+        return [get(k, 0) for k in keys]
