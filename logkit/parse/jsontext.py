@@ -220,14 +220,18 @@ def json_blocks(
     apply = state.apply
     line_no = 0
     empty = "{}"
-    regex_match: Callable[[str], Any] | None = None if fmt is None else fmt.match
+    # the header's match (its fast regex, then its lazy pattern where that one fails: HeaderFormat.match)
+    regex_match: Callable[[str], Any] | None = None
+    lazy_match: Callable[[str], Any] | None = None
     if fmt is not None and fmt.field_pos:
+        regex_match = fmt.regex.match
+        lazy_match = fmt.lazy.match if fmt.lazy is not None else None
         ci = fmt.content_pos
         stamp = fmt.stamp_json
         pick = itemgetter(*fmt.field_pos) if len(fmt.field_pos) > 1 else lambda g: (g[fmt.field_pos[0]],)
         plain, quoted_fmt = _fields_format(fmt._names)
-    else:
-        regex_match = None if fmt is None else _content_only(fmt)
+    elif fmt is not None:
+        regex_match = _content_only(fmt)
     for block, size in blocks:
         out: list[str] = []
         append = out.append
@@ -236,6 +240,8 @@ def json_blocks(
             if text[-1:] == "\r":
                 text = text[:-1]
             m = None if regex_match is None else regex_match(text)
+            if m is None and lazy_match is not None:
+                m = lazy_match(text)
             if m is None:
                 content = text
                 iso = "null"
