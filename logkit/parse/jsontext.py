@@ -8,12 +8,16 @@ straight to that text, a block of lines at a time, with no record objects in bet
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from json import encoder as json_encoder
 from operator import itemgetter
+
+try:  # hashlib's own blake2b, without hashlib's start-up (it loads OpenSSL's hashes first)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 from typing import Any
 
 from logkit.parse.formats import HeaderFormat
@@ -29,7 +33,7 @@ def template_id(template: str) -> str:
     """A short, stable id for a template text: the same text gives the same id in every run."""
     tid = _IDS.get(template)
     if tid is None:
-        digest = hashlib.blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+        digest = blake2b(template.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
         tid = "t" + digest
         if len(_IDS) >= 200_000:
             _IDS.clear()
