@@ -41,7 +41,7 @@ def parse_cmd(data_dir: str | None, as_json: bool, speed: bool, no_drain3: bool)
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
     table = Table(title=f"logkit bench parse ({Path(root).name})")
     for col in ("system", "parser", "GA", "PA", "FGA", "FTA", "templates", "lines/s"):
         table.add_column(col, justify="left" if col in ("system", "parser") else "right")
@@ -59,7 +59,8 @@ def parse_cmd(data_dir: str | None, as_json: bool, speed: bool, no_drain3: bool)
                          "CPU (logkit parse -o /dev/null vs the drain3 baseline, same --format, median of 3)")
         for col in ("file", "lines", "logkit", "drain3 masked", "ratio", "logkit process", "drain3 process",
                     "process ratio"):
-            st.add_column(col, justify="left" if col == "file" else "right")
+            st.add_column(col, justify="left" if col == "file" else "right", no_wrap=col == "file",
+                          min_width=10 if col == "file" else None)
         for sr in speed_rows:
             whole = ["", "", ""]
             if sr.logkit_process_s and sr.drain3_process_s and sr.process_ratio:
