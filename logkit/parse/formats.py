@@ -73,21 +73,21 @@ class HeaderFormat(LineFormat):
         self.regex = regex
         self.lazy = lazy
         # ``match`` is what every caller uses: ``regex``, and where it is the fast form of the spec's lazy
-        # pattern (see _free_field), the lazy pattern for a line the fast one does not match
+        # pattern (see the note above _plain), the lazy pattern for a line the fast one does not match
         self.match: Callable[[str], re.Match[str] | None] = (
             regex.match if lazy is None else _either(regex.match, lazy.match)
         )
         index = regex.groupindex
         # header fields in the order of their groups (as ``groupdict`` gives them), Content apart
-        self._names = tuple(sorted((n for n in index if n != "Content"), key=index.__getitem__))
-        self._groups = tuple(index[n] for n in self._names)
+        self.field_names = tuple(sorted((n for n in index if n != "Content"), key=index.__getitem__))
         self._content = index["Content"]
-        self.stamp = timestamp_reader(self._names)  # header fields -> timestamp (or None)
+        self.stamp = timestamp_reader(self.field_names)  # header fields -> timestamp (or None)
         # what the JSONL emit pass reads from a match's groups(): the content's and the fields' positions, and
         # the fields' timestamp as JSON text
         self.content_pos = self._content - 1
-        self.field_pos = tuple(g - 1 for g in self._groups)
-        self.stamp_json = timestamp_json_reader(self._names, dict(zip(self._names, self.field_pos, strict=True)))
+        self.field_pos = tuple(index[n] - 1 for n in self.field_names)
+        self.stamp_json = timestamp_json_reader(self.field_names, dict(zip(self.field_names, self.field_pos,
+                                                                         strict=True)))
 
     def split(self, raw: RawLine) -> LogRecord:
         text = raw.data.decode("utf-8", "surrogateescape")
@@ -227,23 +227,22 @@ def compile_format(spec: str) -> LineFormat:
     fast: list[str] = []  # the same matches, faster (see the note above _plain)
     seps = [spec[: found[0].start()]] + [spec[a.end() : b.start()] for a, b in zip(found, found[1:], strict=False)]
     seps.append(spec[found[-1].end() :])
+    pieces = [_piece(sep) for sep in seps]  # the separators before, between and after the fields
     head = True  # still in the head of the spec that the fast regex splits in one way only
-    for k, m in enumerate(found):
-        piece = _piece(seps[k])
+    for k, piece in enumerate(pieces):
         head = head and _plain(piece)
         lazy.append(piece)
         fast.append(piece.replace(r"\s+", r"\s++") if head else piece)
-        name, own = m.group(1), m.group(2)
+        if k == len(found):
+            break
+        name, own = found[k].group(1), found[k].group(2)
         if own:
             field = f"(?P<{name}>{own})"
         else:
             field = f"(?P<{name}>.*)" if name == "Content" else f"(?P<{name}>.*?)"
         lazy.append(field)
-        head = head and not own and name != "Content" and _piece(seps[k + 1]).startswith(r"\s+")
+        head = head and not own and name != "Content" and pieces[k + 1].startswith(r"\s+")
         fast.append(f"(?P<{name}>\\S*)" if head else field)
-    piece = _piece(seps[-1])
-    lazy.append(piece)
-    fast.append(piece.replace(r"\s+", r"\s++") if head and _plain(piece) else piece)
     pattern = "^" + "".join(fast) + "$"
     lazy_pattern = "^" + "".join(lazy) + "$"
     try:

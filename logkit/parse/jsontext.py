@@ -233,7 +233,7 @@ def json_blocks(
         ci = fmt.content_pos
         stamp = fmt.stamp_json
         pick = itemgetter(*fmt.field_pos) if len(fmt.field_pos) > 1 else lambda g: (g[fmt.field_pos[0]],)
-        plain, quoted_fmt = _fields_format(fmt._names)
+        plain, quoted_fmt = _fields_format(fmt.field_names)
     elif fmt is not None:
         regex_match = _content_only(fmt)
     for block, size in blocks:

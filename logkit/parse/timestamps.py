@@ -183,17 +183,15 @@ def _epoch(text: str) -> datetime | None:
 def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | None:
     """Parse one timestamp string in any known notation; ``None`` when it is not one (never raises).
 
-    The notation that fits a string's shape (digits and letters masked) is remembered, so a log of one
-    notation costs one regex match per line.
+    The notation that fits a string's shape (its digits masked) is remembered, so a log of one notation
+    costs one regex match per line.
     """
-    if len(text) > 80:
-        return None
     key = (text, allow_epoch)
     if key in _recent:
         return _recent[key]
     if len(_recent) >= _RECENT_MAX:
         _recent.clear()
-    stamp = _parse_text(text.strip(), allow_epoch)
+    stamp = _parse_fresh(text, allow_epoch)
     _recent[key] = stamp
     return stamp
 
