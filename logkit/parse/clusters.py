@@ -200,16 +200,21 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
     return same, diff
 
 
+def _refresh_consts(c: _Cluster) -> None:
+    """Take the constant words of ``c`` (see ``_Cluster.consts``) from its current tokens."""
+    c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
+    c.n_consts = len(c.consts)
+    c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
+    c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _ID_WORD.fullmatch(t)}
+    c.consts_version = c.version
+
+
 def _could_join(c: _Cluster, line: set[tuple[int, str]], line_ids: set[int], exact: bool) -> bool:
     """False when :func:`_compare` surely gives None for cluster ``c`` and a line whose (position, word
     template) pairs are ``line`` and whose id-like words stand at ``line_ids``: counted with set
     operations, without a Python loop over the words."""
     if c.consts_version != c.version:
-        c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
-        c.n_consts = len(c.consts)
-        c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
-        c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _ID_WORD.fullmatch(t)}
-        c.consts_version = c.version
+        _refresh_consts(c)
     same = len(c.consts & line)  # constant words equal to the line's
     differ = c.n_consts - same - c.n_partial  # constant words that differ, at least (a partial one may fit)
     if differ <= 0:
@@ -235,20 +240,21 @@ class _ConstIndex:
     def __init__(self) -> None:
         self.by_word: dict[tuple[int, str], set[int]] = {}
         self.all_partial: set[int] = set()  # clusters whose constant words all hold a variable (or none)
-        self.filed: dict[int, list[tuple[int, str]]] = {}  # cluster id -> the words it is filed under
+        self.filed: dict[int, set[tuple[int, str]]] = {}  # cluster id -> the words it is filed under
 
     def add(self, c: _Cluster) -> None:
         """File ``c`` under its current constant words (again, after its tokens changed)."""
         self.remove(c.cid)
-        words = [(i, t) for i, t in enumerate(c.tokens) if t != PH]
-        for w in words:
+        if c.consts_version != c.version:
+            _refresh_consts(c)
+        for w in c.consts:
             ids = self.by_word.get(w)
             if ids is None:
                 self.by_word[w] = {c.cid}
             else:
                 ids.add(c.cid)
-        self.filed[c.cid] = words
-        if all(PH in t for _, t in words):
+        self.filed[c.cid] = c.consts  # replaced, never changed in place, by _refresh_consts
+        if c.n_consts == c.n_partial:
             self.all_partial.add(c.cid)
 
     def remove(self, cid: int) -> None:
