@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -112,6 +112,11 @@ class Writer:
     def write(self, record: dict[str, Any]) -> None:  # pragma: no cover - overridden
         """Write one record."""
         raise NotImplementedError
+
+    def write_many(self, records: Iterable[dict[str, Any]]) -> None:
+        """Write records in order."""
+        for record in records:
+            self.write(record)
 
     def _finish(self) -> None:
         """Write what is buffered (subclasses)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 
@@ -67,23 +68,20 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
         with bar as update, open_writer(fmt, output, columns=columns, kind="parse", flush_each=streaming) as writer:
             if show_bar:
                 parser.progress = update
+            blocks: Iterator[list[Any]]
+            if isinstance(writer, JsonlWriter):  # records as JSON text; files a block at a time
+                put: Callable[[list[Any]], None] = writer.write_json_lines
+                blocks = parser.parse_paths_json(list(inputs)) if not streaming else ([record_json(p)] for p in records)
+            else:
+                put = writer.write_many
+                blocks = ([to_record(p)] for p in records)
             first = True
             try:
-                if isinstance(writer, JsonlWriter) and not streaming:  # the fast path: records as JSON text
-                    for block in parser.parse_paths_json(list(inputs)):
-                        if first:
-                            ui.verbose(f"format: {parser.format_reason}")
-                            first = False
-                        writer.write_json_lines(block)
-                else:
-                    for p in records:
-                        if first:
-                            ui.verbose(f"format: {parser.format_reason}")
-                            first = False
-                        if isinstance(writer, JsonlWriter):
-                            writer.write_json(record_json(p))
-                        else:
-                            writer.write(to_record(p))
+                for block in blocks:
+                    if first:
+                        ui.verbose(f"format: {parser.format_reason}")
+                        first = False
+                    put(block)
             except KeyboardInterrupt:  # what was written so far is kept and stays valid
                 interrupted = True
     finally:
