@@ -342,3 +342,22 @@ def test_short_messages_around_ids_share_a_template() -> None:
 def test_names_with_one_digit_stay_constant_words() -> None:
     lines = ["MDNS: IPV6 Addr: 10.0.0.7", "MDNS: IPV4 Addr: 10.0.0.1"] * 3
     assert {m.template for m in mine(lines)} == {"MDNS: IPV6 Addr: <*>", "MDNS: IPV4 Addr: <*>"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="ab:/.(", max_size=3), min_size=2, max_size=4),
+       st.text(alphabet="ab:/.(", max_size=12), st.integers(0, 3), st.integers(0, 3))
+def test_word_template_spans_are_those_of_the_lazy_regex(pieces, text, lead, trail):
+    """A word template's variables are found without a regex, where a full match of the literal pieces
+    joined by lazy groups puts them (the regex form the miner used before)."""
+    import re
+
+    from logkit.parse.clusters import PH, _is_instance, _token_spans
+
+    token = PH.join(pieces)
+    padded = "x" * lead + text + "y" * trail
+    start, end = lead, lead + len(text)
+    m = re.compile("(.*?)".join(re.escape(p) for p in pieces), re.DOTALL).fullmatch(padded, start, end)
+    got = _token_spans(token, padded, start, end)
+    assert got == (list(m.regs[1:]) if m is not None else None)
+    assert _is_instance(token, text) == (m is not None)

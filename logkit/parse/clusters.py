@@ -90,18 +90,44 @@ class _Cluster:
         return self._text
 
 
-_RX_CACHE: dict[str, re.Pattern[str]] = {}
+_PIECES: dict[str, tuple[str, ...]] = {}
 
 
-def _token_rx(token: str) -> re.Pattern[str]:
-    """A regex matching the raw text of a word against a word template with variables."""
-    rx = _RX_CACHE.get(token)
-    if rx is None:
-        if len(_RX_CACHE) > 10_000:
-            _RX_CACHE.clear()
-        rx = re.compile("(.*?)".join(re.escape(p) for p in token.split(PH)), re.DOTALL)
-        _RX_CACHE[token] = rx
-    return rx
+def _token_spans(token: str, text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """Where the variables of word template ``token`` lie when ``text[start:end]`` is an instance of it,
+    else None.
+
+    The literal pieces between the variables are found left to right, each at its first place: what a
+    regex of the pieces joined by lazy ``(.*?)`` groups finds with a full match (leaving each variable as
+    short as it can be leaves the most room for the pieces after it), with nothing to compile per template.
+    """
+    pieces = _PIECES.get(token)
+    if pieces is None:
+        if len(_PIECES) > 10_000:
+            _PIECES.clear()
+        pieces = _PIECES[token] = tuple(token.split(PH))
+    first = pieces[0]
+    last = pieces[-1]
+    if not text.startswith(first, start, end):
+        return None
+    pos = start + len(first)
+    stop = end - len(last)
+    if stop < pos or not text.startswith(last, stop, end):
+        return None
+    spans = []
+    for piece in pieces[1:-1]:
+        at = text.find(piece, pos, stop)
+        if at < 0:
+            return None
+        spans.append((pos, at))
+        pos = at + len(piece)
+    spans.append((pos, stop))
+    return spans
+
+
+def _is_instance(token: str, word: str) -> bool:
+    """Whether the word (or word template) ``word`` is an instance of the word template ``token``."""
+    return _token_spans(token, word, 0, len(word)) is not None
 
 
 def _merge_tokens(a: str, b: str) -> str:
@@ -179,7 +205,7 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
             continue
         if t == PH:
             continue
-        if PH in t and _token_rx(t).fullmatch(wt) is not None:
+        if PH in t and _is_instance(t, wt):
             continue
         if exact:
             return None
@@ -293,11 +319,11 @@ def _starts(text: str, words: list[str]) -> list[int]:
 
 
 def _rx_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    m = _token_rx(tok).fullmatch(content, start, end)
-    if m is None:
+    found = _token_spans(tok, content, start, end)
+    if found is None:
         spans.append((start, end))
     else:
-        spans.extend(m.regs[1:])  # every group takes part in a full match
+        spans.extend(found)
 
 
 def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:

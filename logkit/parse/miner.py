@@ -21,12 +21,12 @@ from logkit.parse.clusters import (
     _ConstIndex,
     _could_join,
     _glue_units,
+    _is_instance,
     _merge_tokens,
     _params,
     _plan,
     _rx_spans,
     _starts,
-    _token_rx,
     _unit_pair,
 )
 from logkit.parse.families import reduced
@@ -413,7 +413,7 @@ class TemplateMiner:
         tokens = c.tokens
         for i, w in enumerate(words):
             t = tokens[i]
-            if t != w.tpl and not (t == PH or (PH in t and _token_rx(t).fullmatch(w.tpl))):
+            if t != w.tpl and not (t == PH or (PH in t and _is_instance(t, w.tpl))):
                 if _unit_pair(tokens, words, i):
                     _glue_units(c, i, all_pairs=True)
                 tokens[i] = _merge_tokens(t, w.tpl)
