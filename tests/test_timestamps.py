@@ -100,3 +100,32 @@ def test_a_new_reference_time_forgets_year_less_dates_read_before() -> None:
             years.append((read(fields).year, parse_timestamp(fields).year,  # type: ignore[union-attr]
                           parse_timestamp_text("Mar 1 01:11:02").year))  # type: ignore[union-attr]
     assert years == [(2019, 2019, 2019), (2021, 2021, 2021), (2019, 2019, 2019)]
+
+
+def test_notations_are_tried_only_where_their_first_character_allows() -> None:
+    """Each notation is compiled when a text it may match is first met, chosen by the text's first
+    character; the choice must never skip a notation that would match. Texts built from every notation's
+    pieces (weekday or not, month name or number) are read alike by the choice and by trying them all."""
+    import itertools
+    import re
+
+    from logkit.parse import timestamps as ts
+
+    days = ["", "Sun ", "Sunday, "]
+    dates = ["2024-01-31", "2005.06.03", "20171223", "081109", "17/06/09", "12/31/2024", "31/12/2024",
+             "Dec 04", "Jun 14 2024", "04 Dec 2005", "10/Oct/2000", "2005-06-03-15.42.50"]
+    times = ["", " 10:00:00", "T10:00:00Z", "-22:15:29:606", " 203615", ":13:55:36 -0700", " 04:47:44 2005",
+             "T100000Z", ".675872"]
+    texts = [d + a + b for d, a, b in itertools.product(days, dates, times)]
+    checked = 0
+    for text in texts:
+        matching = [i for i, (pattern, _, _) in enumerate(ts._NOTATION_TEXT) if re.fullmatch(pattern, text)]
+        allowed = ts._LETTER_FIRST if text[0].isalpha() else ts._DIGIT_FIRST
+        assert set(matching) <= set(allowed), text
+        checked += bool(matching)
+        ts._shapes.clear()
+        ts._last[0] = -1
+        by_choice = ts._parse_text(text, False)
+        first = next((s for i in matching if (s := ts._build(re.fullmatch(ts._notation(i), text), i))), None)
+        assert by_choice == first, text
+    assert checked >= 40  # most of the built texts are timestamps in some notation

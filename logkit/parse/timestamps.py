@@ -24,29 +24,31 @@ _DOW = r"(?:[A-Za-z]{3}[a-z]*,?\s+)"
 _HMS = r"(?P<H>\d{1,2}):(?P<M>\d\d?)(?::(?P<S>\d\d?)(?:[.,:](?P<frac>\d{1,9}))?)?"
 _TZ = r"(?:\s*(?P<tz>Z|UTC|GMT|[+-]\d\d(?::?\d\d)?))?"
 
-# (regex, how to read the year) in the order they are tried for a new shape
-_NOTATIONS: list[tuple[re.Pattern[str], str]] = [
+# (pattern, how to read the year, what its first character is: "9" a digit, "a" a letter, "9a" either) in
+# the order they are tried for a new shape; each is compiled when a text that may be written in it is first
+# met (most logs use one or two notations: the others cost nothing)
+_NOTATION_TEXT: list[tuple[str, str, str]] = [
     # ISO-8601 with T or space, comma or dot fraction, Z or offset; also 2024/01/31 and 2005.06.03
-    (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d\d)[-/.](?P<d>\d\d)(?:[T ]+" + _HMS + r")?" + _TZ), "y"),
+    (r"(?P<y>\d{4})[-/.](?P<m>\d\d)[-/.](?P<d>\d\d)(?:[T ]+" + _HMS + r")?" + _TZ, "y", "9"),
     # 2005-06-03-15.42.50.675872
-    (re.compile(r"(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)-(?P<H>\d\d)\.(?P<M>\d\d)\.(?P<S>\d\d)"
-                r"(?:\.(?P<frac>\d{1,9}))?"), "y"),
+    (r"(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)-(?P<H>\d\d)\.(?P<M>\d\d)\.(?P<S>\d\d)"
+     r"(?:\.(?P<frac>\d{1,9}))?", "y", "9"),
     # 20171223-22:15:29:606 and 20240101T100000Z
-    (re.compile(r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)[-T ]" + _HMS + _TZ), "y"),
-    (re.compile(r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)T?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)"
-                r"(?:[.,](?P<frac>\d{1,9}))?" + _TZ), "y"),
+    (r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)[-T ]" + _HMS + _TZ, "y", "9"),
+    (r"(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)T?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)"
+     r"(?:[.,](?P<frac>\d{1,9}))?" + _TZ, "y", "9"),
     # 081109 203615 (yymmdd hhmmss)
-    (re.compile(r"(?P<y>\d\d)(?P<m>\d\d)(?P<d>\d\d)[ -]?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)"), "yy"),
+    (r"(?P<y>\d\d)(?P<m>\d\d)(?P<d>\d\d)[ -]?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)", "yy", "9"),
     # 17/06/09 20:10:40 (yy/mm/dd, the log4j default)
-    (re.compile(r"(?P<y>\d\d)/(?P<m>\d\d)/(?P<d>\d\d)[ -]+" + _HMS + _TZ), "yy"),
+    (r"(?P<y>\d\d)/(?P<m>\d\d)/(?P<d>\d\d)[ -]+" + _HMS + _TZ, "yy", "9"),
     # 12/31/2024 10:00:00 (US order; day first when the first number is above 12)
-    (re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?:[ :T-]+" + _HMS + r")?" + _TZ), "mdY"),
+    (r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?:[ :T-]+" + _HMS + r")?" + _TZ, "mdY", "9"),
     # Sun Dec 04 04:47:44 2005 (ctime, Apache)
-    (re.compile(_DOW + "?" + _MON + r"\s+(?P<d>\d{1,2})\s+" + _HMS + _TZ + r"\s+(?P<y>\d{4})"), "y"),
+    (_DOW + "?" + _MON + r"\s+(?P<d>\d{1,2})\s+" + _HMS + _TZ + r"\s+(?P<y>\d{4})", "y", "a"),
     # Jun 14 15:16:01 / Jun 14 2024 15:16:01 (syslog)
-    (re.compile(_DOW + "?" + _MON + r"\s+(?P<d>\d{1,2}),?(?:\s+(?P<y>\d{4}))?\s+" + _HMS + _TZ), "opt"),
+    (_DOW + "?" + _MON + r"\s+(?P<d>\d{1,2}),?(?:\s+(?P<y>\d{4}))?\s+" + _HMS + _TZ, "opt", "a"),
     # 04 Dec 2005 04:47:44 (RFC 2822) and 10/Oct/2000:13:55:36 -0700 (common log format)
-    (re.compile(_DOW + r"?(?P<d>\d{1,2})[ /-]" + _MON + r"[ /-](?P<y>\d{4})[ :]+" + _HMS + _TZ), "y"),
+    (_DOW + r"?(?P<d>\d{1,2})[ /-]" + _MON + r"[ /-](?P<y>\d{4})[ :]+" + _HMS + _TZ, "y", "9a"),
 ]
 _EPOCH = re.compile(r"(?P<int>\d{9,19})(?:\.(?P<frac>\d{1,9}))?")
 
@@ -77,8 +79,23 @@ def _tzinfo(tz: str | None) -> timezone | None:
 
 
 _GROUPS = ("y", "m", "d", "mon", "H", "M", "S", "frac", "tz", "a", "b")
-# per notation: the group number of each name in _GROUPS (0 when the notation has no such group)
-_INDEX = [tuple(rx.groupindex.get(name, 0) for name in _GROUPS) for rx, _ in _NOTATIONS]
+# the notations a text may be written in, by its first character
+_LETTER_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "a" in n[2])
+_DIGIT_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "9" in n[2])
+_NOTATIONS: list[tuple[re.Pattern[str], str] | None] = [None] * len(_NOTATION_TEXT)  # compiled on first use
+# per compiled notation: the group number of each name in _GROUPS (0 when the notation has no such group)
+_INDEX: list[tuple[int, ...]] = [()] * len(_NOTATION_TEXT)
+
+
+def _notation(i: int) -> re.Pattern[str]:
+    """Notation ``i``'s regex, compiled the first time it is wanted."""
+    got = _NOTATIONS[i]
+    if got is None:
+        text, mode, _ = _NOTATION_TEXT[i]
+        rx = re.compile(text)
+        _INDEX[i] = tuple(rx.groupindex.get(name, 0) for name in _GROUPS)
+        got = _NOTATIONS[i] = (rx, mode)
+    return got[0]
 _now_cache: list[float | datetime] = [-1e9, datetime.now()]
 
 
@@ -125,7 +142,7 @@ def _now() -> datetime:
 def _build(m: re.Match[str], idx: int) -> datetime | None:
     g = (None,) + m.groups()
     iy, im, id_, imon, ih, imin, isec, ifrac, itz, ia, ib = _INDEX[idx]
-    mode = _NOTATIONS[idx][1]
+    mode = _NOTATION_TEXT[idx][1]
     if mode == "mdY":
         a, b = int(g[ia]), int(g[ib])  # type: ignore[arg-type]
         month, day = (b, a) if a > 12 else (a, b)
@@ -208,7 +225,7 @@ def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
         return None
     last = _last[0]
     if last >= 0:  # most logs use one notation: try the last one that worked first
-        m = _NOTATIONS[last][0].fullmatch(text)
+        m = _notation(last).fullmatch(text)
         if m is not None:
             return _build(m, last)
     shape = text.translate(_SHAPE)
@@ -218,7 +235,7 @@ def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
             return None
         if idx == -2:
             return _epoch(text) if allow_epoch else None
-        m = _NOTATIONS[idx][0].fullmatch(text)
+        m = _notation(idx).fullmatch(text)
         if m is None:
             return None
         _last[0] = idx
@@ -229,8 +246,9 @@ def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
     # shape; whether its values make a date (month 13?) does not: a shape is remembered as no timestamp
     # only when no notation matched it.
     matched = False
-    for i, (rx, _mode) in enumerate(_NOTATIONS):
-        m = rx.fullmatch(text)
+    first = text[0]
+    for i in _LETTER_FIRST if first.isalpha() else _DIGIT_FIRST if first.isdigit() else ():
+        m = _notation(i).fullmatch(text)
         if m is not None:
             stamp = _build(m, i)
             if stamp is not None:
