@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -61,6 +60,8 @@ def temp_beside(target: Path) -> tuple[int, str]:
     """``mkstemp`` in the folder of ``target`` (created when missing), with one-line errors."""
     folder = make_folder(target.parent)
     try:
+        import tempfile  # here: its imports (random, shutil) cost a start that writes no file
+
         return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except PermissionError:
         raise InputError(f"cannot write {target}: permission denied in {folder}; choose another output path "
