@@ -120,3 +120,43 @@ def test_a_date_with_impossible_values_does_not_hide_later_dates_of_its_shape(mo
         assert timestamps.parse_timestamp_text("Xyz 14 10:00:00") is None  # no month: no date
         timestamps._last[0] = -1
         assert timestamps.parse_timestamp_text("Jun 14 10:00:00") == datetime(2024, 6, 14, 10, 0, 0)
+
+
+@pytest.mark.parametrize("spec", ["auto", HEADER])
+def test_parsing_leaves_no_cyclic_garbage(tmp_path: Path, spec: str) -> None:
+    """The CLI parses with the cyclic collector held back (``acyclic_work``): that is only safe while a
+    parse, on either path, makes no reference cycles, so nothing waits for the collector."""
+    import gc
+
+    log = tmp_path / "a.log"
+    log.write_bytes(_body(random.Random(5), 3000))
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        p = Parser(format=spec)
+        n_json = sum(len(b) for b in p.parse_paths_json([str(log)]))
+        q = Parser(format=spec, keep="STC")
+        n_rec = sum(1 for _ in q.parse_paths([str(log)]))
+        del p, q
+        gc.collect()
+        left = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert n_json == n_rec == 3000
+    assert [type(o).__name__ for o in left] == []
+
+
+def test_acyclic_work_raises_the_threshold_only_in_its_own_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import logkit.cli as cli_module
+
+    before = gc.get_threshold()
+    with cli_module.acyclic_work():  # a library caller or a test: unchanged
+        assert gc.get_threshold() == before
+    monkeypatch.setattr(cli_module, "_OWN_PROCESS", [True])
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the test process keeps collecting what it made
+    with cli_module.acyclic_work():
+        assert gc.get_threshold()[0] == cli_module._ACYCLIC_GEN0
+    assert gc.get_threshold() == before

@@ -40,6 +40,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
       tail -f app.log | logkit parse - --format auto
       logkit parse app.log --follow --state app.state.json
     """
+    from logkit.cli import acyclic_work
     from logkit.fsutil import check_not_input
     from logkit.output import JsonlWriter, open_writer, resolve_output_format
     from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
@@ -65,7 +66,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     bar = ui.bytes_progress(2 * total if show_bar and total else None, "parsing")
     columns = list(RECORD_COLUMNS)
     try:
-        with bar as update, open_writer(fmt, output, columns=columns, kind="parse", flush_each=streaming) as writer:
+        with acyclic_work(), bar as update, \
+                open_writer(fmt, output, columns=columns, kind="parse", flush_each=streaming) as writer:
             if show_bar:
                 parser.progress = update
             blocks: Iterator[list[Any]]
