@@ -360,9 +360,6 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
         plan = [(tuple(index[n] for n in names), epoch) for names, epoch in plan]
     if not plan:
         return _no_stamp_json if as_json else _no_stamp
-    # text of the first combination and what it gave; the text before a trailing hh:mm:ss and its day
-    # (see _remember_day; None: no such text yet, or too close to now for a year-less date to be sure)
-    last: list[Any] = [None, None, None, None, _generation[0]]
     generation = _generation
     names0, epoch0 = plan[0]
     rest = plan[1:]
@@ -370,41 +367,41 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     pick = itemgetter(*names0)  # one name: its value; several: a tuple of them
     single = len(names0) == 1
     out = _json_text if as_json else None
+    hhmm, ss = _clock_sets()
+    # the first combination's latest values and what they gave; the text before and after a trailing hh:mm:ss and
+    # its day (see _day_of; day None: no such text yet, or too close to now for a year-less date to be sure)
+    last_values: Any = None  # the latest values of the first combination's fields
+    last_value: Any = None
+    pos, head, tail, day = 0, "", "", None
+    seen_generation = generation[0]
 
-    def read(fields: Mapping[str, str]) -> Any:
-        if last[4] != generation[0]:  # another reference time: a remembered year-less date may be wrong
-            last[:] = [None, None, None, None, generation[0]]
+    def read(fields: Any) -> Any:
+        nonlocal last_values, last_value, pos, head, tail, day, seen_generation
+        if seen_generation != generation[0]:  # another reference time: a remembered year-less date may be wrong
+            last_values, last_value, day, seen_generation = None, None, None, generation[0]
             memo[:] = [None] * len(rest)
         try:
-            text = pick(fields) if single else " ".join(pick(fields))
-            if text == last[0]:
-                return last[1]
-            day = last[3]
-            if day is not None:  # only the hh:mm:ss differs from a remembered text? (see _remember_day)
-                pos, head, tail = last[2]
-                if len(text) == pos + 8 + len(tail) and text.startswith(head) and text.endswith(tail):
-                    clock = text[pos : pos + 8]
-                    hh, mm, ss = clock[:2], clock[3:5], clock[6:]
-                    digits = hh + mm + ss
-                    if (
-                        clock[2] == ":" and clock[5] == ":" and digits.isdigit() and digits.isascii()
-                        and hh <= "23" and mm <= "59" and ss <= "59"
-                    ):
-                        # the JSON text needs no datetime: the day's text and the clock as written
-                        value = (
-                            day[1] + clock + '"' if as_json
-                            else day[0] + _SECOND * (int(hh) * 3600 + int(mm) * 60 + int(ss))
-                        )
-                        last[0] = text
-                        last[1] = value
-                        return value
+            values = pick(fields)
+            if values == last_values:  # a line of the same second
+                return last_value
+            text = values if single else " ".join(values)
+            if day is not None and len(text) == pos + 8 + len(tail) and text.startswith(head) \
+                    and text.endswith(tail):  # only the hh:mm:ss differs from the remembered text?
+                clock = text[pos : pos + 8]
+                if clock[:6] in hhmm and clock[6:] in ss:
+                    # the JSON text needs no datetime: the day's text and the clock as written
+                    last_values = values
+                    last_value = (
+                        day[1] + clock + '"' if as_json
+                        else day[0] + _SECOND * (int(clock[:2]) * 3600 + int(clock[3:5]) * 60 + int(clock[6:]))
+                    )
+                    return last_value
             stamp = _parse_fresh(text, epoch0)
             if stamp is not None:
-                value = out(stamp) if out is not None else stamp
-                last[0] = text
-                last[1] = value
-                _remember_day(text, stamp, last)
-                return value
+                last_values = values
+                last_value = out(stamp) if out is not None else stamp
+                pos, head, tail, day = _day_of(text, stamp)
+                return last_value
             for k, (names, allow_epoch) in enumerate(rest):
                 text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
                 seen = memo[k]
@@ -435,16 +432,27 @@ _CLOCK = re.compile(r"(?<![\d:])(\d\d):(\d\d):(\d\d)(?!\d)")
 _SECOND = timedelta(seconds=1)
 
 
-def _remember_day(text: str, stamp: datetime, last: list[Any]) -> None:
-    """Remember the text around the ``hh:mm:ss`` of ``text`` when later texts of that day may reuse it."""
-    last[2] = last[3] = None
+_CLOCKS: list[tuple[frozenset[str], frozenset[str]]] = []
+
+
+def _clock_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Every valid ``hh:mm:`` and every valid ``ss``: two set lookups check the text of a clock."""
+    if not _CLOCKS:
+        two = [f"{n:02d}" for n in range(60)]
+        _CLOCKS.append((frozenset(f"{h}:{m}:" for h in two[:24] for m in two), frozenset(two)))
+    return _CLOCKS[0]
+
+
+def _day_of(text: str, stamp: datetime) -> tuple[int, str, str, tuple[datetime, str] | None]:
+    """Where the ``hh:mm:ss`` of ``text`` begins, the text before and after it, and its day (midnight and
+    the start of its JSON text) when later texts of that day may reuse it; else a day of None."""
+    none = (0, "", "", None)
     if stamp.tzinfo is not None or stamp.microsecond:
-        return
+        return none
     m = _CLOCK.search(text)
     if m is None or (int(m[1]), int(m[2]), int(m[3])) != (stamp.hour, stamp.minute, stamp.second):
-        return
+        return none
     if abs((stamp - _now()).days) <= 2:  # a year-less date near today: its year may depend on the time
-        return
-    last[2] = (m.start(), text[: m.start()], text[m.end() :])
+        return none
     midnight = stamp.replace(hour=0, minute=0, second=0)
-    last[3] = (midnight, '"' + midnight.date().isoformat() + "T")  # the day, and its JSON text's start
+    return m.start(), text[: m.start()], text[m.end() :], (midnight, '"' + midnight.date().isoformat() + "T")
