@@ -8,6 +8,7 @@ reference is the current time, or, while a file is parsed, the time the file was
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -60,7 +61,7 @@ _EPOCH_NAMES = frozenset(("timestamp", "@timestamp", "ts", "time", "epoch", "cre
 _SHAPE = str.maketrans("0123456789", "9999999999")  # digits alike; letters stay (month names, T, Z)
 _CACHE_MAX = 4096
 _plans: dict[tuple[str, ...], list[tuple[tuple[str, ...], bool]]] = {}
-_shapes: dict[str, int] = {}  # text shape -> index into _NOTATIONS, -1 none, -2 epoch
+_shapes: dict[str, int] = {}  # text shape -> index into _NOTATION_TEXT, -1 none, -2 epoch
 _recent: dict[tuple[str, bool], datetime | None] = {}  # texts seen lately (lines of the same second)
 _RECENT_MAX = 1024
 _last = [-1]  # the notation that parsed the latest text
@@ -82,20 +83,20 @@ _GROUPS = ("y", "m", "d", "mon", "H", "M", "S", "frac", "tz", "a", "b")
 # the notations a text may be written in, by its first character
 _LETTER_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "a" in n[2])
 _DIGIT_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "9" in n[2])
-_NOTATIONS: list[tuple[re.Pattern[str], str] | None] = [None] * len(_NOTATION_TEXT)  # compiled on first use
+_NOTATIONS: list[re.Pattern[str] | None] = [None] * len(_NOTATION_TEXT)  # compiled on first use
 # per compiled notation: the group number of each name in _GROUPS (0 when the notation has no such group)
 _INDEX: list[tuple[int, ...]] = [()] * len(_NOTATION_TEXT)
 
 
 def _notation(i: int) -> re.Pattern[str]:
     """Notation ``i``'s regex, compiled the first time it is wanted."""
-    got = _NOTATIONS[i]
-    if got is None:
-        text, mode, _ = _NOTATION_TEXT[i]
-        rx = re.compile(text)
+    rx = _NOTATIONS[i]
+    if rx is None:
+        rx = _NOTATIONS[i] = re.compile(_NOTATION_TEXT[i][0])
         _INDEX[i] = tuple(rx.groupindex.get(name, 0) for name in _GROUPS)
-        got = _NOTATIONS[i] = (rx, mode)
-    return got[0]
+    return rx
+
+
 _now_cache: list[float | datetime] = [-1e9, datetime.now()]
 
 
@@ -432,15 +433,12 @@ _CLOCK = re.compile(r"(?<![\d:])(\d\d):(\d\d):(\d\d)(?!\d)")
 _SECOND = timedelta(seconds=1)
 
 
-_CLOCKS: list[tuple[frozenset[str], frozenset[str]]] = []
-
-
+@functools.cache
 def _clock_sets() -> tuple[frozenset[str], frozenset[str]]:
-    """Every valid ``hh:mm:`` and every valid ``ss``: two set lookups check the text of a clock."""
-    if not _CLOCKS:
-        two = [f"{n:02d}" for n in range(60)]
-        _CLOCKS.append((frozenset(f"{h}:{m}:" for h in two[:24] for m in two), frozenset(two)))
-    return _CLOCKS[0]
+    """Every valid ``hh:mm:`` and every valid ``ss``: two set lookups check the text of a clock (built when a
+    reader is first made, not at import)."""
+    two = [f"{n:02d}" for n in range(60)]
+    return frozenset(f"{h}:{m}:" for h in two[:24] for m in two), frozenset(two)
 
 
 def _day_of(text: str, stamp: datetime) -> tuple[int, str, str, tuple[datetime, str] | None]:
