@@ -318,7 +318,9 @@ def _starts(text: str, words: list[str]) -> list[int]:
     return out
 
 
-def _rx_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _word_spans(tok: str, content: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    """Append the spans of word template ``tok``'s variables in ``content[start:end]`` (the whole word when
+    it is not an instance)."""
     found = _token_spans(tok, content, start, end)
     if found is None:
         spans.append((start, end))

@@ -25,9 +25,9 @@ from logkit.parse.clusters import (
     _merge_tokens,
     _params,
     _plan,
-    _rx_spans,
     _starts,
     _unit_pair,
+    _word_spans,
 )
 from logkit.parse.families import reduced
 from logkit.parse.fastrec import slot_setters
@@ -387,7 +387,7 @@ class TemplateMiner:
                     end = (sum(lengths[:b]) + b if starts is None else starts[b]) + lengths[b]
                     spans.append((st, end - len(tok)))
                 else:
-                    _rx_spans(tok, content, st, st + lengths[a], spans)
+                    _word_spans(tok, content, st, st + lengths[a], spans)
         else:
             spans = []
             for op, a, b, tok in plan:
@@ -396,7 +396,7 @@ class TemplateMiner:
                 elif op == 1:
                     spans.append((raw[a][0], raw[b][1] - len(tok)))
                 else:
-                    _rx_spans(tok, content, raw[a][0], raw[a][1], spans)
+                    _word_spans(tok, content, raw[a][0], raw[a][1], spans)
         match = _new_match(c.text(), _params(c, content, spans))
         votes = c.votes
         # remembered once no slot's type can change any more: each is frozen, or varies (-1: then typed by
