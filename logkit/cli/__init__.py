@@ -6,9 +6,11 @@ one-line ``Error: ...`` and the exit codes of DESIGN.md section 3.1.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -124,29 +126,25 @@ _OWN_PROCESS = [False]  # whether main() runs as the process's entry point (the 
 _ACYCLIC_GEN0 = 1_000_000  # the young-generation threshold while a verb that makes no cycles runs
 
 
-def acyclic_work() -> Any:
+@contextlib.contextmanager
+def acyclic_work() -> Iterator[None]:
     """A context in which a verb that makes no reference cycles runs (parse: a test checks that it
     leaves no cyclic garbage), when logkit has the process to itself: the cyclic collector then walks
     the verb's millions of live objects rarely (every million new containers) instead of every 20,000,
     where it could find nothing to free. 2 % of a parse. Elsewhere (a library caller, tests) it changes
     nothing."""
-    import contextlib
     import gc
 
     if not _OWN_PROCESS[0]:
-        return contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def raised() -> Any:
-        saved = gc.get_threshold()
-        gc.set_threshold(_ACYCLIC_GEN0, *saved[1:])
-        try:
-            yield
-        finally:  # what the verb built is left out of later passes too (else the next one walks it all)
-            gc.freeze()
-            gc.set_threshold(*saved)
-
-    return raised()
+        yield
+        return
+    saved = gc.get_threshold()
+    gc.set_threshold(_ACYCLIC_GEN0, *saved[1:])
+    try:
+        yield
+    finally:  # what the verb built is left out of later passes too (else the next one walks it all)
+        gc.freeze()
+        gc.set_threshold(*saved)
 
 
 def main(argv: list[str] | None = None) -> Any:
