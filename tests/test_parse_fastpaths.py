@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from logkit.output import _json_line_encoder
 from logkit.parse.formats import compile_format
 from logkit.parse.timestamps import parse_timestamp, timestamp_reader
@@ -99,3 +102,27 @@ def test_repeated_contents_give_what_the_uncached_miner_gives() -> None:
         plain._done.clear()
         assert a == plain.match(line)
     assert cached.templates() == plain.templates()
+
+
+_SPACED_PIECES = ["Jun 14 15:16:01", "Sun Dec 04 04:47:44 2005", "2024-01-01 10:00:00", "10:00:0", "1:22:3",
+                  "GET /a/b?c=1 HTTP/1.1", "POST /x HTTP/2", " EST/1", " UTC", " HTTP/", "/", ":", " AB/9", "x",
+                  " ", "9", "Mon,", "2005"]
+
+
+@given(st.lists(st.sampled_from(_SPACED_PIECES), max_size=8).map(" ".join))
+@settings(max_examples=400, deadline=None)
+def test_fill_dates_agrees_with_one_pattern_for_both_spaced_kinds(text: str) -> None:
+    # the plain form: one search for either kind of spaced variable, then each substitution tried
+    import re
+
+    from logkit.parse import masking
+
+    either = re.compile(r"\d:\d\d:\d| [A-Z]{2,}/\d").search
+    plain = text
+    if either(text) is not None:
+        if re.search(r"\d:\d\d:\d", plain):
+            plain = masking._DATE_RE.sub(masking._fill, plain)
+        if "/" in plain:
+            plain = masking._REQUEST_RE.sub(masking._fill_request, plain)
+    assert masking.fill_dates(text) == plain
+    assert masking.has_spaced(text) == (either(text) is not None)

@@ -37,7 +37,6 @@ from logkit.parse.masking import (
     Word,
     collapse,
     fill_dates,
-    has_spaced,
     line_key,
     line_words,
     mask_cache,
@@ -335,7 +334,7 @@ class TemplateMiner:
         # a content the first pass saw has its masked form's entry in _seen (the very list _cache holds)
         entry = self._seen.get(content)
         if fast:
-            text = content if has_spaced(content) is None else fill_dates(content)
+            text = fill_dates(content)
             words = text.split()
             if entry is None:
                 tpls = list(map(_TPL_GET, words))
