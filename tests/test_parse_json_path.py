@@ -160,3 +160,40 @@ def test_acyclic_work_raises_the_threshold_only_in_its_own_process(monkeypatch: 
     with cli_module.acyclic_work():
         assert gc.get_threshold()[0] == cli_module._ACYCLIC_GEN0
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("room", ["none", "first file", "all"])
+def test_json_path_gives_the_same_text_whether_pass_one_kept_its_matches_or_not(
+        tmp_path: Path, room: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from logkit.parse import api, sources
+
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    # \r\r: one \r stays in the line's text (the example of a template that begins in a line without a header)
+    a.write_bytes(b"\tat first.Frame(Main.java:1)\r\r\n" + _body(random.Random(6), 399).replace(b"\n", b"\r\r\n", 30)
+                  + b"\n")
+    b.write_bytes(_body(random.Random(7), 300))
+    monkeypatch.setattr(sources, "CHUNK_SIZE", 2048)  # several blocks a file
+    size_a = len(a.read_bytes())
+    monkeypatch.setattr(api, "KEEP_BYTES", {"none": 0, "first file": size_a + 1, "all": 10 * 2**20}[room])
+    kept_files: list[str] = []
+    real_json_blocks = api.json_blocks
+
+    def spy(blocks, source, *rest):  # type: ignore[no-untyped-def]
+        if isinstance(blocks, list):
+            kept_files.append(source)
+        return real_json_blocks(blocks, source, *rest)
+
+    monkeypatch.setattr(api, "json_blocks", spy)
+    paths = [str(a), str(b), str(a)]  # a file named twice is read again the second time
+    seen_slow: list[tuple[str, int]] = []
+    seen_fast: list[tuple[str, int]] = []
+    sp, fp = Parser(format=HEADER, progress=lambda *x: seen_slow.append(x)), \
+        Parser(format=HEADER, progress=lambda *x: seen_fast.append(x))
+    slow = [record_json(p) for p in sp.parse_paths(paths)]
+    fast = [t for blk in fp.parse_paths_json(paths) for t in blk]
+    assert fast == slow and len(fast) == 1100
+    assert fp.templates() == sp.templates()
+    assert any(t.example == "\tat first.Frame(Main.java:1)\r" for t in fp.templates())
+    assert fp.stats.unmatched == sp.stats.unmatched > 0
+    assert kept_files == {"none": [], "first file": [str(a)], "all": [str(a), str(b)]}[room]
+    assert seen_fast[-1] == seen_slow[-1] == ("writing", 2 * sum(p.stat().st_size + (p == b) for p in (a, b, a)))

@@ -46,6 +46,9 @@ STATE_VERSION = 1
 RECORD_COLUMNS = ("source", "line", "timestamp", "fields", "template_id", "template", "params")
 SAMPLE_LINES = 200  # lines read to choose or check a header format
 STREAM_SAMPLE_LINES = 50  # on a stream, --format auto decides after this many lines
+# The JSON emit pass reuses the header matches of the first pass (it then neither reads nor matches those files
+# again) for files whose lines take this many bytes at most, all together: about 5 bytes of memory a byte.
+KEEP_BYTES = 8 * 2**20
 
 
 def _to_bytes(text: str) -> bytes:
@@ -269,22 +272,40 @@ class Parser:
         for raw in raws:
             learn(content(raw))
 
-    def _learn_text(self, path: str, fmt: HeaderFormat | NoFormat, done: list[int]) -> None:
+    def _learn_text(self, path: str, fmt: HeaderFormat | NoFormat, done: list[int],
+                    kept: list[tuple[list[Any], int]] | None = None, room: int = 0) -> bool:
         """Pass 1 over a file's decoded text, a block of lines at a time (what :meth:`_learn` does, cheaper);
-        ``self.progress`` hears of each block."""
+        ``self.progress`` hears of each block.
+
+        With ``kept`` (a header with fields), each block goes into it as its lines with each header match in
+        place of its line's text, while the blocks' sizes add up to ``room`` bytes at most; past that ``kept`` is
+        emptied. Returns whether it holds the whole file.
+        """
         learn = self.miner.learn
         report = self.progress
         match = fmt.match if isinstance(fmt, HeaderFormat) else _whole_line
         ci = fmt.regex.groupindex["Content"] if isinstance(fmt, HeaderFormat) else 0
+        matches: list[Any] = []
+        put = matches.append
         for block, size in iter_text_blocks(path):
             for text in block:
                 if text[-1:] == "\r":
                     text = text[:-1]
                 m = match(text)
+                put(m)
                 learn(text if m is None else (m.group(ci) or ""))
+            if kept is not None:
+                room -= size
+                if room >= 0:  # a line the header did not match stays as it was read (pass 2 matches it again)
+                    kept.append(([t if m is None else m for t, m in zip(block, matches, strict=True)], size))
+                else:
+                    kept.clear()
+                    kept = None
+            matches.clear()
             if report is not None:
                 done[0] += size
                 report("mining", done[0])
+        return kept is not None
 
     # -- emitting -----------------------------------------------------------------------------------
     def _emit(self, rec: LogRecord, match: Match) -> ParsedLine:
@@ -336,7 +357,8 @@ class Parser:
             yield from _batched(map(record_json, self.parse_paths(paths)))
             return
         done = [0]
-        self._mine(files, done)
+        kept: dict[str, list[tuple[list[Any], int]]] = {}  # file -> its lines and header matches (pass 1's)
+        self._mine(files, done, kept)
         report = self.progress
 
         def advance(size: int) -> None:
@@ -355,18 +377,28 @@ class Parser:
             header = fmt if isinstance(fmt, HeaderFormat) else None
             with reference_time(_written_at(path)):  # year-less dates: the year the file was written
                 try:
-                    yield from json_blocks(iter_text_blocks(path), path, header, self.miner.match, state, advance)
+                    blocks = kept.pop(path, None) or iter_text_blocks(path)
+                    yield from json_blocks(blocks, path, header, self.miner.match, state, advance)
                 finally:
                     self.stats.lines += state.lines
                     self.stats.unmatched += state.unmatched
             self.stats.per_source[path] = self.stats.lines - before
 
-    def _mine(self, files: list[str], done: list[int]) -> None:
-        """Pass 1 over ``files``: choose each one's format and feed its contents to the miner."""
+    def _mine(self, files: list[str], done: list[int],
+              kept: dict[str, list[tuple[list[Any], int]]] | None = None) -> None:
+        """Pass 1 over ``files``: choose each one's format and feed its contents to the miner; with ``kept``,
+        the lines and header matches of files that fit in :data:`KEEP_BYTES` go into it (see
+        :meth:`_learn_text`)."""
+        room = KEEP_BYTES
         for path in files:
             fmt = self._choose_format(list(itertools.islice(iter_raw_lines(path), SAMPLE_LINES)), path)
             if not self.multiline and isinstance(fmt, HeaderFormat | NoFormat):
-                self._learn_text(path, fmt, done)
+                mine: list[tuple[list[Any], int]] | None = None
+                if kept is not None and isinstance(fmt, HeaderFormat) and fmt.field_pos and path not in kept:
+                    mine = []
+                if self._learn_text(path, fmt, done, mine, room) and mine:
+                    kept[path] = mine  # type: ignore[index]
+                    room -= sum(size for _, size in mine)
             else:
                 self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
 

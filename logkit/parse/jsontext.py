@@ -200,7 +200,8 @@ def json_blocks(
     Parameters
     ----------
     blocks : iterable of (lines, size)
-        The file's decoded lines a block at a time (:func:`~logkit.parse.sources.iter_text_blocks`).
+        The file's decoded lines a block at a time (:func:`~logkit.parse.sources.iter_text_blocks`); a line
+        may be given as its header's match instead (``fmt.match`` of the line without its ``\\r``).
     source : str
         The records' ``source``.
     fmt : HeaderFormat or None
@@ -241,11 +242,14 @@ def json_blocks(
         append = out.append
         for text in block:
             line_no += 1
-            if text[-1:] == "\r":
-                text = text[:-1]
-            m = None if regex_match is None else regex_match(text)
-            if m is None and lazy_match is not None:
-                m = lazy_match(text)
+            if text.__class__ is str:
+                if text[-1:] == "\r":
+                    text = text[:-1]
+                m = None if regex_match is None else regex_match(text)
+                if m is None and lazy_match is not None:
+                    m = lazy_match(text)
+            else:  # the header's match, made by the first pass
+                m = text
             if m is None:
                 content = text
                 iso = "null"
