@@ -99,6 +99,19 @@ _RECORD = (
     '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s", "template": %s, '
     '"params": [%s]}'
 )
+# the same, with the template's id and text as one piece (``_template_text``)
+_RECORD_T = '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s, "params": [%s]}'
+_TEMPLATE_TEXT: dict[str, str] = {}  # template -> 'tID", "template": "TEXT"' (a cache: cleared when full)
+
+
+def _template_text(template: str) -> str:
+    text = _TEMPLATE_TEXT.get(template)
+    if text is None:
+        text = template_id(template) + '", "template": ' + _quoted(template)
+        if len(_TEMPLATE_TEXT) >= 50_000:
+            _TEMPLATE_TEXT.clear()
+        _TEMPLATE_TEXT[template] = text
+    return text
 
 
 def _fields_format(keys: tuple[str, ...]) -> tuple[str, str]:
@@ -214,12 +227,11 @@ def json_blocks(
         Called with the size of each block once its records are made.
     """
     src = _quoted(source)
-    quoted = _quoted
     jstr = _jstr
     needs_escape = _NEEDS_ESCAPE
-    ids = _IDS
+    pieces = _TEMPLATE_TEXT
     texts = _PARAMS_TEXT
-    record = _RECORD
+    record = _RECORD_T
     counts = state.counts
     limit = state.limit
     apply = state.apply
@@ -287,8 +299,7 @@ def json_blocks(
                 ptext = hit[1] if hit is not None and hit[0] is params else _params_text(params)
             else:
                 ptext = ""
-            append(record % (src, line_no, iso, ftext, ids.get(template) or template_id(template),
-                             quoted(template), ptext))
+            append(record % (src, line_no, iso, ftext, pieces.get(template) or _template_text(template), ptext))
         state.lines += len(block)
         if report is not None:
             report(size)
