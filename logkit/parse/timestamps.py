@@ -374,34 +374,46 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     last_values: Any = None  # the latest values of the first combination's fields
     last_value: Any = None
     pos, head, tail, day = 0, "", "", None
+    # when the day's hh:mm:ss is the whole last field: the other fields' values (a line with the same ones and
+    # a valid clock there is of that day), else None
+    day_head: Any = None
     seen_generation = generation[0]
 
     def read(fields: Any) -> Any:
-        nonlocal last_values, last_value, pos, head, tail, day, seen_generation
+        nonlocal last_values, last_value, pos, head, tail, day, day_head, seen_generation
         if seen_generation != generation[0]:  # another reference time: a remembered year-less date may be wrong
-            last_values, last_value, day, seen_generation = None, None, None, generation[0]
+            last_values, last_value, day, day_head, seen_generation = None, None, None, None, generation[0]
             memo[:] = [None] * len(rest)
         try:
             values = pick(fields)
             if values == last_values:  # a line of the same second
                 return last_value
-            text = values if single else " ".join(values)
-            if day is not None and len(text) == pos + 8 + len(tail) and text.startswith(head) \
-                    and text.endswith(tail):  # only the hh:mm:ss differs from the remembered text?
-                clock = text[pos : pos + 8]
-                if clock[:6] in hhmm and clock[6:] in ss:
-                    # the JSON text needs no datetime: the day's text and the clock as written
-                    last_values = values
-                    last_value = (
-                        day[1] + clock + '"' if as_json
-                        else day[0] + _SECOND * (int(clock[:2]) * 3600 + int(clock[3:5]) * 60 + int(clock[6:]))
-                    )
-                    return last_value
+            text: str | None = None
+            if day_head is not None and values[:-1] == day_head:  # the same day, its clock the last field
+                clock = values[-1]
+            else:
+                text = values if single else " ".join(values)
+                # only the hh:mm:ss differs from the remembered text?
+                same_day = day is not None and len(text) == pos + 8 + len(tail) and text.startswith(head) \
+                    and text.endswith(tail)
+                clock = text[pos : pos + 8] if same_day else ""
+            if clock[:6] in hhmm and clock[6:] in ss:
+                # the JSON text needs no datetime: the day's text and the clock as written
+                last_values = values
+                last_value = (
+                    day[1] + clock + '"' if as_json  # type: ignore[index]
+                    else day[0] + _SECOND * (int(clock[:2]) * 3600 + int(clock[3:5]) * 60 + int(clock[6:]))  # type: ignore[index]
+                )
+                return last_value
+            if text is None:
+                text = values if single else " ".join(values)
             stamp = _parse_fresh(text, epoch0)
             if stamp is not None:
                 last_values = values
                 last_value = out(stamp) if out is not None else stamp
                 pos, head, tail, day = _day_of(text, stamp)
+                day_head = (values[:-1] if day is not None and not single and not tail and len(values[-1]) == 8
+                            and pos == len(text) - 8 else None)
                 return last_value
             for k, (names, allow_epoch) in enumerate(rest):
                 text = fields[names[0]] if len(names) == 1 else " ".join([fields[n] for n in names])
