@@ -187,3 +187,67 @@ def test_access_log_header_is_detected() -> None:
     rec = fmt.split(RawLine("x", 1, lines[0]))
     assert rec.content.startswith('"GET /a HTTP/1.1" 200')
     assert rec.fields["User"] == "-" and rec.timestamp is not None
+
+
+_GATE_LINES = [
+    "Jun 14 15:16:01 web1 sshd[1234]: Accepted password for bob from 10.0.0.1 port 22",
+    "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - su root failed on /dev/pts/8",
+    "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% Its time to make the do-nuts.",
+    "2024-01-01T10:00:00+00:00 web1 nginx[12]: started",
+    "\u0662\u0660\u0662\u0664-01-01T10:00:00+00:00 web1 nginx[12]: started",
+    "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO x",
+    "- \u0661117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO x",
+    '10.0.0.1 - - [11/Mar/2024:08:00:00 +0000] "GET /a HTTP/1.1" 200 512 "-" "curl/8.0"',
+    "10.0.0.1\t-  bob\u2003[11/Mar/2024:08:00:00 +0000] x",
+    "INFO:root:starting up", "WARNING:app.db:slow query 3s", "[ERROR] app.server: crashed", "[INFO] x",
+    "warn [main] started", "Info: hello", "\u017fevere: long s folds to s", "K\u0130NFO odd case", "info x",
+    "2015-10-18 18:01:47,978 INFO [main] org.apache.Foo: Created thing 1",
+    "17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn",
+    "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok",
+    "2024-01-01 10:00:00,123 - myapp.db - INFO - pool ready",
+    "2024-01-01T10:00:00Z |web|12| started", " leading space INFO x", "", "[", "<", "1",
+]
+
+
+def test_gates_pass_every_line_their_candidates_match() -> None:
+    from logkit.parse import autodetect
+
+    lines = list(_GATE_LINES)
+    for text in _GATE_LINES:  # and variants: another level word, upper case, no separator after it
+        lines += [text.upper(), text.replace("INFO", "Warning"), text.replace(": ", ":", 1), text[1:]]
+    for i, (name, spec, family) in enumerate(autodetect._specs()):
+        cand = autodetect._compiled(i, name, spec)
+        matched = [t for t in lines if cand.format.match(t) is not None]
+        gate = autodetect._GATES.get(name)
+        if gate is not None:
+            assert all(gate(t) for t in matched), (name, [t for t in matched if not gate(t)])
+        family_gate = autodetect._FAMILY_GATES.get(family)
+        if family_gate is not None:
+            assert all(family_gate(t) for t in matched), (name, [t for t in matched if not family_gate(t)])
+    # the gates do turn candidates away: a syslog sample compiles fewer of them
+    texts = _GATE_LINES[:1]
+    assert len(autodetect._fitting(texts)) < len(autodetect._fitting(texts, gates=False))
+
+
+def _samples_to_detect(data_dir) -> list[list[str]]:
+    samples = [[t] for t in _GATE_LINES if t] + [_GATE_LINES[:4], _GATE_LINES[8:14], _GATE_LINES]
+    root = data_dir / "loghub-2k" if data_dir is not None else None
+    if root is not None and root.exists():
+        for path in sorted(root.glob("*/*_2k.log")):
+            samples.append([r.data.decode("utf-8", "replace") for r in list(iter_raw_lines(str(path)))[:200]])
+    return samples
+
+
+def test_detection_is_the_same_with_and_without_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import shared_data
+
+    from logkit.parse import autodetect
+
+    samples = _samples_to_detect(shared_data())  # the Loghub samples too, where the shared data is
+    assert len(samples) > 30
+    gated = [detect_format(_sample(s)) for s in samples]
+    monkeypatch.setattr(autodetect, "_GATES", {})
+    monkeypatch.setattr(autodetect, "_FAMILY_GATES", {})
+    plain = [detect_format(_sample(s)) for s in samples]
+    assert [(getattr(f, "spec", "none"), why) for f, why in gated] == \
+        [(getattr(f, "spec", "none"), why) for f, why in plain]
