@@ -134,4 +134,3 @@ def test_fill_dates_agrees_with_the_plain_patterns(text: str) -> None:
         if "/" in plain:
             plain = masking._REQUEST_RE.sub(masking._fill_request, plain)
     assert masking.fill_dates(text) == plain
-    assert masking.has_spaced(text) == (either(text) is not None)

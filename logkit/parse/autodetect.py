@@ -6,6 +6,7 @@ pattern (``<Level:...>``) so that a loose header cannot win by swallowing the me
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -151,13 +152,13 @@ def _first_char(test: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda text: test(text[:1])
 
 
-_LEVEL_START: list[Callable[[str], re.Match[str] | None]] = []  # compiled on first use
+@functools.cache
+def _level_start() -> Callable[[str], re.Match[str] | None]:
+    return re.compile(r"\[?" + _LEVEL).match  # compiled on first use
 
 
 def _level_first(text: str) -> bool:
-    if not _LEVEL_START:
-        _LEVEL_START.append(re.compile(r"\[?" + _LEVEL).match)
-    return _LEVEL_START[0](text) is not None
+    return _level_start()(text) is not None
 
 
 # What a line must show for a candidate (by name), or for every candidate of a timestamp prefix family (by
@@ -182,18 +183,18 @@ _FAMILY_GATES: dict[int, Callable[[str], bool]] = {
 }
 
 
-def _fitting(texts: list[str], gates: bool = True) -> list[Candidate]:
+def _fitting(texts: list[str]) -> list[Candidate]:
     """The candidates that may match one of ``texts``, in order; a family of candidates sharing a
     timestamp prefix is compiled only when that prefix fits a line (compiling costs start-up time), and a
     candidate whose gate (:data:`_GATES`) no line passes is not compiled at all."""
     fits: dict[int, bool] = {}
     out = []
     for i, (name, spec, family) in enumerate(_specs()):
-        gate = _GATES.get(name) if gates else None
+        gate = _GATES.get(name)
         if gate is not None and not any(map(gate, texts)):
             continue
         if family >= 0:
-            family_gate = _FAMILY_GATES.get(family) if gates else None
+            family_gate = _FAMILY_GATES.get(family)
             if family_gate is not None and family not in fits and not any(map(family_gate, texts)):
                 fits[family] = False
             if family not in fits:

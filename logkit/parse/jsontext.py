@@ -95,12 +95,8 @@ _FIELDS_FORMATS: dict[tuple[str, ...], tuple[str, str]] = {}
 # what the JSON string quoting escapes (with ensure_ascii=False): quote, backslash, control characters
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]').search
 _PARAMS_TEXT: dict[int, tuple[Any, str]] = {}  # id of a params tuple -> (that tuple, its JSON text)
-_RECORD = (
-    '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s", "template": %s, '
-    '"params": [%s]}'
-)
-# the same, with the template's id and text as one piece (``_template_text``)
-_RECORD_T = '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s, "params": [%s]}'
+# a record's JSON text; the template's id and text are one piece, ``tID", "template": "TEXT"`` (``_template_text``)
+_RECORD = '{"source": %s, "line": %d, "timestamp": %s, "fields": %s, "template_id": "%s, "params": [%s]}'
 _TEMPLATE_TEXT: dict[str, str] = {}  # template -> 'tID", "template": "TEXT"' (a cache: cleared when full)
 
 
@@ -168,7 +164,8 @@ def record_json(p: ParsedLine) -> str:
     ftext = _fields_text(rec.fields)
     ptext = _params_text(p.params) if p.params else ""
     raw = rec.raw
-    return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, p.template_id, _quoted(p.template), ptext)
+    piece = p.template_id + '", "template": ' + _quoted(p.template)
+    return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, piece, ptext)
 
 
 class EmitState:
@@ -231,7 +228,7 @@ def json_blocks(
     needs_escape = _NEEDS_ESCAPE
     pieces = _TEMPLATE_TEXT
     texts = _PARAMS_TEXT
-    record = _RECORD_T
+    record = _RECORD
     counts = state.counts
     limit = state.limit
     apply = state.apply

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "template_cache", "fill_dates",
-           "has_spaced", "line_key", "word_templates", "line_words", "collapse"]
+           "line_key", "word_templates", "line_words", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
 FILL = "\ue001"  # pads a date replaced by PH so that offsets stay the same
@@ -206,12 +206,6 @@ _WS = re.compile(r"\S+")
 # Cheap to look for (a character test, then one short pattern each), so most lines skip the ones below.
 _CLOCK = re.compile(r":(?<=\d:)\d\d:\d").search  # d:dd:d, written to begin with its ':' (4x faster to search)
 _PROTOCOL = re.compile(r" [A-Z]{2,}/\d").search
-
-
-def has_spaced(content: str) -> bool:
-    """Whether ``content`` may hold a variable written with spaces (what :func:`fill_dates` fills)."""
-    return (":" in content and _CLOCK(content) is not None) or ("/" in content and _PROTOCOL(content) is not None)
-
 
 # The target and protocol of a request line (``GET /a/b?c=1 HTTP/1.1``) are one variable, as in the
 # Loghub ground truth (``"GET <*>"``): the target's length in words varies with its encoding.
