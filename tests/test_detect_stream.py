@@ -70,10 +70,10 @@ def test_stdin_windows_are_emitted_within_a_second_at_10k_lines_per_second(tmp_p
 
 def test_follow_reads_parse_jsonl_and_stops(tmp_path: Path) -> None:
     model = _model(tmp_path)
-    from logkit.parse.api import Parser, to_record
+    from logkit.parse.api import Parser, Source, to_record
 
     lines = [_line(i).rstrip("\n") for i in range(250)]
-    recs = [to_record(p) for p in Parser().parse_lines(lines, source="app.log")]
+    recs = [to_record(p) for p in Parser().parse(Source.lines(iter(lines), name="app.log"))]
     (tmp_path / "parsed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     until = time.monotonic() + 1.0
 

@@ -84,12 +84,12 @@ def test_bad_grouping_flags() -> None:
 
 
 def test_raw_and_parse_jsonl_give_same_groups(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from logkit.parse.api import Parser, to_record
+    from logkit.parse.api import Parser, Source, to_record
 
     lines = [f"2024-01-01 10:00:{i:02d} INFO svc: task blk_{i % 3} step {i}" for i in range(20)]
     raw = tmp_path / "a.log"
     raw.write_text("\n".join(lines) + "\n")
-    recs = [to_record(p) for p in Parser().parse_path(str(raw))]
+    recs = [to_record(p) for p in Parser().parse(Source.paths(str(raw)))]
     js = tmp_path / "a.jsonl"
     js.write_text("".join(json.dumps(r) + "\n" for r in recs))
     g = parse_grouping(r"blk_\d+", None)

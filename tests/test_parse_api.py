@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logkit.errors import FormatError, StateError, UsageError
-from logkit.parse.api import Parser, load_state, parse_lines, template_id, to_record
+from logkit.parse.api import Parser, Source, load_state, parse_lines, template_id, to_record
 from logkit.records import RawLine, VarType, decode
 
 HDFS_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
@@ -47,7 +47,7 @@ def test_hard_lines_one_record_each(tmp_path) -> None:
     data = b"a b\r\nnul\x00byte here\n\n\xff\xfe bad utf8\n" + big + b"\nlast line no newline"
     path = tmp_path / "hard.log"
     path.write_bytes(data)
-    parsed = list(Parser(format="none").parse_path(str(path)))
+    parsed = list(Parser(format="none").parse(Source.paths(str(path))))
     assert [p.record.raw.line_no for p in parsed] == [1, 2, 3, 4, 5, 6]
     assert parsed[0].record.content == "a b" and parsed[0].record.raw.data == b"a b\r"
     assert parsed[2].template == "" and parsed[2].params == ()
@@ -90,12 +90,12 @@ def test_state_resumes_with_same_ids(tmp_path) -> None:
     log2.write_text("".join(f"user w{i} logged in from 10.1.0.{i}\n" for i in range(5)))
     state = tmp_path / "state.json"
     p1 = Parser(format="none", state=state)
-    ids1 = {p.template_id for p in p1.parse_path(str(log1))}
+    ids1 = {p.template_id for p in p1.parse(Source.paths(str(log1)))}
     p1.save_state()
     data = json.loads(state.read_text())
     assert data["kind"] == "logkit-parse-state" and data["version"] == 1
     p2 = Parser(format="none", state=state)
-    ids2 = {p.template_id for p in p2.parse_path(str(log2))}
+    ids2 = {p.template_id for p in p2.parse(Source.paths(str(log2)))}
     assert ids1 == ids2
     p2.save_state()
     (info,) = load_state(state)
@@ -116,14 +116,14 @@ def test_wrong_format_that_matches_nothing_is_an_error(tmp_path) -> None:
     path = tmp_path / "x.log"
     path.write_text("hello world\nsecond line\n")
     with pytest.raises(FormatError, match="matches none"):
-        list(Parser(format="<Date> <Time> [<Level>] <Content>").parse_path(str(path)))
+        list(Parser(format="<Date> <Time> [<Level>] <Content>").parse(Source.paths(str(path))))
 
 
 def test_unmatched_lines_are_kept_and_counted(tmp_path) -> None:
     path = tmp_path / "x.log"
     path.write_text("081109 203615 148 INFO dfs.X: hello 1\nstack line\n081109 203616 148 INFO dfs.X: hello 2\n")
     parser = Parser(format=HDFS_FORMAT)
-    parsed = list(parser.parse_path(str(path)))
+    parsed = list(parser.parse(Source.paths(str(path))))
     assert len(parsed) == 3
     assert parsed[1].record.fields == {} and parsed[1].record.content == "stack line"
     assert parser.stats.unmatched == 1
@@ -132,7 +132,7 @@ def test_unmatched_lines_are_kept_and_counted(tmp_path) -> None:
 def test_stream_gives_one_record_per_line() -> None:
     parser = Parser(format="none")
     raws = [RawLine("-", i, f"job {i} finished in {i}s".encode()) for i in range(1, 8)]
-    out = list(parser.parse_stream(raws))
+    out = list(parser.parse(Source.lines(r.data for r in raws)))
     assert [p.record.raw.line_no for p in out] == list(range(1, 8))
     _check_exact(out)
 
@@ -146,7 +146,7 @@ def test_multiline_joins_stack_traces(tmp_path) -> None:
         "2024-01-01 10:00:01,001 INFO [main] com.x.Y: ok\n"
     )
     spec = "<Date> <Time> <Level> \\[<Thread>\\] <Component>: <Content>"
-    out = list(Parser(format=spec, multiline=True).parse_path(str(path)))
+    out = list(Parser(format=spec, multiline=True).parse(Source.paths(str(path))))
     assert len(out) == 2
     assert out[0].record.raw.n_lines == 3
     assert "RuntimeException" in out[0].record.content
@@ -162,7 +162,7 @@ def test_record_json_is_the_generic_encoding(lines: list[str]) -> None:
     encode = _json_line_encoder()
     header = [f"2024-05-01 10:00:0{i % 10} INFO [svc] {t}" for i, t in enumerate(lines)]
     for text in lines + header + ['{"msg": "x \\u00e9", "level": 3, "ok": true}']:
-        for p in Parser().parse_lines([text], source="s\u00e9.log"):
+        for p in Parser().parse(Source.lines(iter([text]), name="s\u00e9.log")):
             assert record_json(p) == encode(to_record(p))
 
 
@@ -176,7 +176,7 @@ def test_parse_cli_jsonl_fast_path_matches_records(tmp_path) -> None:
     res = CliRunner().invoke(cli, ["parse", str(log), "--output-format", "jsonl"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.stdout.splitlines()]
-    expected = [to_record(p) for p in Parser().parse_paths([str(log)])]
+    expected = [to_record(p) for p in Parser().parse(Source.paths([str(log)]))]
     assert rows == json.loads(json.dumps(expected, ensure_ascii=False))
 
 
@@ -186,7 +186,7 @@ def test_progress_reports_both_passes(tmp_path) -> None:
     log.write_bytes(data)
     seen: list[tuple[str, int]] = []
     parser = Parser(progress=lambda phase, done: seen.append((phase, done)))
-    assert sum(1 for _ in parser.parse_paths([str(log)])) == 20_000
+    assert sum(1 for _ in parser.parse(Source.paths([str(log)]))) == 20_000
     phases = [p for p, _ in seen]
     assert phases[0] == "mining" and phases[-1] == "writing"
     assert seen[-1][1] == 2 * len(data)
@@ -209,7 +209,7 @@ def test_year_less_dates_take_the_year_the_file_was_written(tmp_path) -> None:
     log.write_text("Dec 31 23:59:58 host app[1]: tick 1\nJan  1 00:00:02 host app[1]: tick 2\n")
     written = datetime(2006, 1, 1, 0, 5).timestamp()
     os.utime(log, (written, written))
-    stamps = [to_record(p)["timestamp"] for p in Parser().parse_paths([str(log)])]
+    stamps = [to_record(p)["timestamp"] for p in Parser().parse(Source.paths([str(log)]))]
     assert stamps == ["2005-12-31T23:59:58", "2006-01-01T00:00:02"]
 
 
@@ -218,5 +218,5 @@ def test_format_error_names_the_fields_not_their_patterns(tmp_path) -> None:
     path.write_text("hello world\nsecond line\n")
     spec = r"<Date:\d{4}-\d\d-\d\d|\d{8}> <Time:\d\d:\d\d:\d\d> <Level:(?i:info|warn|error)> <Content>"
     with pytest.raises(FormatError) as err:
-        list(Parser(format=spec).parse_path(str(path)))
+        list(Parser(format=spec).parse(Source.paths(str(path))))
     assert "'<Date> <Time> <Level> <Content>' matches none of the first 2 lines" in str(err.value)

@@ -1,16 +1,16 @@
-"""Pass 1 over decoded blocks of text gives what the line-by-line pass gives, on awkward inputs too."""
+"""Fitting over decoded blocks of text learns what each line's content teaches, on awkward inputs too."""
 
 from __future__ import annotations
 
 import gzip
 import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from logkit.parse import sources
-from logkit.parse.api import Parser, record_json
+from logkit.parse.api import Parser, Source, record_json
+from logkit.parse.formats import compile_format
 from logkit.parse.sources import iter_raw_lines, iter_text_blocks
 
 HEADER = "<Date> <Time> <Level> <Component>: <Content>"
@@ -41,14 +41,15 @@ def _body(rng: random.Random, n: int) -> bytes:
     return b"\n".join(out)
 
 
-def _old_learn(parser: Parser, path: str) -> None:
-    fmt = parser._choose_format(list(iter_raw_lines(path))[:200], path)
-    parser._learn(iter_raw_lines(path), fmt)
-
-
-def _new_learn(parser: Parser, path: str) -> None:
-    fmt = parser._choose_format(list(iter_raw_lines(path))[:200], path)
-    parser._learn_text(path, fmt, [0])  # type: ignore[arg-type]
+def _reference_learn(parser: Parser, path: str) -> None:
+    """What fitting must amount to: every line's content (split line by line) learnt by the miner, in order."""
+    fmt = compile_format(HEADER) if parser.format_spec == HEADER else None
+    if fmt is None:
+        parser.fit(Source.paths(path))  # only to choose the format the same way
+        fmt = parser._formats[path]
+        parser.miner = type(parser.miner)(max_templates=parser.max_templates)
+    for raw in iter_raw_lines(path):
+        parser.miner.learn(fmt.split(raw).content)
 
 
 CASES = {
@@ -81,8 +82,8 @@ def test_text_blocks_are_the_raw_lines_decoded(tmp_path: Path, case: str, chunk:
 @pytest.mark.parametrize("compress", ["plain", "gz", "zst"])
 @pytest.mark.parametrize("spec", [HEADER, "none", "auto"])
 @pytest.mark.parametrize("case", ["final-newline", "no-final-newline", "crlf", "empty-lines-at-end"])
-def test_block_pass_learns_what_the_line_pass_learns(tmp_path: Path, case: str, spec: str, compress: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fit_learns_each_lines_content(tmp_path: Path, case: str, spec: str, compress: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     data = CASES[case](_body(random.Random(5), 400))
     path = tmp_path / "x.log"
     if compress == "gz":
@@ -92,31 +93,29 @@ def test_block_pass_learns_what_the_line_pass_learns(tmp_path: Path, case: str, 
         data = zstandard.ZstdCompressor().compress(data)
     path.write_bytes(data)
     monkeypatch.setattr(sources, "CHUNK_SIZE", 4096)
-    old, new = Parser(format=spec), Parser(format=spec)
-    _old_learn(old, str(path))
-    _new_learn(new, str(path))
-    assert new.miner.to_dict() == old.miner.to_dict()
-    assert len(old.miner.to_dict()["clusters"]) > 3
+    ref, fitted = Parser(format=spec), Parser(format=spec)
+    _reference_learn(ref, str(path))
+    fitted.fit(Source.paths(str(path)))
+    assert fitted.miner.to_dict() == ref.miner.to_dict()
+    assert len(ref.miner.to_dict()["clusters"]) > 3
 
 
 @pytest.mark.parametrize("spec", [HEADER, "none", "auto"])
-def test_parse_output_is_the_same_through_either_pass(tmp_path: Path, spec: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parse_output_is_the_same_whether_pass_one_kept_the_lines_or_not(tmp_path: Path, spec: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from logkit.parse import api
+
     path = tmp_path / "x.log"
     path.write_bytes(_body(random.Random(9), 500).replace(b"\n", b"\r\n", 40))
     seen: list[tuple[str, int]] = []
-    fast = [record_json(p) for p in Parser(format=spec, progress=lambda *a: seen.append(a)).parse_paths([str(path)])]
-
-    def line_by_line(self: Parser, path: str, fmt: Any, done: list[int], *_keep: Any) -> bool:
-        self._learn(self._counted(iter_raw_lines(path), "mining", done), fmt)
-        return False  # nothing kept for the emit pass
-
-    monkeypatch.setattr(Parser, "_learn_text", line_by_line)
+    parser = Parser(format=spec, progress=lambda *a: seen.append(a))
+    kept = [record_json(p) for p in parser.parse(Source.paths(str(path)))]
+    monkeypatch.setattr(api, "KEEP_BYTES", 0)  # nothing kept: the emit pass reads the file again
     seen_plain: list[tuple[str, int]] = []
     plain = [record_json(p) for p in Parser(format=spec, progress=lambda *a: seen_plain.append(a))
-             .parse_paths([str(path)])]
-    assert fast == plain
-    assert len(fast) == 500
+             .parse(Source.paths(str(path)))]
+    assert kept == plain
+    assert len(kept) == 500
     # progress: the same byte counts at the end of each pass (the file has no final newline)
     ends = {phase: n for phase, n in seen}
     assert ends == {phase: n for phase, n in seen_plain}

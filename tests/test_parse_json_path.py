@@ -1,5 +1,6 @@
-"""The JSON-text emit pass (``Parser.parse_paths_json``, what ``logkit parse -o x.jsonl`` runs) writes what the
-record path writes, byte for byte, and keeps the same counts; the JSON timestamp reader agrees with the plain one."""
+"""The JSON text maker of the emit loop (what ``logkit parse -o x.jsonl`` writes) gives what ``record_json`` writes
+for the records the record maker gives, byte for byte, with the same counts; the JSON timestamp reader agrees with
+the plain one."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from logkit.cli import cli
-from logkit.parse.api import Parser, record_json
-from logkit.parse.timestamps import reference_time, timestamp_json_reader, timestamp_reader
+from logkit.parse.api import Parser, Source, record_json
+from logkit.parse.emit import record_maker
+from logkit.parse.jsontext import json_maker
+from logkit.parse.timestamps import Clock
 from tests.test_parse_blocks import HEADER, _body
 
 JSON_LOG = b'{"time": "2024-01-02T03:04:05Z", "level": "info", "msg": "user 12 logged in"}\n' * 3
@@ -21,9 +24,9 @@ JSON_LOG = b'{"time": "2024-01-02T03:04:05Z", "level": "info", "msg": "user 12 l
 
 def _both(paths: list[str], **options: object) -> tuple[list[str], Parser, list[str], Parser]:
     slow_parser = Parser(**options)  # type: ignore[arg-type]
-    slow = [record_json(p) for p in slow_parser.parse_paths(paths)]
+    slow = [record_json(p) for b in slow_parser.parse_blocks(Source.paths(paths), record_maker) for p in b]
     fast_parser = Parser(**options)  # type: ignore[arg-type]
-    fast = [line for block in fast_parser.parse_paths_json(paths) for line in block]
+    fast = [line for block in fast_parser.parse_blocks(Source.paths(paths), json_maker) for line in block]
     return slow, slow_parser, fast, fast_parser
 
 
@@ -36,8 +39,7 @@ def test_json_path_writes_what_the_record_path_writes(tmp_path: Path, spec: str,
     assert fast == slow
     assert len(fast) == len(path.read_bytes().split(b"\n")) - (1 if ending else 0)
     assert fp.stats.lines == sp.stats.lines == len(fast)
-    if spec != "<Content>":  # there the record path counts every line unmatched (it has no header fields)
-        assert fp.stats.unmatched == sp.stats.unmatched
+    assert fp.stats.unmatched == sp.stats.unmatched
     assert fp.stats.per_source == sp.stats.per_source
     assert fp.templates() == sp.templates()
     for line in fast:
@@ -71,7 +73,7 @@ def test_cli_jsonl_file_and_stdout_match_the_table_of_records(tmp_path: Path) ->
     out = tmp_path / "x.jsonl"
     res = runner.invoke(cli, ["parse", str(path), "--format", HEADER, "-o", str(out)])
     assert res.exit_code == 0, res.output
-    expected = [record_json(p) for p in Parser(format=HEADER).parse_paths([str(path)])]
+    expected = [record_json(p) for p in Parser(format=HEADER).parse(Source.paths(str(path)))]
     # the writer encodes what UTF-8 cannot hold (the bytes of invalid input) as backslash escapes
     assert out.read_bytes() == ("\n".join(expected) + "\n").encode("utf-8", "backslashreplace")
     res = runner.invoke(cli, ["parse", str(path), "--format", HEADER, "--output-format", "jsonl"])
@@ -98,28 +100,24 @@ def test_timestamp_json_reader_agrees_with_the_reader(keys: tuple[str, ...]) -> 
         elif k == 1:
             row[keys[-1]] = "ab:cd:ef"
         rows.append(row)
-    with reference_time(datetime(2024, 6, 1)):
-        plain = timestamp_reader(keys)
-        as_json = timestamp_json_reader(keys)
-        by_pos = timestamp_json_reader(keys, {k: i + 1 for i, k in enumerate(keys)})  # values at 1, 2, ...
-        for row in rows:
-            ts = plain(row)
-            assert as_json(row) == json.dumps(None if ts is None else ts.isoformat())
-            assert by_pos(("x", *(row[k] for k in keys))) == as_json(row)
+    plain = Clock(datetime(2024, 6, 1)).reader(keys)
+    as_json = Clock(datetime(2024, 6, 1)).json_reader(keys)
+    by_pos = Clock(datetime(2024, 6, 1)).json_reader(keys, {k: i + 1 for i, k in enumerate(keys)})  # values at 1, 2..
+    for row in rows:
+        ts = plain(row)
+        assert as_json(row) == json.dumps(None if ts is None else ts.isoformat())
+        assert by_pos(("x", *(row[k] for k in keys))) == as_json(row)
 
 
-def test_a_date_with_impossible_values_does_not_hide_later_dates_of_its_shape(monkeypatch: pytest.MonkeyPatch) -> None:
-    from logkit.parse import timestamps
-
-    monkeypatch.setattr(timestamps, "_shapes", {})
-    monkeypatch.setattr(timestamps, "_last", [-1])
-    assert timestamps.parse_timestamp_text("2024-13-45 10:00:00") is None  # month 13: no date
-    timestamps._last[0] = -1  # no notation has worked yet (a new log, say)
-    assert timestamps.parse_timestamp_text("2024-03-02 10:01:07") == datetime(2024, 3, 2, 10, 1, 7)
-    with reference_time(datetime(2024, 7, 1)):  # year-less dates take the year of the reference
-        assert timestamps.parse_timestamp_text("Xyz 14 10:00:00") is None  # no month: no date
-        timestamps._last[0] = -1
-        assert timestamps.parse_timestamp_text("Jun 14 10:00:00") == datetime(2024, 6, 14, 10, 0, 0)
+def test_a_date_with_impossible_values_does_not_hide_later_dates_of_its_shape() -> None:
+    clock = Clock()
+    assert clock.parse_text("2024-13-45 10:00:00") is None  # month 13: no date
+    clock._last = -1  # no notation has worked yet (a new log, say)
+    assert clock.parse_text("2024-03-02 10:01:07") == datetime(2024, 3, 2, 10, 1, 7)
+    clock.reference = datetime(2024, 7, 1)  # year-less dates take the year of the reference
+    assert clock.parse_text("Xyz 14 10:00:00") is None  # no month: no date
+    clock._last = -1
+    assert clock.parse_text("Jun 14 10:00:00") == datetime(2024, 6, 14, 10, 0, 0)
 
 
 @pytest.mark.parametrize("spec", ["auto", HEADER])
@@ -134,9 +132,9 @@ def test_parsing_leaves_no_cyclic_garbage(tmp_path: Path, spec: str) -> None:
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         p = Parser(format=spec)
-        n_json = sum(len(b) for b in p.parse_paths_json([str(log)]))
+        n_json = sum(len(b) for b in p.parse_blocks(Source.paths(str(log)), json_maker))
         q = Parser(format=spec, keep="STC")
-        n_rec = sum(1 for _ in q.parse_paths([str(log)]))
+        n_rec = sum(1 for _ in q.parse(Source.paths(str(log))))
         del p, q
         gc.collect()
         left = list(gc.garbage)
@@ -163,7 +161,7 @@ def test_acyclic_work_raises_the_threshold_only_in_its_own_process(monkeypatch: 
 
 
 @pytest.mark.parametrize("room", ["none", "first file", "all"])
-def test_json_path_gives_the_same_text_whether_pass_one_kept_its_matches_or_not(
+def test_json_text_is_the_same_whether_pass_one_kept_its_matches_or_not(
         tmp_path: Path, room: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from logkit.parse import api, sources
 
@@ -173,24 +171,19 @@ def test_json_path_gives_the_same_text_whether_pass_one_kept_its_matches_or_not(
                   + b"\n")
     b.write_bytes(_body(random.Random(7), 300))
     monkeypatch.setattr(sources, "CHUNK_SIZE", 2048)  # several blocks a file
-    size_a = len(a.read_bytes())
-    monkeypatch.setattr(api, "KEEP_BYTES", {"none": 0, "first file": size_a + 1, "all": 10 * 2**20}[room])
-    kept_files: list[str] = []
-    real_json_blocks = api.json_blocks
-
-    def spy(blocks, source, *rest):  # type: ignore[no-untyped-def]
-        if isinstance(blocks, list):
-            kept_files.append(source)
-        return real_json_blocks(blocks, source, *rest)
-
-    monkeypatch.setattr(api, "json_blocks", spy)
     paths = [str(a), str(b), str(a)]  # a file named twice is read again the second time
-    seen_slow: list[tuple[str, int]] = []
-    seen_fast: list[tuple[str, int]] = []
-    sp, fp = Parser(format=HEADER, progress=lambda *x: seen_slow.append(x)), \
-        Parser(format=HEADER, progress=lambda *x: seen_fast.append(x))
-    slow = [record_json(p) for p in sp.parse_paths(paths)]
-    fast = [t for blk in fp.parse_paths_json(paths) for t in blk]
+    runs = {}
+    for name, budget in (("kept", {"none": 0, "first file": len(a.read_bytes()) + 1, "all": 10 * 2**20}[room]),
+                         ("read twice", 0)):
+        monkeypatch.setattr(api, "KEEP_BYTES", budget)
+        seen: list[tuple[str, int]] = []
+        parser = Parser(format=HEADER, progress=lambda *x, seen=seen: seen.append(x))  # type: ignore[misc]
+        parser.fit(Source.paths(paths))
+        kept_files = sorted(parser._kept)
+        text = [t for blk in parser.parse_blocks(Source.paths(paths), json_maker) for t in blk]
+        runs[name] = (text, parser, seen, kept_files)
+    fast, fp, seen_fast, kept_files = runs["kept"]
+    slow, sp, seen_slow, _ = runs["read twice"]
     assert fast == slow and len(fast) == 1100
     assert fp.templates() == sp.templates()
     assert any(t.example == "\tat first.Frame(Main.java:1)\r" for t in fp.templates())

@@ -90,7 +90,7 @@ def test_run_equals_parse_and_compress_on_yearless_syslog(tmp_path: Path) -> Non
     import os
     from datetime import datetime
 
-    from logkit.parse.api import Parser
+    from logkit.parse.api import Parser, Source
 
     log = tmp_path / "sys.log"
     lines = [f"Mar {d:2d} 0{d % 10}:1{d % 6}:0{d % 9} host{d % 3} app[{100 + d}]: job {d} took {d * 7} ms"
@@ -112,7 +112,7 @@ def test_run_equals_parse_and_compress_on_yearless_syslog(tmp_path: Path) -> Non
     assert (tmp_path / "run.lkz").read_bytes() == (tmp_path / "sep.lkz").read_bytes()
     assert decompress_bytes((tmp_path / "run.lkz").read_bytes()) == log.read_bytes()
     parser = Parser()
-    list(parser.parse_path(str(log)))
+    list(parser.parse(Source.paths(str(log))))
     res = one_pass(str(log), archive=tmp_path / "again.lkz")
     assert res.templates == parser.templates() and res.raw_bytes == log.stat().st_size
 

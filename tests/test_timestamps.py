@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -90,16 +91,39 @@ def test_fast_enough() -> None:
 def test_a_new_reference_time_forgets_year_less_dates_read_before() -> None:
     """Workers parse many files in one process: a date read against one file's mtime must not be reused for
     another file written in another year (neither from the shared cache nor from a reader's memory)."""
-    from logkit.parse.timestamps import reference_time, timestamp_reader
+    from logkit.parse.timestamps import Clock
 
     fields = {"Month": "Mar", "Day": "1", "Time": "01:11:01"}
-    read = timestamp_reader(tuple(fields))
+    clock = Clock()
+    read = clock.reader(tuple(fields))
     years = []
     for year in (2019, 2021, 2019):
-        with reference_time(datetime(year, 6, 1)):
-            years.append((read(fields).year, parse_timestamp(fields).year,  # type: ignore[union-attr]
-                          parse_timestamp_text("Mar 1 01:11:02").year))  # type: ignore[union-attr]
+        clock.reference = datetime(year, 6, 1)
+        years.append((read(fields).year, parse_timestamp(fields, clock=clock).year,  # type: ignore[union-attr]
+                      parse_timestamp_text("Mar 1 01:11:02", clock=clock).year))  # type: ignore[union-attr]
     assert years == [(2019, 2019, 2019), (2021, 2021, 2021), (2019, 2019, 2019)]
+
+
+def test_two_parsers_interleaved_keep_their_own_reference_year(tmp_path: Path) -> None:
+    """Year-less dates take the year their file was written; two parsers read in turn (as a batch worker's
+    threads do) must not lend each other their reference time."""
+    import itertools
+    import os
+
+    from logkit.parse import Parser, Source
+
+    logs = {}
+    for year in (2005, 2020):
+        path = tmp_path / f"y{year}.log"
+        path.write_text("".join(f"Mar  {d} 0{d}:00:00 host app[1]: step {d} done\n" for d in range(1, 7)))
+        when = datetime(year, 6, 1).timestamp()
+        os.utime(path, (when, when))
+        logs[year] = Parser().parse(Source.paths(str(path)))
+    years: dict[int, list[int]] = {2005: [], 2020: []}
+    for a, b in itertools.zip_longest(logs[2005], logs[2020]):  # one line of each in turn
+        years[2005].append(a.record.timestamp.year)
+        years[2020].append(b.record.timestamp.year)
+    assert years == {2005: [2005] * 6, 2020: [2020] * 6}
 
 
 def test_notations_are_tried_only_where_their_first_character_allows() -> None:
@@ -123,9 +147,9 @@ def test_notations_are_tried_only_where_their_first_character_allows() -> None:
         allowed = ts._LETTER_FIRST if text[0].isalpha() else ts._DIGIT_FIRST
         assert set(matching) <= set(allowed), text
         checked += bool(matching)
-        ts._shapes.clear()
-        ts._last[0] = -1
-        by_choice = ts._parse_text(text, False)
-        first = next((s for i in matching if (s := ts._build(re.fullmatch(ts._notation(i), text), i))), None)
+        clock = ts.Clock()  # nothing remembered
+        by_choice = clock._parse_text(text, False)
+        first = next((s for i in matching if (s := ts._build(re.fullmatch(ts._notation(i), text), i, clock.now))),
+                     None)
         assert by_choice == first, text
     assert checked >= 40  # most of the built texts are timestamps in some notation

@@ -10,7 +10,6 @@ import click
 
 from logkit.cli.console import get_ui
 from logkit.cli.options import format_option, output_options
-from logkit.records import ParsedLine
 
 __all__ = ["command"]
 
@@ -43,8 +42,10 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     from logkit.cli import acyclic_work
     from logkit.fsutil import check_not_input
     from logkit.output import JsonlWriter, open_writer, resolve_output_format
-    from logkit.parse.api import RECORD_COLUMNS, Parser, record_json, to_record
+    from logkit.parse.api import RECORD_COLUMNS, Parser, Source, to_record
+    from logkit.parse.emit import record_maker
     from logkit.parse.formats import display_spec
+    from logkit.parse.jsontext import json_maker
     from logkit.parse.sources import input_bytes, looks_binary, open_binary
 
     ui = get_ui()
@@ -58,7 +59,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
                 if looks_binary(fh.read(8192)):
                     ui.warn(f"{path} looks like a binary file; parsing it line by line anyway")
     streaming = follow or inputs == ("-",)
-    records: Iterator[ParsedLine] = parser.follow(inputs[0]) if follow else parser.parse_paths(list(inputs))
+    source = Source.follow(inputs[0]) if follow else Source.paths(list(inputs))
     check_not_input(output, inputs)
     fmt = resolve_output_format(output_format, output)
     interrupted = False
@@ -71,12 +72,12 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
             if show_bar:
                 parser.progress = update
             blocks: Iterator[list[Any]]
-            if isinstance(writer, JsonlWriter):  # records as JSON text; files a block at a time
+            if isinstance(writer, JsonlWriter):  # records as JSON text, a block at a time (a stream's as read)
                 put: Callable[[list[Any]], None] = writer.write_json_lines
-                blocks = parser.parse_paths_json(list(inputs)) if not streaming else ([record_json(p)] for p in records)
+                blocks = parser.parse_blocks(source, json_maker)
             else:
                 put = writer.write_many
-                blocks = ([to_record(p)] for p in records)
+                blocks = ([to_record(p) for p in block] for block in parser.parse_blocks(source, record_maker))
             first = True
             try:
                 for block in blocks:

@@ -120,7 +120,7 @@ def read_events(
     parser_out : list, optional
         Receives the :class:`logkit.parse.api.Parser` used for raw input (to save its state).
     """
-    from logkit.parse.api import Parser
+    from logkit.parse.api import Parser, Source
     from logkit.parse.sources import iter_raw_lines
 
     info = info if info is not None else InputInfo()
@@ -133,12 +133,12 @@ def read_events(
             yield from _jsonl_events((r.data for r in itertools.chain(head, raws)), path)
             return
         parser = Parser(format=format, state=state)
-        if path == "-" or state is not None:
-            stream = parser.parse_stream(itertools.chain(head, raws), what="standard input" if path == "-" else path)
+        if path == "-":
+            stream = parser.parse(Source.lines((r.data for r in itertools.chain(head, raws)), name="-"))
         else:
             if hasattr(raws, "close"):
                 raws.close()
-            stream = parser.parse_path(path)
+            stream = parser.parse(Source.paths(path))
     else:
         from logkit.parse.sources import check_readable
 
@@ -150,7 +150,7 @@ def read_events(
             yield from _jsonl_events((r.data for r in follow_raw_lines(path, stop=stop)), path)
             return
         parser = Parser(format=format, state=state)
-        stream = parser.follow(path, stop=stop)
+        stream = parser.parse(Source.follow(path, stop=stop))
     if parser_out is not None:
         parser_out.append(parser)
     it = iter(stream)

@@ -3,6 +3,7 @@
 from logkit.parse.api import (
     Parser,
     ParseStats,
+    Source,
     is_state_file,
     load_state,
     parse,
@@ -14,6 +15,7 @@ from logkit.parse.api import (
 __all__ = [
     "Parser",
     "ParseStats",
+    "Source",
     "is_state_file",
     "load_state",
     "parse",

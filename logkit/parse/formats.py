@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from logkit.errors import FormatError
 from logkit.parse.fastrec import new_log_record
-from logkit.parse.timestamps import parse_timestamp, timestamp_json_reader, timestamp_reader
+from logkit.parse.timestamps import Clock
 from logkit.records import LogRecord, RawLine, decode
 
 __all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_format", "resolve_format",
@@ -24,6 +24,7 @@ __all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_form
 
 _FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::((?:[^<>\\]|\\.)*))?>")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+_NO_RAW = RawLine("", 0, b"")
 MESSAGE_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "Message", "MESSAGE",
                 "short_message")
 
@@ -38,10 +39,19 @@ def display_spec(spec: str) -> str:
 
 
 class LineFormat:
-    """Base of every format: turns a :class:`RawLine` into a :class:`LogRecord`."""
+    """Base of every format: turns a :class:`RawLine` into a :class:`LogRecord`.
+
+    A format reads timestamps with its :class:`~logkit.parse.timestamps.Clock`; a parser takes its own copy
+    (:meth:`with_clock`), so what one parser remembers never leaks into another.
+    """
 
     spec: str = "none"
     fields: tuple[str, ...] = ()
+    clock: Clock | None = None
+
+    def with_clock(self, clock: Clock) -> LineFormat:
+        """This format reading its timestamps with ``clock`` (a copy; the compiled patterns are shared)."""
+        return self
 
     def split(self, raw: RawLine) -> LogRecord:
         """The record of one line; a line the format does not match keeps the whole line as content."""
@@ -67,8 +77,9 @@ class HeaderFormat(LineFormat):
     """A compiled Loghub-notation header format; ``split`` fills the timestamp from the header fields."""
 
     def __init__(self, spec: str, fields: tuple[str, ...], regex: re.Pattern[str],
-                 lazy: re.Pattern[str] | None = None) -> None:
+                 lazy: re.Pattern[str] | None = None, clock: Clock | None = None) -> None:
         self.spec = spec
+        self.clock: Clock = clock if clock is not None else Clock()
         self.fields = fields
         self.regex = regex
         self.lazy = lazy
@@ -81,13 +92,16 @@ class HeaderFormat(LineFormat):
         # header fields in the order of their groups (as ``groupdict`` gives them), Content apart
         self.field_names = tuple(sorted((n for n in index if n != "Content"), key=index.__getitem__))
         self._content = index["Content"]
-        self.stamp = timestamp_reader(self.field_names)  # header fields -> timestamp (or None)
+        self.stamp = self.clock.reader(self.field_names)  # header fields -> timestamp (or None)
         # what the JSONL emit pass reads from a match's groups(): the content's and the fields' positions, and
         # the fields' timestamp as JSON text
         self.content_pos = self._content - 1
         self.field_pos = tuple(index[n] - 1 for n in self.field_names)
-        self.stamp_json = timestamp_json_reader(self.field_names, dict(zip(self.field_names, self.field_pos,
-                                                                         strict=True)))
+        self.stamp_json = self.clock.json_reader(self.field_names, dict(zip(self.field_names, self.field_pos,
+                                                                            strict=True)))
+
+    def with_clock(self, clock: Clock) -> HeaderFormat:
+        return HeaderFormat(self.spec, self.fields, self.regex, self.lazy, clock)
 
     def split(self, raw: RawLine) -> LogRecord:
         text = raw.data.decode("utf-8", "surrogateescape")
@@ -126,10 +140,14 @@ class JsonFormat(LineFormat):
     as content. ``content_start`` is where the message text appears verbatim in the line, else 0.
     """
 
-    def __init__(self, message_keys: Sequence[str] = MESSAGE_KEYS) -> None:
+    def __init__(self, message_keys: Sequence[str] = MESSAGE_KEYS, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock if clock is not None else Clock()
         self.message_keys = tuple(message_keys)
         self.spec = "json" if self.message_keys == MESSAGE_KEYS else "json:" + ",".join(self.message_keys)
         self.fields = ()
+
+    def with_clock(self, clock: Clock) -> JsonFormat:
+        return JsonFormat(self.message_keys, clock)
 
     def _load(self, text: str) -> dict[str, object] | None:
         if not text.lstrip().startswith("{"):
@@ -142,9 +160,14 @@ class JsonFormat(LineFormat):
 
     def split(self, raw: RawLine) -> LogRecord:
         text = _strip_cr(decode(raw.data))
+        rec = self.split_text(text, raw)
+        return rec if rec is not None else LogRecord(raw=raw, fields=_EMPTY, content=text, timestamp=None)
+
+    def split_text(self, text: str, raw: RawLine | None = None) -> LogRecord | None:
+        """The record of a line's text (without its ``\\r``), or None when it is not a JSON object."""
         obj = self._load(text)
         if obj is None:
-            return LogRecord(raw=raw, fields=_EMPTY, content=text, timestamp=None)
+            return None
         msg_key = next((k for k in self.message_keys if k in obj and isinstance(obj[k], str)), None)
         fields: dict[str, str] = {}
         for key, value in obj.items():
@@ -160,8 +183,8 @@ class JsonFormat(LineFormat):
         else:
             content = str(obj[msg_key])
             start = max(text.find(content), 0) if content else 0
-        return LogRecord(raw=raw, fields=fields, content=content, timestamp=parse_timestamp(fields),
-                         content_start=start)
+        return LogRecord(raw=raw if raw is not None else _NO_RAW, fields=fields, content=content,
+                         timestamp=self.clock.parse_fields(fields), content_start=start)
 
     def matches(self, raw: RawLine) -> bool:
         return self._load(_strip_cr(decode(raw.data))) is not None

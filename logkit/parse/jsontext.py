@@ -1,16 +1,16 @@
 """Parse records (DESIGN.md section 3.2) as dicts and as JSONL text, and template ids.
 
 :func:`record_json` writes one :class:`~logkit.records.ParsedLine` as the text ``json.dumps`` would give for
-its :func:`to_record` dict, without building the dict. :func:`json_blocks` is the emit pass of a file
-straight to that text, a block of lines at a time, with no record objects in between: what ``logkit parse
--o x.jsonl`` runs, so it is the hot path of the parse verb. Both give the same text as the generic path.
+its :func:`to_record` dict, without building the dict. :func:`json_maker` writes the same text for the parser's
+emit loop (:mod:`logkit.parse.emit`) straight from a line's header match, with no record objects in between:
+what the JSONL writer of ``logkit parse`` asks the parser for.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from json import encoder as json_encoder
 from operator import itemgetter
 
@@ -20,11 +20,10 @@ except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 from typing import Any
 
-from logkit.parse.formats import HeaderFormat
-from logkit.parse.miner import Match
-from logkit.records import Param, ParsedLine, VarType
+from logkit.parse.formats import HeaderFormat, LineFormat
+from logkit.records import LogRecord, Param, ParsedLine, VarType
 
-__all__ = ["template_id", "to_record", "record_json", "json_blocks", "EmitState"]
+__all__ = ["template_id", "to_record", "record_json", "json_maker"]
 
 _IDS: dict[str, str] = {}  # template text -> id (a cache: cleared when full)
 
@@ -168,136 +167,52 @@ def record_json(p: ParsedLine) -> str:
     return _RECORD % (_quoted(raw.source), raw.line_no, iso, ftext, piece, ptext)
 
 
-class EmitState:
-    """What the emit pass updates besides the text: counts per template (with an example content), lines
-    seen, lines the header did not match, and how a line's match becomes its template and params."""
-
-    def __init__(self, counts: dict[str, list[Any]], on_full: Callable[[], None], limit: int,
-                 apply: Callable[[Match], tuple[str, tuple[Param, ...]]] | None) -> None:
-        self.counts = counts  # template -> [count, example]; ``on_full`` trims it in place past ``limit``
-        self.on_full = on_full
-        self.limit = limit
-        self.apply = apply  # ``--keep``: kept values written into the template (None: the match as it is)
-        self.lines = 0
-        self.unmatched = 0
-
-
-_BLANK = " \t\n\r\x0b\x0c"  # what ``bytes.strip`` strips: a line of only these is blank, not unmatched
-
-
-def _content_only(fmt: HeaderFormat) -> Callable[[str], str | None]:
-    """For a header without fields: a line's content (None when the header does not match)."""
-    match = fmt.match
-    pos = fmt.content_pos + 1
-
-    def content(text: str) -> str | None:
-        m = match(text)
-        return None if m is None else (m.group(pos) or "")
-
-    return content
-
-
-def json_blocks(
-    blocks: Iterable[tuple[list[str], int]],
-    source: str,
-    fmt: HeaderFormat | None,
-    match: Callable[[str], Match],
-    state: EmitState,
-    report: Callable[[int], None] | None = None,
-) -> Iterator[list[str]]:
-    """The JSONL text of a file's records, a block at a time (what ``record_json`` gives for each).
-
-    Parameters
-    ----------
-    blocks : iterable of (lines, size)
-        The file's decoded lines a block at a time (:func:`~logkit.parse.sources.iter_text_blocks`); a line
-        may be given as its header's match instead (``fmt.match`` of the line without its ``\\r``).
-    source : str
-        The records' ``source``.
-    fmt : HeaderFormat or None
-        The header format (its ``Content`` is the content); None: the whole line is.
-    match : callable
-        A content to its :class:`Match` (the miner's ``match``).
-    state : EmitState
-        Counts to update.
-    report : callable, optional
-        Called with the size of each block once its records are made.
-    """
+def json_maker(source: str, fmt: LineFormat, ids: Callable[[str], str] | None = None) -> Callable[..., str]:
+    """A maker (see :mod:`logkit.parse.emit`) of the JSONL text of each record of ``source`` in format ``fmt``:
+    what :func:`record_json` gives for the record, written straight from the line's header match (template ids
+    are always :func:`template_id`'s: ``ids`` is accepted so every maker is called alike)."""
     src = _quoted(source)
     jstr = _jstr
     needs_escape = _NEEDS_ESCAPE
     pieces = _TEMPLATE_TEXT
     texts = _PARAMS_TEXT
     record = _RECORD
-    counts = state.counts
-    limit = state.limit
-    apply = state.apply
-    line_no = 0
     empty = "{}"
-    # the header's match (its fast regex, then its lazy pattern where that one fails: HeaderFormat.match)
-    regex_match: Callable[[str], Any] | None = None
-    lazy_match: Callable[[str], Any] | None = None
-    if fmt is not None and fmt.field_pos:
-        regex_match = fmt.regex.match
-        lazy_match = fmt.lazy.match if fmt.lazy is not None else None
-        ci = fmt.content_pos
-        stamp = fmt.stamp_json
-        pick = itemgetter(*fmt.field_pos) if len(fmt.field_pos) > 1 else lambda g: (g[fmt.field_pos[0]],)
-        plain, quoted_fmt = _fields_format(fmt.field_names)
-    elif fmt is not None:
-        regex_match = _content_only(fmt)
-    for block, size in blocks:
-        out: list[str] = []
-        append = out.append
-        for text in block:
-            line_no += 1
-            if text.__class__ is str:
-                if text[-1:] == "\r":
-                    text = text[:-1]
-                m = None if regex_match is None else regex_match(text)
-                if m is None and lazy_match is not None:
-                    m = lazy_match(text)
-            else:  # the header's match, made by the first pass
-                m = text
-            if m is None:
-                content = text
-                iso = "null"
-                ftext = empty
-                if regex_match is not None and text.strip(_BLANK):
-                    state.unmatched += 1
-            elif m.__class__ is str:  # a header without fields: the content alone
-                content = m
-                iso = "null"
-                ftext = empty
+    header = isinstance(fmt, HeaderFormat)
+    if header and fmt.field_pos:  # type: ignore[attr-defined]
+        hf: HeaderFormat = fmt  # type: ignore[assignment]
+        stamp = hf.stamp_json
+        pos = hf.field_pos
+        pick = itemgetter(*pos) if len(pos) > 1 else lambda g: (g[pos[0]],)
+        plain, quoted_fmt = _fields_format(hf.field_names)
+    else:
+        header = False
+
+    def make(line_no: int, span: int, line: str, m: Any, content: str, template: str,
+             params: tuple[Param, ...]) -> str:
+        if m is None:
+            iso = "null"
+            ftext = empty
+        elif header:
+            g = m.groups("")
+            iso = stamp(g)
+            values = pick(g)
+            if needs_escape("".join(values)) is None:
+                ftext = plain % values
             else:
-                g = m.groups("")
-                content = g[ci]
-                iso = stamp(g)
-                values = pick(g)
-                if needs_escape("".join(values)) is None:
-                    ftext = plain % values
-                else:
-                    ftext = quoted_fmt % tuple(map(jstr, values))
-            found = match(content)
-            if apply is None:
-                template = found.template
-                params = found.params
-            else:
-                template, params = apply(found)
-            entry = counts.get(template)
-            if entry is None:
-                if len(counts) >= limit:
-                    state.on_full()
-                counts[template] = [1, content[:2000]]
-            else:
-                entry[0] += 1
-            if params:
-                hit = texts.get(id(params))
-                ptext = hit[1] if hit is not None and hit[0] is params else _params_text(params)
-            else:
-                ptext = ""
-            append(record % (src, line_no, iso, ftext, pieces.get(template) or _template_text(template), ptext))
-        state.lines += len(block)
-        if report is not None:
-            report(size)
-        yield out
+                ftext = quoted_fmt % tuple(map(jstr, values))
+        elif m.__class__ is LogRecord:  # a JSON line's record
+            ts = m.timestamp
+            iso = "null" if ts is None else '"' + _iso(ts) + '"'  # type: ignore[operator]
+            ftext = _fields_text(m.fields)
+        else:  # a header without fields
+            iso = "null"
+            ftext = empty
+        if params:
+            hit = texts.get(id(params))
+            ptext = hit[1] if hit is not None and hit[0] is params else _params_text(params)
+        else:
+            ptext = ""
+        return record % (src, line_no, iso, ftext, pieces.get(template) or _template_text(template), ptext)
+
+    return make

@@ -2,53 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from logkit.parse.formats import LineFormat
-from logkit.records import RawLine
+from logkit.parse.source import Block
 
-__all__ = ["join_multiline"]
-
-
-def join_multiline(lines: Iterable[RawLine], fmt: LineFormat) -> Iterator[RawLine]:
-    """Join continuation lines onto the header line before them, streaming.
-
-    A line that ``fmt`` matches starts a record; a line it does not match (a stack frame, a wrapped
-    message, an empty line) is appended to the open record with ``b"\\n"``. Lines before the first
-    header line stand alone. A record is emitted when the next header line arrives or the input ends.
-
-    Parameters
-    ----------
-    lines
-        Physical lines, in order.
-    fmt
-        The header format; its ``matches`` decides where a record starts.
-
-    Yields
-    ------
-    RawLine
-        ``line_no`` of the record's first line, ``n_lines`` physical lines, ``data`` joined by ``\\n``
-        (each line's own ``\\r`` kept, so the bytes rebuild exactly).
-    """
-    matches = fmt.matches
-    head: RawLine | None = None
-    parts: list[bytes] = []
-    count = 0
-    for raw in lines:
-        if matches(raw):
-            if head is not None:
-                yield _record(head, parts, count)
-            head, parts, count = raw, [raw.data], raw.n_lines
-        elif head is None:
-            yield raw
-        else:
-            parts.append(raw.data)
-            count += raw.n_lines
-    if head is not None:
-        yield _record(head, parts, count)
+__all__ = ["join_blocks"]
 
 
-def _record(head: RawLine, parts: list[bytes], count: int) -> RawLine:
-    if len(parts) == 1:
-        return head
-    return RawLine(head.source, head.line_no, b"\n".join(parts), count)
+def join_blocks(blocks: Iterable[Block], starts: Callable[[str], bool]) -> Iterator[Block]:
+    """:func:`join_multiline` over blocks of decoded lines: an entry that ``starts`` a record (its text without
+    a final ``\\r``) opens one; the others join the open record with ``\\n``. A record is given out, in the
+    block its last line came in, once the next record starts (or the input ends)."""
+    open_text: list[str] = []  # the open record's lines
+    open_first = 0
+    for block in blocks:
+        lines: list[str] = []
+        spans: list[int] = []
+        first = 0
+        line_no = block.first
+        for text in block.lines:
+            if starts(text[:-1] if text[-1:] == "\r" else text):
+                if open_text:
+                    if not lines:
+                        first = open_first
+                    lines.append("\n".join(open_text))
+                    spans.append(len(open_text))
+                open_text, open_first = [text], line_no
+            elif open_text:
+                open_text.append(text)
+            else:  # before the first record: a line alone
+                if not lines:
+                    first = line_no
+                lines.append(text)
+                spans.append(1)
+            line_no += 1
+        if lines:
+            yield Block(lines, block.size, first, spans)
+        elif block.size:
+            yield Block([], block.size, line_no)  # nothing complete yet: the bytes still count (progress)
+    if open_text:
+        yield Block(["\n".join(open_text)], 0, open_first, [len(open_text)])

@@ -230,7 +230,8 @@ def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None
         chunks.close()
 
 
-def iter_text_blocks(path: str) -> Iterator[tuple[list[str], int]]:
+def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = None
+                     ) -> Iterator[tuple[list[str], int]]:
     """The lines of ``path`` as :func:`iter_raw_lines` splits them, decoded (``surrogateescape``), a
     chunk's worth at a time: the cheap way to read a file's text when line numbers are not needed.
 
@@ -238,17 +239,19 @@ def iter_text_blocks(path: str) -> Iterator[tuple[list[str], int]]:
     one too), as ``len(raw.data) + 1`` summed over the same lines gives.
 
     Decoding a block at once gives the same text as decoding each line: ``\\n`` always ends an invalid
-    byte sequence.
+    byte sequence. ``on_chunk`` as in :func:`iter_raw_lines`.
     """
     check_readable(path)
-    return _iter_blocks(path)
+    return _iter_blocks(path, on_chunk)
 
 
-def _iter_blocks(path: str) -> Iterator[tuple[list[str], int]]:
+def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[tuple[list[str], int]]:
     pending: list[bytes] = []  # the tail of the chunks read so far after their last newline
     chunks = _chunks(path)
     try:
         for chunk in chunks:
+            if on_chunk is not None:
+                on_chunk(chunk)
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 pending.append(chunk)

@@ -2,8 +2,9 @@
 
 Syslog-style dates carry no year: they get the year of the reference time (the previous one when that
 would put them more than a day after it, as rsyslog does for December lines read in January). The
-reference is the current time, or, while a file is parsed, the time the file was last written
-(:func:`reference_time`), so a file gives the same timestamps whenever it is parsed.
+reference is the current time, or, while a file is parsed, the time the file was last written, so a file
+gives the same timestamps whenever it is parsed. It and every memory of the reading live on a :class:`Clock`,
+one per parser.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["parse_timestamp", "parse_timestamp_text", "timestamp_reader", "timestamp_json_reader", "reference_time"]
+__all__ = ["Clock", "parse_timestamp", "parse_timestamp_text", "timestamp_reader", "timestamp_json_reader"]
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -60,11 +61,7 @@ _EPOCH_NAMES = frozenset(("timestamp", "@timestamp", "ts", "time", "epoch", "cre
                           "unix_time", "t", "datetime", "logtime", "log_time", "eventtime", "event_time"))
 _SHAPE = str.maketrans("0123456789", "9999999999")  # digits alike; letters stay (month names, T, Z)
 _CACHE_MAX = 4096
-_plans: dict[tuple[str, ...], list[tuple[tuple[str, ...], bool]]] = {}
-_shapes: dict[str, int] = {}  # text shape -> index into _NOTATION_TEXT, -1 none, -2 epoch
-_recent: dict[tuple[str, bool], datetime | None] = {}  # texts seen lately (lines of the same second)
 _RECENT_MAX = 1024
-_last = [-1]  # the notation that parsed the latest text
 
 
 def _tzinfo(tz: str | None) -> timezone | None:
@@ -83,66 +80,23 @@ _GROUPS = ("y", "m", "d", "mon", "H", "M", "S", "frac", "tz", "a", "b")
 # the notations a text may be written in, by its first character
 _LETTER_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "a" in n[2])
 _DIGIT_FIRST = tuple(i for i, n in enumerate(_NOTATION_TEXT) if "9" in n[2])
-_NOTATIONS: list[re.Pattern[str] | None] = [None] * len(_NOTATION_TEXT)  # compiled on first use
-# per compiled notation: the group number of each name in _GROUPS (0 when the notation has no such group)
-_INDEX: list[tuple[int, ...]] = [()] * len(_NOTATION_TEXT)
+
+
+@functools.cache
+def _notation_of(i: int) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """Notation ``i``'s regex, compiled the first time it is wanted, and the group number of each name in
+    ``_GROUPS`` (0 where the notation has no such group)."""
+    rx = re.compile(_NOTATION_TEXT[i][0])
+    return rx, tuple(rx.groupindex.get(name, 0) for name in _GROUPS)
 
 
 def _notation(i: int) -> re.Pattern[str]:
-    """Notation ``i``'s regex, compiled the first time it is wanted."""
-    rx = _NOTATIONS[i]
-    if rx is None:
-        rx = _NOTATIONS[i] = re.compile(_NOTATION_TEXT[i][0])
-        _INDEX[i] = tuple(rx.groupindex.get(name, 0) for name in _GROUPS)
-    return rx
+    return _notation_of(i)[0]
 
 
-_now_cache: list[float | datetime] = [-1e9, datetime.now()]
-
-
-_reference: list[datetime | None] = [None]
-_generation = [0]  # bumped when the reference changes: readers drop the dates they remember
-
-
-class reference_time:  # noqa: N801 - used like a function: ``with reference_time(mtime): ...``
-    """Within the block, year-less dates are read relative to ``when`` instead of the current time."""
-
-    def __init__(self, when: datetime | None) -> None:
-        self.when = when
-        self._saved: datetime | None = None
-
-    def __enter__(self) -> None:
-        self._saved = _reference[0]
-        _set_reference(self.when)
-
-    def __exit__(self, *exc: object) -> None:
-        _set_reference(self._saved)
-
-
-def _set_reference(when: datetime | None) -> None:
-    """Change the reference time; dates read against the old one are forgotten (their year may differ)."""
-    if when != _reference[0]:
-        _recent.clear()
-        _generation[0] += 1
-    _reference[0] = when
-
-
-def _now() -> datetime:
-    """The reference time for year-less dates: the current local time (refreshed at most once a
-    minute) unless :class:`reference_time` set one."""
-    ref = _reference[0]
-    if ref is not None:
-        return ref
-    mono = time.monotonic()
-    if mono - float(_now_cache[0]) > 60:  # type: ignore[arg-type]
-        _now_cache[0] = mono
-        _now_cache[1] = datetime.now()
-    return _now_cache[1]  # type: ignore[return-value]
-
-
-def _build(m: re.Match[str], idx: int) -> datetime | None:
+def _build(m: re.Match[str], idx: int, clock_now: Callable[[], datetime]) -> datetime | None:
     g = (None,) + m.groups()
-    iy, im, id_, imon, ih, imin, isec, ifrac, itz, ia, ib = _INDEX[idx]
+    iy, im, id_, imon, ih, imin, isec, ifrac, itz, ia, ib = _notation_of(idx)[1]
     mode = _NOTATION_TEXT[idx][1]
     if mode == "mdY":
         a, b = int(g[ia]), int(g[ib])  # type: ignore[arg-type]
@@ -166,7 +120,7 @@ def _build(m: re.Match[str], idx: int) -> datetime | None:
         if mode == "yy":
             year = 2000 + int(y) if y is not None else 0
         elif mode == "opt" and y is None:
-            now = _now()
+            now = clock_now()
             stamp = datetime(now.year, month, day, hour, minute, second, micro)
             if stamp - now > timedelta(days=1):
                 stamp = stamp.replace(year=now.year - 1)
@@ -198,71 +152,163 @@ def _epoch(text: str) -> datetime | None:
         return None
 
 
-def parse_timestamp_text(text: str, *, allow_epoch: bool = False) -> datetime | None:
-    """Parse one timestamp string in any known notation; ``None`` when it is not one (never raises).
+class Clock:
+    """Reads timestamps for one parser: the reference time of year-less dates and every memory of the reading.
 
-    The notation that fits a string's shape (its digits masked) is remembered, so a log of one notation
-    costs one regex match per line.
+    Syslog-style dates carry no year: they get the year of the reference (the previous one when that would
+    put them more than a day after it). The reference is :attr:`reference` when set (a parser sets the time
+    its file was last written, so a file gives the same timestamps whenever it is parsed), else the current
+    local time, read at most once a minute. Two parsers with their own clocks never see each other's
+    reference, however their reading interleaves.
     """
-    key = (text, allow_epoch)
-    if key in _recent:
-        return _recent[key]
-    if len(_recent) >= _RECENT_MAX:
-        _recent.clear()
-    stamp = _parse_fresh(text, allow_epoch)
-    _recent[key] = stamp
-    return stamp
 
+    __slots__ = ("_reference", "_now_at", "_now", "generation", "_recent", "_shapes", "_last", "_plans")
 
-def _parse_fresh(text: str, allow_epoch: bool) -> datetime | None:
-    """:func:`parse_timestamp_text` without its memo of recent texts (the readers remember their own)."""
-    if len(text) > 80:
-        return None
-    return _parse_text(text.strip(), allow_epoch)
+    def __init__(self, reference: datetime | None = None) -> None:
+        self._reference = reference
+        self._now_at = -1e9
+        self._now = datetime.now()
+        self.generation = 0  # bumped when the reference changes: readers drop the dates they remember
+        self._recent: dict[tuple[str, bool], datetime | None] = {}  # texts seen lately (lines of one second)
+        self._shapes: dict[str, int] = {}  # text shape -> index into _NOTATION_TEXT, -1 none, -2 epoch
+        self._last = -1  # the notation that parsed the latest text
+        self._plans: dict[tuple[str, ...], list[tuple[tuple[str, ...], bool]]] = {}
 
+    @property
+    def reference(self) -> datetime | None:
+        """The time year-less dates are read against (None: the current time)."""
+        return self._reference
 
-def _parse_text(text: str, allow_epoch: bool) -> datetime | None:
-    if not text or len(text) > 64:
-        return None
-    last = _last[0]
-    if last >= 0:  # most logs use one notation: try the last one that worked first
-        m = _notation(last).fullmatch(text)
-        if m is not None:
-            return _build(m, last)
-    shape = text.translate(_SHAPE)
-    idx = _shapes.get(shape)
-    if idx is not None:
-        if idx == -1:
+    @reference.setter
+    def reference(self, when: datetime | None) -> None:
+        if when != self._reference:  # dates read against the old one are forgotten (their year may differ)
+            self._recent.clear()
+            self.generation += 1
+        self._reference = when
+
+    def now(self) -> datetime:
+        """The reference time, else the current local time (refreshed at most once a minute)."""
+        ref = self._reference
+        if ref is not None:
+            return ref
+        mono = time.monotonic()
+        if mono - self._now_at > 60:
+            self._now_at = mono
+            self._now = datetime.now()
+        return self._now
+
+    def parse_text(self, text: str, *, allow_epoch: bool = False) -> datetime | None:
+        """Parse one timestamp string in any known notation; ``None`` when it is not one (never raises).
+
+        The notation that fits a string's shape (its digits masked) is remembered, so a log of one notation
+        costs one regex match per line.
+        """
+        key = (text, allow_epoch)
+        recent = self._recent
+        if key in recent:
+            return recent[key]
+        if len(recent) >= _RECENT_MAX:
+            recent.clear()
+        stamp = self.parse_fresh(text, allow_epoch)
+        recent[key] = stamp
+        return stamp
+
+    def parse_fresh(self, text: str, allow_epoch: bool) -> datetime | None:
+        """:meth:`parse_text` without its memo of recent texts (the readers remember their own)."""
+        if len(text) > 80:
             return None
-        if idx == -2:
+        return self._parse_text(text.strip(), allow_epoch)
+
+    def _parse_text(self, text: str, allow_epoch: bool) -> datetime | None:
+        if not text or len(text) > 64:
+            return None
+        last = self._last
+        now = self.now
+        if last >= 0:  # most logs use one notation: try the last one that worked first
+            m = _notation(last).fullmatch(text)
+            if m is not None:
+                return _build(m, last, now)
+        shape = text.translate(_SHAPE)
+        shapes = self._shapes
+        idx = shapes.get(shape)
+        if idx is not None:
+            if idx == -1:
+                return None
+            if idx == -2:
+                return _epoch(text) if allow_epoch else None
+            m = _notation(idx).fullmatch(text)
+            if m is None:
+                return None
+            self._last = idx
+            return _build(m, idx, now)
+        if len(shapes) >= _CACHE_MAX:
+            shapes.clear()
+        # The notations' patterns tell digits apart only as digits, so whether one matches follows from the
+        # shape; whether its values make a date (month 13?) does not: a shape is remembered as no timestamp
+        # only when no notation matched it.
+        matched = False
+        first = text[0]
+        for i in _LETTER_FIRST if first.isalpha() else _DIGIT_FIRST if first.isdigit() else ():
+            m = _notation(i).fullmatch(text)
+            if m is not None:
+                stamp = _build(m, i, now)
+                if stamp is not None:
+                    shapes[shape] = self._last = i
+                    return stamp
+                matched = True
+        if _EPOCH.fullmatch(text):
+            if not matched:
+                shapes[shape] = -2
             return _epoch(text) if allow_epoch else None
-        m = _notation(idx).fullmatch(text)
-        if m is None:
-            return None
-        _last[0] = idx
-        return _build(m, idx)
-    if len(_shapes) >= _CACHE_MAX:
-        _shapes.clear()
-    # The notations' patterns tell digits apart only as digits, so whether one matches follows from the
-    # shape; whether its values make a date (month 13?) does not: a shape is remembered as no timestamp
-    # only when no notation matched it.
-    matched = False
-    first = text[0]
-    for i in _LETTER_FIRST if first.isalpha() else _DIGIT_FIRST if first.isdigit() else ():
-        m = _notation(i).fullmatch(text)
-        if m is not None:
-            stamp = _build(m, i)
-            if stamp is not None:
-                _shapes[shape] = _last[0] = i
-                return stamp
-            matched = True
-    if _EPOCH.fullmatch(text):
         if not matched:
-            _shapes[shape] = -2
-        return _epoch(text) if allow_epoch else None
-    if not matched:
-        _shapes[shape] = -1
-    return None
+            shapes[shape] = -1
+        return None
+
+    def parse_fields(self, fields: Mapping[str, str]) -> datetime | None:
+        """The timestamp of a line from its header fields, or ``None`` when unsure (never raises); see
+        :func:`parse_timestamp`."""
+        if not fields:
+            return None
+        try:
+            keys = tuple(fields)
+            plan = self._plans.get(keys)
+            if plan is None:
+                if len(self._plans) >= _CACHE_MAX:
+                    self._plans.clear()
+                plan = self._plans[keys] = _plan(keys)
+            for names, allow_epoch in plan:
+                text = fields[names[0]] if len(names) == 1 else " ".join(fields[n] for n in names)
+                if not isinstance(text, str):
+                    text = str(text)
+                stamp = self.parse_text(text, allow_epoch=allow_epoch)
+                if stamp is not None:
+                    return stamp
+        except Exception:  # a timestamp is optional: never let it fail a parse
+            return None
+        return None
+
+    def reader(self, keys: Sequence[str]) -> Callable[[Mapping[str, str]], datetime | None]:
+        """:meth:`parse_fields` for lines whose fields always have these ``keys`` (a header format's).
+
+        The field combinations to try are worked out once, and the latest text is remembered: lines
+        written in the same second cost one string comparison.
+        """
+        return _reader(self, tuple(keys), as_json=False)
+
+    def json_reader(self, keys: Sequence[str], index: Mapping[str, int] | None = None) -> Callable[[Any], str]:
+        """Like :meth:`reader`, giving the JSON text of the timestamp: ``"null"`` or its ISO text in quotes
+        (as ``json.dumps(ts.isoformat())`` writes it). Lines of one day cost no ``isoformat`` call.
+
+        With ``index`` (field name -> position), the reader takes a sequence of values (a regex match's
+        ``groups()``) instead of a mapping of field names.
+        """
+        return _reader(self, tuple(keys), as_json=True, index=index)
+
+
+def parse_timestamp_text(text: str, *, allow_epoch: bool = False, clock: Clock | None = None) -> datetime | None:
+    """Parse one timestamp string (see :meth:`Clock.parse_text`); year-less dates are read against ``clock``
+    (default: a new clock, the current time)."""
+    return (clock or Clock()).parse_text(text, allow_epoch=allow_epoch)
 
 
 def _plan(keys: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
@@ -291,77 +337,54 @@ def _plan(keys: tuple[str, ...]) -> list[tuple[tuple[str, ...], bool]]:
     return plan
 
 
-def parse_timestamp(fields: Mapping[str, str]) -> datetime | None:
+def parse_timestamp(fields: Mapping[str, str], *, clock: Clock | None = None) -> datetime | None:
     """The timestamp of a line from its header fields, or ``None`` when unsure (never raises).
 
     Understands ISO-8601 (``T`` or space, ``,``/``.`` fractions, ``Z``/offsets), ``081109 203615``,
-    ``17/06/09 20:10:40``, syslog ``Jun 14 15:16:01`` (current year assumed), ctime ``Sun Dec 04
-    04:47:44 2005``, ``2005-06-03-15.42.50.675872``, ``20171223-22:15:29:606``, the common log format,
-    and epoch seconds/millis/micros/nanos in a field named like a timestamp (``ts``, ``timestamp``...,
-    returned in UTC). Fields are combined as Month+Day+Time, Date+Time, then single fields.
+    ``17/06/09 20:10:40``, syslog ``Jun 14 15:16:01`` (the year of ``clock``'s reference, by default the
+    current one), ctime ``Sun Dec 04 04:47:44 2005``, ``2005-06-03-15.42.50.675872``,
+    ``20171223-22:15:29:606``, the common log format, and epoch seconds/millis/micros/nanos in a field named
+    like a timestamp (``ts``, ``timestamp``..., returned in UTC). Fields are combined as Month+Day+Time,
+    Date+Time, then single fields.
 
     Parameters
     ----------
     fields
         Header fields of one line (``Content`` is ignored).
+    clock
+        The :class:`Clock` whose reference and memory to use (default: a new one).
 
     Returns
     -------
     datetime or None
         Aware when the text has an offset (or is an epoch), naive otherwise.
     """
-    if not fields:
-        return None
-    try:
-        keys = tuple(fields)
-        plan = _plans.get(keys)
-        if plan is None:
-            if len(_plans) >= _CACHE_MAX:
-                _plans.clear()
-            plan = _plans[keys] = _plan(keys)
-        for names, allow_epoch in plan:
-            text = fields[names[0]] if len(names) == 1 else " ".join(fields[n] for n in names)
-            if not isinstance(text, str):
-                text = str(text)
-            stamp = parse_timestamp_text(text, allow_epoch=allow_epoch)
-            if stamp is not None:
-                return stamp
-    except Exception:  # a timestamp is optional: never let it fail a parse
-        return None
-    return None
+    return (clock or Clock()).parse_fields(fields)
 
 
-
-def timestamp_reader(keys: Sequence[str]) -> Callable[[Mapping[str, str]], datetime | None]:
-    """A :func:`parse_timestamp` for lines whose fields always have these ``keys`` (a header format's).
-
-    The field combinations to try are worked out once, and the latest text is remembered: lines
-    written in the same second cost one string comparison.
-    """
-    return _reader(tuple(keys), as_json=False)
+def timestamp_reader(keys: Sequence[str], *,
+                     clock: Clock | None = None) -> Callable[[Mapping[str, str]], datetime | None]:
+    """``clock.reader(keys)`` (default: a new clock); see :meth:`Clock.reader`."""
+    return (clock or Clock()).reader(keys)
 
 
-def timestamp_json_reader(keys: Sequence[str], index: Mapping[str, int] | None = None) -> Callable[[Any], str]:
-    """Like :func:`timestamp_reader`, giving the JSON text of the timestamp: ``"null"`` or its ISO text in
-    quotes (as ``json.dumps(ts.isoformat())`` writes it). Lines of one day cost no ``isoformat`` call.
-
-    With ``index`` (field name -> position), the reader takes a sequence of values (a regex match's
-    ``groups()``) instead of a mapping of field names.
-    """
-    return _reader(tuple(keys), as_json=True, index=index)
+def timestamp_json_reader(keys: Sequence[str], index: Mapping[str, int] | None = None, *,
+                          clock: Clock | None = None) -> Callable[[Any], str]:
+    """``clock.json_reader(keys, index)`` (default: a new clock); see :meth:`Clock.json_reader`."""
+    return (clock or Clock()).json_reader(keys, index)
 
 
 def _json_text(stamp: datetime | None) -> str:
     return "null" if stamp is None else '"' + stamp.isoformat() + '"'
 
 
-def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | None = None) -> Any:
+def _reader(owner: Clock, keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | None = None) -> Any:
     plan: list[tuple[tuple[Any, ...], bool]] = list(_plan(keys))
     if index is not None:
         plan = [(tuple(index[n] for n in names), epoch) for names, epoch in plan]
     if not plan:
         return _no_stamp_json if as_json else _no_stamp
-    generation = _generation
+    parse_fresh = owner.parse_fresh
     names0, epoch0 = plan[0]
     rest = plan[1:]
     memo: list[Any] = [None] * len(rest)  # per later combination: its latest (text, what it gave)
@@ -377,12 +400,12 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
     # when the day's hh:mm:ss is the whole last field: the other fields' values (a line with the same ones and
     # a valid clock there is of that day), else None
     day_head: Any = None
-    seen_generation = generation[0]
+    seen_generation = owner.generation
 
     def read(fields: Any) -> Any:
         nonlocal last_values, last_value, pos, head, tail, day, day_head, seen_generation
-        if seen_generation != generation[0]:  # another reference time: a remembered year-less date may be wrong
-            last_values, last_value, day, day_head, seen_generation = None, None, None, None, generation[0]
+        if seen_generation != owner.generation:  # another reference time: a remembered year-less date may be wrong
+            last_values, last_value, day, day_head, seen_generation = None, None, None, None, owner.generation
             memo[:] = [None] * len(rest)
         try:
             values = pick(fields)
@@ -407,11 +430,11 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
                 return last_value
             if text is None:
                 text = values if single else " ".join(values)
-            stamp = _parse_fresh(text, epoch0)
+            stamp = parse_fresh(text, epoch0)
             if stamp is not None:
                 last_values = values
                 last_value = out(stamp) if out is not None else stamp
-                pos, head, tail, day = _day_of(text, stamp)
+                pos, head, tail, day = _day_of(text, stamp, owner.now())
                 day_head = (values[:-1] if day is not None and not single and not tail and len(values[-1]) == 8
                             and pos == len(text) - 8 else None)
                 return last_value
@@ -421,7 +444,7 @@ def _reader(keys: tuple[str, ...], as_json: bool, index: Mapping[str, int] | Non
                 if seen is not None and seen[0] == text:
                     value = seen[1]
                 else:
-                    stamp = _parse_fresh(text, allow_epoch)
+                    stamp = parse_fresh(text, allow_epoch)
                     value = None if stamp is None else out(stamp) if out is not None else stamp
                     memo[k] = (text, value)
                 if value is not None:
@@ -453,7 +476,7 @@ def _clock_sets() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(f"{h}:{m}:" for h in two[:24] for m in two), frozenset(two)
 
 
-def _day_of(text: str, stamp: datetime) -> tuple[int, str, str, tuple[datetime, str] | None]:
+def _day_of(text: str, stamp: datetime, now: datetime) -> tuple[int, str, str, tuple[datetime, str] | None]:
     """Where the ``hh:mm:ss`` of ``text`` begins, the text before and after it, and its day (midnight and
     the start of its JSON text) when later texts of that day may reuse it; else a day of None."""
     none = (0, "", "", None)
@@ -462,7 +485,7 @@ def _day_of(text: str, stamp: datetime) -> tuple[int, str, str, tuple[datetime, 
     m = _CLOCK.search(text)
     if m is None or (int(m[1]), int(m[2]), int(m[3])) != (stamp.hour, stamp.minute, stamp.second):
         return none
-    if abs((stamp - _now()).days) <= 2:  # a year-less date near today: its year may depend on the time
+    if abs((stamp - now).days) <= 2:  # a year-less date near today: its year may depend on the time
         return none
     midnight = stamp.replace(hour=0, minute=0, second=0)
     return m.start(), text[: m.start()], text[m.end() :], (midnight, '"' + midnight.date().isoformat() + "T")

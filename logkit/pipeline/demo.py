@@ -56,7 +56,7 @@ def step_generate(run: DemoRun) -> None:
 def step_parse(run: DemoRun) -> None:
     """Parse every file with ``--format auto`` and write ``NAME.parsed.jsonl`` beside it."""
     from logkit.output import open_writer
-    from logkit.parse.api import RECORD_COLUMNS, Parser, to_record
+    from logkit.parse.api import RECORD_COLUMNS, Parser, Source, to_record
 
     gen = run.generated
     for f in gen.files:
@@ -64,7 +64,7 @@ def step_parse(run: DemoRun) -> None:
         out = f.path.with_name(f.path.stem + ".parsed.jsonl")
         types: Counter[str] = Counter()
         with open_writer("jsonl", out, columns=RECORD_COLUMNS, kind="parse") as writer:
-            for p in parser.parse_path(str(f.path)):
+            for p in parser.parse(Source.paths(str(f.path))):
                 rec = to_record(p)
                 writer.write(rec)
                 for q in p.params:

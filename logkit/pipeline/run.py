@@ -126,7 +126,7 @@ def one_pass(
         and when the stream has been quiet for :data:`FOLLOW_FLUSH_S`; sessions close after
         :data:`FOLLOW_IDLE_S` without a line.
     """
-    from logkit.parse.api import Parser
+    from logkit.parse.api import Parser, Source
 
     res = PassResult()
     parser = Parser(format=format)
@@ -154,7 +154,7 @@ def one_pass(
                     last_flush[0] = now
                 return _stop() if _stop is not None else False
 
-            stream = parser.follow(path, stop=idle)
+            stream = parser.parse(Source.follow(path, stop=idle))
 
             def parsed() -> Generator[ParsedLine, None, None]:
                 for p in stream:
@@ -163,7 +163,7 @@ def one_pass(
         else:  # a file: pass 1 mines, pass 2 (the one every sink shares) emits; "-": one pass
 
             def parsed() -> Generator[ParsedLine, None, None]:
-                yield from parser.parse_path(path, on_chunk=sink)
+                yield from parser.parse(Source.paths(path), on_chunk=sink)
 
         def counted() -> Iterator[ParsedLine]:
             # closing: when a sink raises, the parser's generators end now and close the input file
