@@ -1,6 +1,6 @@
 """One pass, all stages: each line of an input is parsed once and feeds the archive, the Parquet and detection.
 
-A file is read twice, as ``logkit parse`` does (the same public :meth:`Parser.parse_path`): pass 1 mines
+A file is read twice, as ``logkit parse`` does (the same public :meth:`Parser.parse`): pass 1 mines
 templates, pass 2 emits every line with its template's final form, year-less dates taking the year the file
 was written. Pass 2 is the one pass every sink shares: the compressor has its own tokenizer and takes raw
 bytes, so the parser's ``on_chunk`` hook hands it the very chunks pass 2 reads; the parsed lines go to the
