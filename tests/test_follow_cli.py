@@ -35,7 +35,7 @@ def test_stdin_stream_flushes_records_as_they_come(tmp_path) -> None:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     ) as proc:
         assert proc.stdin is not None and proc.stdout is not None
-        for i in range(60):  # past the 50 lines --format auto would wait for
+        for i in range(60):  # past the 20 lines --format auto would wait for
             proc.stdin.write(f"job {i} done in {i}ms\n".encode())
         proc.stdin.flush()
         first = proc.stdout.readline()  # arrives while stdin is still open
@@ -45,3 +45,43 @@ def test_stdin_stream_flushes_records_as_they_come(tmp_path) -> None:
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert len(rest.splitlines()) == 59
+
+
+def _read_line_within(stream, seconds: float) -> bytes:  # type: ignore[no-untyped-def]
+    """One line from a pipe, or b"" when none came within ``seconds`` (the pipe stays open)."""
+    import threading
+
+    got: list[bytes] = []
+    t = threading.Thread(target=lambda: got.append(stream.readline()), daemon=True)
+    t.start()
+    t.join(seconds)
+    return got[0] if got else b""
+
+
+def test_stdin_answers_each_line_while_the_pipe_stays_open() -> None:
+    """A slow pipe: with a format given, each record comes out before the next line is written; with
+    --format auto, lines that stop coming before 20 are decided a second after the first one."""
+    spec = "<Date> <Time> <Level> <Component>: <Content>"
+    for args, wait in ((["--format", spec], 5.0), ([], 5.0)):
+        with subprocess.Popen([sys.executable, "-m", "logkit", "parse", "-", *args], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+            assert proc.stdin is not None and proc.stdout is not None
+            lines = []
+            for i in range(3):
+                proc.stdin.write(f"2024-01-01 10:00:0{i} INFO svc.a: request {i} done in {7 * i}ms\n".encode())
+                proc.stdin.flush()
+                if args:  # a known format: the record of this line before the next line exists
+                    lines.append(_read_line_within(proc.stdout, wait))
+            started = time.monotonic()
+            while len(lines) < 3:
+                line = _read_line_within(proc.stdout, wait)
+                if not line:
+                    break
+                lines.append(line)
+            late = time.monotonic() - started
+            proc.stdin.close()
+            proc.wait(timeout=10)
+        recs = [json.loads(x) for x in lines if x]
+        assert [r["line"] for r in recs] == [1, 2, 3], args
+        assert recs[2]["fields"]["Level"] == "INFO" and recs[2]["timestamp"] == "2024-01-01T10:00:02"
+        assert late < wait

@@ -48,7 +48,7 @@ STATE_VERSION = 1
 RECORD_COLUMNS = ("source", "line", "timestamp", "fields", "template_id", "template", "params")
 SAMPLE_LINES = 200  # lines read to choose or check a header format
 STREAM_SAMPLE_LINES = 20  # on a stream, --format auto decides after this many lines,
-STREAM_SAMPLE_SECONDS = 1.0  # or once this long has passed since the first line (checked as lines arrive)
+STREAM_SAMPLE_SECONDS = 1.0  # or once this long has passed since the first line
 T = TypeVar("T")
 # The JSON emit pass reuses the header matches of the first pass (it then neither reads nor matches those files
 # again) for files whose lines take this many bytes at most, all together: about 5 bytes of memory a byte.
@@ -321,6 +321,9 @@ class Parser:
                 match = self.miner.match
                 blocks = self._reported(blocks, "writing")
             else:  # read once: the format from the first lines, then every line learnt as it comes
+                head = inp.existing_head(SAMPLE_LINES)
+                if head and inp.name not in self._formats:
+                    self._choose_format(head, inp.name)
                 blocks, fmt = self._stream_head(inp.blocks(on_chunk), inp.name)
                 blocks = self._joined(blocks, fmt)
                 match = self.miner.add
@@ -337,7 +340,7 @@ class Parser:
         head: list[Block] = []
         n = 0
         started: float | None = None
-        for block in blocks:
+        for block in blocks:  # a quiet standard input gives empty blocks: the clock is read then too
             head.append(block)
             n += len(block.lines)
             if n and started is None:

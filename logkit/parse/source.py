@@ -16,7 +16,9 @@ from datetime import datetime
 from logkit.errors import UsageError
 from logkit.parse.sources import check_readable, iter_text_blocks
 
-__all__ = ["Block", "Input", "Source"]
+__all__ = ["Block", "Input", "Source", "TICK"]
+
+TICK = 0.2  # seconds a quiet standard input waits before it gives an empty block
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,17 @@ class Input:
             return self.path != "-"
         return isinstance(self._lines, Sequence)
 
+    def existing_head(self, n: int) -> list[str]:
+        """The first ``n`` lines a followed file already holds (to choose its format at once), else []."""
+        if not self.follow or self.path is None or not os.path.isfile(self.path):
+            return []
+        out: list[str] = []
+        for lines, _ in iter_text_blocks(self.path):
+            out.extend(lines[: n - len(out)])
+            if len(out) >= n:
+                break
+        return out
+
     def written_at(self) -> datetime | None:
         """When the file was last written (local time): the reference of its year-less dates; else None."""
         if self.path is None or self.path == "-":
@@ -94,8 +107,8 @@ class Input:
         if self.follow:
             assert self.path is not None
             return self._followed()
-        if self.path is not None:
-            return _numbered(iter_text_blocks(self.path, on_chunk=on_chunk))
+        if self.path is not None:  # standard input ticks while quiet (a parser deciding its format by the clock)
+            return _numbered(iter_text_blocks(self.path, on_chunk=on_chunk, tick=TICK if self.path == "-" else None))
         assert self._lines is not None
         return self._held(self._lines)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import select
+import stat
 import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, cast
@@ -179,13 +181,40 @@ def iter_raw_lines(
     return _iter_lines(path, path if source is None else source, on_chunk)
 
 
-def _chunks(path: str) -> Generator[bytes, None, None]:
-    """The (decompressed) bytes of ``path`` a chunk at a time; damaged compressed data is an InputError."""
+def _pollable(fh: BinaryIO) -> int | None:
+    """The descriptor to wait on with ``select`` before each read of ``fh`` (plain standard input that is a pipe
+    or a terminal), else None."""
+    if not isinstance(fh, _NoClose):
+        return None
+    try:
+        fd = sys.stdin.fileno()
+        return None if stat.S_ISREG(os.fstat(fd).st_mode) else fd
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _chunks(path: str, tick: float | None = None) -> Generator[bytes, None, None]:
+    """The (decompressed) bytes of ``path`` a chunk at a time; damaged compressed data is an InputError.
+
+    With ``tick``, standard input read from a pipe gives an empty chunk whenever nothing came for ``tick``
+    seconds, so a reader can act on the clock while the pipe is quiet.
+    """
     fh = open_binary(path)
     # read1: what is there now (at most one system read), so a pipe's lines flow as they arrive
     read = getattr(fh, "read1", fh.read)
+    fd = _pollable(fh) if tick is not None else None
+    first = True  # the first read takes what the check of the magic number buffered: no wait before it
     try:
         while True:
+            if fd is not None and not first:
+                try:
+                    ready = select.select([fd], [], [], tick)[0]
+                except (OSError, ValueError):
+                    ready, fd = [fd], None
+                if not ready:
+                    yield b""
+                    continue
+            first = False
             try:
                 chunk = read(CHUNK_SIZE)
             except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
@@ -230,7 +259,7 @@ def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None
         chunks.close()
 
 
-def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = None
+def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = None, tick: float | None = None
                      ) -> Iterator[tuple[list[str], int]]:
     """The lines of ``path`` as :func:`iter_raw_lines` splits them, decoded (``surrogateescape``), a
     chunk's worth at a time: the cheap way to read a file's text when line numbers are not needed.
@@ -239,17 +268,22 @@ def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = No
     one too), as ``len(raw.data) + 1`` summed over the same lines gives.
 
     Decoding a block at once gives the same text as decoding each line: ``\\n`` always ends an invalid
-    byte sequence. ``on_chunk`` as in :func:`iter_raw_lines`.
+    byte sequence. ``on_chunk`` as in :func:`iter_raw_lines`. With ``tick``, a pipe quiet for that many seconds
+    gives an empty block (see :func:`_chunks`).
     """
     check_readable(path)
-    return _iter_blocks(path, on_chunk)
+    return _iter_blocks(path, on_chunk, tick)
 
 
-def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[tuple[list[str], int]]:
+def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None,
+                 tick: float | None = None) -> Iterator[tuple[list[str], int]]:
     pending: list[bytes] = []  # the tail of the chunks read so far after their last newline
-    chunks = _chunks(path)
+    chunks = _chunks(path, tick)
     try:
         for chunk in chunks:
+            if not chunk:  # a quiet pipe: the clock ticks
+                yield [], 0
+                continue
             if on_chunk is not None:
                 on_chunk(chunk)
             cut = chunk.rfind(b"\n")
