@@ -1,7 +1,9 @@
 """``logkit bench parse``: parsing accuracy (GA, PA, FGA, FTA) and speed of logkit and drain3 masked.
 
 Reads a Loghub-2k style folder (``NAME/NAME_2k.log``, ``NAME/NAME_2k.log_structured_corrected.csv``,
-``formats.json``); both parsers run in this process on the same contents.
+``formats.json``); both parsers run in this process on the same lines. logkit runs through its public
+two-pass function (:func:`logkit.parse.parse_lines` with the system's header format), so the benchmark
+measures what users run; drain3 masked gets the contents that header format splits off.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from logkit.bench.metrics import ParseScores, score_parsing
+from logkit.bench.targets import Target
 from logkit.errors import InputError
 from logkit.parse.formats import compile_format
-from logkit.parse.miner import TemplateMiner
 from logkit.records import RawLine
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "logkit_templates",
     "bench_parse",
     "bench_speed",
+    "speed_targets",
+    "accuracy_targets",
 ]
 
 SPEED_FILES = ("Apache.log", "Linux.log")
@@ -46,20 +50,23 @@ class SystemResult:
 
 @dataclass
 class SpeedResult:
-    """Throughput on one whole file: logkit (add + match, typing on) against drain3 masked."""
+    """One whole file, as whole processes on one CPU: median wall seconds of ``logkit parse`` and of the
+    one-pass drain3 baseline, and drain3's over logkit's (logkit's speed-up)."""
 
     file: str
     lines: int
-    logkit_lines_per_s: float
-    drain3_lines_per_s: float
+    logkit_s: float
+    drain3_s: float
+    runs: int
     ratio: float = field(init=False)
-    # whole processes (see logkit.bench.process_speed): median wall seconds and drain3's over logkit's
-    logkit_process_s: float | None = None
-    drain3_process_s: float | None = None
-    process_ratio: float | None = None
 
     def __post_init__(self) -> None:
-        self.ratio = self.logkit_lines_per_s / self.drain3_lines_per_s if self.drain3_lines_per_s else 0.0
+        self.ratio = self.drain3_s / self.logkit_s if self.logkit_s else 0.0
+
+
+# Targets of issue 21 (DESIGN.md section 3.1: ``bench`` exits 1 when a measured target is missed).
+ACCURACY_GOALS = {"ga": 0.95, "pa": 0.90, "fga": 0.90, "fta": 0.80}  # logkit's mean over the 2k systems
+SPEED_GOAL = 3.0  # summed drain3 medians / summed logkit medians
 
 
 def find_parse_dir(path: str | os.PathLike[str] | None) -> Path:
@@ -75,7 +82,7 @@ def find_parse_dir(path: str | os.PathLike[str] | None) -> Path:
     return p
 
 
-def _read_lines(path: Path) -> list[bytes]:
+def read_lines(path: Path) -> list[bytes]:
     data = path.read_bytes()
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -87,38 +94,46 @@ def contents_of(path: Path, spec: str) -> list[str]:
     """The message content of every line of a log file, split with a Loghub header spec."""
     fmt = compile_format(spec)
     src = str(path)
-    return [fmt.split(RawLine(src, n, data)).content for n, data in enumerate(_read_lines(path), 1)]
+    return [fmt.split(RawLine(src, n, data)).content for n, data in enumerate(read_lines(path), 1)]
 
 
-def load_system(root: Path, name: str, spec: str) -> tuple[list[str], list[str | None]]:
-    """One system's contents and ground-truth templates (None where the truth has none)."""
+def load_system(root: Path, name: str) -> tuple[list[bytes], list[str | None]]:
+    """One system's raw lines and ground-truth templates (None where the truth has none)."""
     log = root / name / f"{name}_2k.log"
     truth_file = root / name / f"{name}_2k.log_structured_corrected.csv"
     if not log.is_file() or not truth_file.is_file():
         raise InputError(f"benchmark system {name}: {log} or its _structured_corrected.csv is missing")
-    contents = contents_of(log, spec)
+    lines = read_lines(log)
     with truth_file.open(encoding="utf-8", newline="") as fh:
         truth: list[str | None] = [row.get("EventTemplate") or None for row in csv.DictReader(fh)]
-    if len(truth) != len(contents):
-        raise InputError(f"benchmark system {name}: {len(contents)} log lines but {len(truth)} truth rows")
-    return contents, truth
+    if len(truth) != len(lines):
+        raise InputError(f"benchmark system {name}: {len(lines)} log lines but {len(truth)} truth rows")
+    return lines, truth
 
 
-def logkit_templates(contents: Sequence[str]) -> list[str]:
-    """Mine with logkit's miner in two passes (learn, then match with typing); one template per line."""
-    miner = TemplateMiner()
-    learn = miner.learn
-    for c in contents:
-        learn(c)
-    match = miner.match
-    return [match(c).template for c in contents]
+def logkit_templates(lines: Sequence[bytes], spec: str) -> list[str]:
+    """Parse raw lines with logkit's public two-pass function (mine, then emit); one template per line."""
+    from logkit.parse import parse_lines
+
+    return [r.template for r in parse_lines(lines, format=spec)]
 
 
-def _timed(fn: Callable[[Sequence[str]], list[str]], contents: Sequence[str]) -> tuple[list[str], float]:
+def drain3_split(lines: Sequence[bytes], spec: str) -> list[str]:
+    """drain3 masked on the contents that ``spec`` splits off each line (header split included)."""
+    from logkit.bench.drain3_baseline import drain3_templates
+
+    fmt = compile_format(spec)
+    return drain3_templates([fmt.split(RawLine("-", n, d)).content for n, d in enumerate(lines, 1)])
+
+
+Runner = Callable[[Sequence[bytes], str], list[str]]
+
+
+def _timed(fn: Runner, lines: Sequence[bytes], spec: str) -> tuple[list[str], float]:
     t0 = time.perf_counter()
-    out = fn(contents)
+    out = fn(lines, spec)
     dt = time.perf_counter() - t0
-    return out, (len(contents) / dt if dt > 0 else float("inf"))
+    return out, (len(lines) / dt if dt > 0 else float("inf"))
 
 
 def bench_parse(root: str | os.PathLike[str] | None = None, *, with_drain3: bool = True,
@@ -139,20 +154,18 @@ def bench_parse(root: str | os.PathLike[str] | None = None, *, with_drain3: bool
     list of SystemResult
         Per system and parser, in the order of ``formats.json``.
     """
-    from logkit.bench.drain3_baseline import drain3_templates
-
     base = find_parse_dir(root)
     formats: dict[str, str] = json.loads((base / "formats.json").read_text(encoding="utf-8"))
     names = [s for s in formats if systems is None or s in systems]
-    parsers: list[tuple[str, Callable[[Sequence[str]], list[str]]]] = [("logkit", logkit_templates)]
+    parsers: list[tuple[str, Runner]] = [("logkit", logkit_templates)]
     if with_drain3:
-        parsers.append(("drain3", drain3_templates))
+        parsers.append(("drain3", drain3_split))
     out: list[SystemResult] = []
     for name in names:
-        contents, truth = load_system(base, name, formats[name])
+        lines, truth = load_system(base, name)
         for label, fn in parsers:
-            pred, speed = _timed(fn, contents)
-            out.append(SystemResult(name, label, len(contents), score_parsing(truth, pred), speed))
+            pred, speed = _timed(fn, lines, formats[name])
+            out.append(SystemResult(name, label, len(lines), score_parsing(truth, pred), speed))
     return out
 
 
@@ -167,11 +180,19 @@ def average(results: Sequence[SystemResult], parser: str) -> dict[str, float]:
     return avg
 
 
+def accuracy_targets(results: Sequence[SystemResult]) -> list[Target]:
+    """logkit's mean GA, PA, FGA and FTA over the systems against :data:`ACCURACY_GOALS`."""
+    avg = average(results, "logkit")
+    if not avg:
+        return []
+    return [Target(f"2k mean {k.upper()}", avg[k], goal) for k, goal in ACCURACY_GOALS.items()]
+
+
 def bench_speed(data: str | os.PathLike[str] | None = None,
                 files: Sequence[str] = SPEED_FILES, formats_dir: str | os.PathLike[str] | None = None,
-                process_runs: int = 3) -> list[SpeedResult]:
-    """Time logkit's two passes (typing on) and drain3 masked on whole files, in this process, and then
-    as whole processes (``process_runs`` paired runs of each, one CPU; 0: none).
+                runs: int = 3) -> list[SpeedResult]:
+    """Time ``logkit parse`` and the one-pass drain3 baseline on whole files as whole processes (``runs``
+    paired runs each after a warm-up, one CPU; see :mod:`logkit.bench.process_speed`).
 
     The files live in ``DATA/compress`` (``DATA`` default ``$LOGKIT_DATA``); each file's header format
     is the one ``loghub-2k/formats.json`` gives its system (the file name's stem).
@@ -184,7 +205,7 @@ def bench_speed(data: str | os.PathLike[str] | None = None,
     root = Path(data)
     fdir = Path(formats_dir) if formats_dir is not None else root / "loghub-2k"
     formats: dict[str, str] = json.loads((fdir / "formats.json").read_text(encoding="utf-8"))
-    from logkit.bench.drain3_baseline import drain3_two_pass
+    from logkit.bench.process_speed import parse_commands, time_processes
 
     out = []
     for name in files:
@@ -192,19 +213,20 @@ def bench_speed(data: str | os.PathLike[str] | None = None,
         if not path.is_file():
             raise InputError(f"speed benchmark file {path} is missing; set LOGKIT_DATA to the data folder")
         spec = formats.get(Path(name).stem.split("_")[0], "<Content>")
-        contents = contents_of(path, spec)
-        _, ours = _timed(logkit_templates, contents)
-        _, theirs = _timed(drain3_two_pass, contents)
-        row = SpeedResult(name, len(contents), ours, theirs)
-        if process_runs > 0:
-            from logkit.bench.process_speed import parse_commands, time_processes
-
-            timing = time_processes(*parse_commands(str(path), spec), runs=process_runs)
-            row.logkit_process_s = timing.a_seconds
-            row.drain3_process_s = timing.b_seconds
-            row.process_ratio = timing.speedup
-        out.append(row)
+        timing = time_processes(*parse_commands(str(path), spec), runs=runs)
+        out.append(SpeedResult(name, len(read_lines(path)), timing.a_seconds, timing.b_seconds, runs))
     return out
+
+
+def summed_ratio(rows: Sequence[SpeedResult]) -> float:
+    """drain3's summed medians over logkit's: the speed-up over all the files together."""
+    ours = sum(r.logkit_s for r in rows)
+    return sum(r.drain3_s for r in rows) / ours if ours else 0.0
+
+
+def speed_targets(rows: Sequence[SpeedResult]) -> list[Target]:
+    """The summed-median speed-up against :data:`SPEED_GOAL` (each file's ratio is reported, not a target)."""
+    return [Target("speed-up over drain3, summed medians", summed_ratio(rows), SPEED_GOAL, unit="x")] if rows else []
 
 
 def results_json(results: Sequence[SystemResult], speed: Sequence[SpeedResult] | None = None) -> dict:
@@ -219,5 +241,5 @@ def results_json(results: Sequence[SystemResult], speed: Sequence[SpeedResult] |
                     for p in dict.fromkeys(r.parser for r in results)},
     }
     if speed is not None:
-        doc["speed"] = [asdict(s) for s in speed]
+        doc["speed"] = {"files": [asdict(s) for s in speed], "summed_ratio": round(summed_ratio(speed), 4)}
     return doc
