@@ -68,9 +68,9 @@ def match_in_order(sample: Sequence[bytes], full: Sequence[bytes]) -> list[int |
 
 
 def _logkit_file(path: Path, spec: str) -> list[str]:
-    from logkit.parse import Parser
+    from logkit.parse import Parser, Source
 
-    return [r.template for r in Parser(format=spec).parse_paths([str(path)])]
+    return [r.template for r in Parser(format=spec).parse(Source.paths(str(path)))]
 
 
 def bench_scale(data: str | Path, systems: Sequence[str] | None = None, *,

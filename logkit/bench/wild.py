@@ -104,9 +104,9 @@ def check_files(folder: str | Path, manifest: Sequence[WildFile] | None = None) 
 
 
 def _logkit_file(path: Path, spec: str) -> list[str]:
-    from logkit.parse import Parser
+    from logkit.parse import Parser, Source
 
-    return [r.template for r in Parser(format=spec).parse_paths([str(path)])]
+    return [r.template for r in Parser(format=spec).parse(Source.paths(str(path)))]
 
 
 def bench_wild(folder: str | Path, manifest: Sequence[WildFile] | None = None, *,
