@@ -14,7 +14,6 @@ from typing import Any
 
 from logkit.errors import StateError
 from logkit.parse.clusters import (
-    _ID_WORD,
     TYPE_FREEZE,
     _Cluster,
     _compare,
@@ -25,6 +24,7 @@ from logkit.parse.clusters import (
     _merge_tokens,
     _params,
     _plan,
+    _softish,
     _starts,
     _unit_pair,
     _word_spans,
@@ -287,7 +287,7 @@ class TemplateMiner:
         best: _Cluster | None = None
         best_score = (-1.0, -1)
         line = {(i, w.tpl) for i, w in enumerate(words)}
-        line_ids = {i for i, w in enumerate(words) if _ID_WORD.fullmatch(w.tpl)}
+        line_ids = {i for i, w in enumerate(words) if _softish(w.tpl)}
         index = self._consts.get(len(words))
         maybe = index.candidates(line) if index is not None else set()  # the others cannot join
         for c in reversed(self._buckets.get(len(words), ())):
