@@ -77,3 +77,26 @@ def test_state_round_trip_keeps_generalised_words() -> None:
     again = TemplateMiner.from_dict(json.loads(json.dumps(m.to_dict())))
     assert again.templates() == m.templates()
     assert again.match("connection from 1.2.3.9 () at 11:00:00").template == "connection from <*> (<*>) at <*>"
+
+
+def test_a_literal_cluster_covered_by_a_later_one_is_absorbed() -> None:
+    # ``job alpha done`` alone is a constant; once ``job <*> done`` exists, its lines are instances of it
+    lines = ["job alpha done"] * 3 + ["job 42 done", "job 7 done"]
+    for got in _both_orders(lines):
+        assert got == {"job <*> done": 5}
+
+
+def test_clusters_that_a_generalised_cluster_covers_are_absorbed() -> None:
+    tail = "seconds on node one"
+    lines = [f"task alpha finished with state=ok after {i} {tail}" for i in range(4)]
+    lines += [f"task beta finished with state=failed after {i} {tail}" for i in range(2)]
+    lines += [f"task {i} finished with state={i} after {i} {tail}" for i in range(10, 14)]
+    for got in _both_orders(lines):
+        assert got == {f"task <*> finished with state=<*> after <*> {tail}": 10}
+    m = TemplateMiner()
+    first = [m.add(line).template for line in lines]  # a stream: the form known when each line came
+    assert first[0] == f"task alpha finished with state=ok after <*> {tail}"
+    assert len(m) == 1 and m.templates()[0][1] == 10
+    assert {m.match(line).template for line in lines} == {f"task <*> finished with state=<*> after <*> {tail}"}
+    again = TemplateMiner.from_dict(json.loads(json.dumps(m.to_dict())))
+    assert again.templates() == m.templates()

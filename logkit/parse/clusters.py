@@ -42,7 +42,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version")
+                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version", "into")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -68,6 +68,7 @@ class _Cluster:
         self.n_partial = 0
         self.ids: set[int] = set()
         self.consts_version = -1
+        self.into: _Cluster | None = None  # the cluster that absorbed this one (then it is no template)
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
