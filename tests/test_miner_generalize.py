@@ -100,3 +100,12 @@ def test_clusters_that_a_generalised_cluster_covers_are_absorbed() -> None:
     assert {m.match(line).template for line in lines} == {f"task <*> finished with state=<*> after <*> {tail}"}
     again = TemplateMiner.from_dict(json.loads(json.dumps(m.to_dict())))
     assert again.templates() == m.templates()
+
+
+def test_a_value_that_differs_only_in_part_is_one_whole_variable() -> None:
+    names = ["libfoo:amd64", "curl:arm64", "bash:i386", "tzdata:all"]
+    versions = ["1.2.3-1+foo2", "4.5-6", "2.36-9+deb12u10", "1:1.2.13.dfsg-1", "7.88.1-10+deb12u5"]
+    lines = [f"Setting up {names[i % 4]} ({versions[i % 5]}) ..." for i in range(20)]
+    lines += [f"Unpacking {names[i % 4]} ({versions[i % 5]}) over ({versions[(i + 2) % 5]}) ..." for i in range(20)]
+    for got in _both_orders(lines):
+        assert got == {"Setting up <*> (<*>) ...": 20, "Unpacking <*> (<*>) over (<*>) ...": 20}

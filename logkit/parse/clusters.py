@@ -27,6 +27,7 @@ _RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
 _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
+_JOINED_VARS = re.compile(PH + r"(?:[=:,;|@]+" + PH + ")+")
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
 # a word of letters and at least two digits: an id (``req_web1001``, ``n17``), not a name like ``IPV6``
@@ -161,7 +162,9 @@ def _merge_tokens(a: str, b: str) -> str:
             return pair[0] + PH + pair[1]
         return PH
     out = [pa[i] if (i % 2 or pa[i] == pb[i]) else PH for i in range(len(pa))]
-    return "".join(out)
+    # variables joined only by punctuation that opens or closes nothing are one value, whole
+    # (``libfoo:amd64`` / ``curl:arm64`` -> ``<*>``, not ``<*>:<*>``)
+    return _JOINED_VARS.sub(PH, "".join(out))
 
 
 def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
