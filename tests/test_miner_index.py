@@ -64,13 +64,20 @@ def test_the_index_gives_what_comparing_every_cluster_gives(seed: int, max_templ
     assert len(indexed[1]) > 10
 
 
-def test_state_round_trip_keeps_the_index() -> None:
+def test_state_round_trip_keeps_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A line whose masked form was seen stays with the cluster it joined, where a restored miner finds
+    # the closest cluster afresh (absorptions make such choices differ more often): so the index rebuilt
+    # from a state is checked against comparing every cluster, from the same state.
     lines = _lines(random.Random(5), 800)
     miner = TemplateMiner()
     for line in lines[:400]:
         miner.learn(line)
-    again = TemplateMiner.from_dict(miner.to_dict())
+    state = miner.to_dict()
+    again = TemplateMiner.from_dict(state)
+    assert [row[:2] for row in again.templates()] == [row[:2] for row in miner.templates()]
+    monkeypatch.setattr("logkit.parse.miner._ConstIndex", _AllClusters)
+    plain = TemplateMiner.from_dict(state)
     for line in lines[400:]:
-        miner.learn(line)
         again.learn(line)
-    assert [miner.match(x).template for x in lines] == [again.match(x).template for x in lines]
+        plain.learn(line)
+    assert [again.match(x) for x in lines] == [plain.match(x) for x in lines]

@@ -14,6 +14,7 @@ from itertools import accumulate
 from logkit.parse.families import glue_suffix, is_unit
 from logkit.parse.fastrec import new_param
 from logkit.parse.masking import PH, Word
+from logkit.parse.revise import bracketed, fill_empty, inside_only
 from logkit.parse.vartypes import classify
 from logkit.records import Param, VarType
 
@@ -26,6 +27,7 @@ _RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
 _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
 _VAR = "<*>"
+_JOINED_VARS = re.compile(PH + r"(?:[=:,;|@]+" + PH + ")+")
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
 _PLAIN_WORD = re.compile(r"[A-Za-z]+[():;,.]*")
 # a word of letters and at least two digits: an id (``req_web1001``, ``n17``), not a name like ``IPV6``
@@ -41,7 +43,7 @@ class _Cluster:
     """One template: a word template per position (``PH`` marks variables) and counts of var runs."""
 
     __slots__ = ("cid", "tokens", "runs", "count", "example", "last", "generic", "_text", "types", "votes",
-                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version")
+                 "version", "glue", "sig", "consts", "n_consts", "n_partial", "ids", "consts_version", "into")
 
     def __init__(self, cid: int, tokens: list[str], runs: dict[int, int], example: str) -> None:
         self.cid = cid
@@ -67,6 +69,7 @@ class _Cluster:
         self.n_partial = 0
         self.ids: set[int] = set()
         self.consts_version = -1
+        self.into: _Cluster | None = None  # the cluster that absorbed this one (then it is no template)
 
     def text(self) -> str:
         """The template string (Loghub convention: ``<*>`` variables, single spaces)."""
@@ -130,18 +133,38 @@ def _is_instance(token: str, word: str) -> bool:
     return _token_spans(token, word, 0, len(word)) is not None
 
 
+def _fills(a: str, b: str) -> str | None:
+    """The word template covering ``a`` and ``b`` when one of them holds an empty value and the other
+    is an instance of it with that value written (``()`` / ``(host)`` -> ``(PH)``), else None."""
+    fa = fill_empty(a)
+    if fa != a and _is_instance(fa, b):
+        return fa
+    fb = fill_empty(b)
+    if fb != b and _is_instance(fb, a):
+        return fb
+    return None
+
+
 def _merge_tokens(a: str, b: str) -> str:
     """The most specific word template covering both ``a`` and ``b``."""
     if a == b:
         return a
     if a == PH or b == PH:
         return PH
+    filled = _fills(a, b)
+    if filled is not None:
+        return filled
     pa = _DELIMS.split(a)
     pb = _DELIMS.split(b)
     if len(pa) != len(pb) or len(pa) == 1 or any(pa[i] != pb[i] for i in range(1, len(pa), 2)):
+        pair = bracketed(a)
+        if pair is not None and pair == bracketed(b):  # the inside of one bracket pair: ``[;;]`` / ``[x]``
+            return pair[0] + PH + pair[1]
         return PH
     out = [pa[i] if (i % 2 or pa[i] == pb[i]) else PH for i in range(len(pa))]
-    return "".join(out)
+    # variables joined only by punctuation that opens or closes nothing are one value, whole
+    # (``libfoo:amd64`` / ``curl:arm64`` -> ``<*>``, not ``<*>:<*>``)
+    return _JOINED_VARS.sub(PH, "".join(out))
 
 
 def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
@@ -149,8 +172,13 @@ def _mergeable(i: int, a: str, b: str, prev: str = "") -> bool:
 
     Not when either is only punctuation, when their punctuation differs (``(uid=0)`` / ``LOGIN(uid=0)``),
     when either is an upper-case constant name (states such as ``RUNNING``), nor two plain words
-    opening the message (``After Scheduling`` / ``Before Scheduling``).
+    opening the message (``After Scheduling`` / ``Before Scheduling``). An empty value and a value
+    (``()`` / ``(host)``, ``[]`` / ``[;;]``, ``key=`` / ``key=1``) may.
     """
+    if _fills(a, b) is not None:
+        return True
+    if inside_only(a, b) and not (_CONST_NAME.fullmatch(a) or _CONST_NAME.fullmatch(b)):
+        return True
     if _ALNUM.search(a) is None or _ALNUM.search(b) is None:
         return False
     if a == PH or b == PH:
@@ -192,6 +220,16 @@ def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
     )
 
 
+def _soft(a: str, b: str) -> bool:
+    """Whether two different words are two ids or two values of one bracket pair (see :func:`_compare`)."""
+    return (_ID_WORD.fullmatch(a) is not None and _ID_WORD.fullmatch(b) is not None) or inside_only(a, b)
+
+
+def _softish(word: str) -> bool:
+    """Whether a word may be one side of a :func:`_soft` pair (an id, or a word with a bracket pair)."""
+    return _ID_WORD.fullmatch(word) is not None or bracketed(word) is not None
+
+
 def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
     """(same, differing) constant words of a cluster and a line, or None when they may not merge
     (``exact``: when any word differs)."""
@@ -212,9 +250,10 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
         diffs.append(i)
     diff = len(diffs)
     if diff:
-        # words of letters and digits that differ (``req_web1001`` / ``req_web1002``) are ids: they do
-        # not count against the similarity, so short messages around an id still form one template
-        plain = diff - sum(1 for i in diffs if _ID_WORD.fullmatch(tokens[i]) and _ID_WORD.fullmatch(words[i].tpl))
+        # words of letters and digits that differ (``req_web1001`` / ``req_web1002``) are ids, and words
+        # that differ inside one bracket pair (``()`` / ``(host)``) are values: they do not count against
+        # the similarity, so short messages around an id or value still form one template
+        plain = diff - sum(1 for i in diffs if _soft(tokens[i], words[i].tpl))
         if plain:
             if same < MIN_SAME or same / (same + plain) < MIN_SIMILARITY:
                 return None
@@ -226,12 +265,23 @@ def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, in
     return same, diff
 
 
+def covers(general: list[str], other: list[str]) -> bool:
+    """Whether each word template of ``other`` is covered by ``general`` at its position: the same word,
+    a variable, or an instance of a word template with variables."""
+    if len(general) != len(other):
+        return False
+    for g, o in zip(general, other, strict=True):
+        if g != o and g != PH and not (PH in g and _is_instance(g, o)):
+            return False
+    return True
+
+
 def _refresh_consts(c: _Cluster) -> None:
     """Take the constant words of ``c`` (see ``_Cluster.consts``) from its current tokens."""
     c.consts = {(i, t) for i, t in enumerate(c.tokens) if t != PH}
     c.n_consts = len(c.consts)
     c.n_partial = sum(1 for t in c.tokens if t != PH and PH in t)
-    c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _ID_WORD.fullmatch(t)}
+    c.ids = {i for i, t in enumerate(c.tokens) if t != PH and _softish(t)}
     c.consts_version = c.version
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from logkit.errors import StateError
 from logkit.parse.clusters import (
-    _ID_WORD,
     TYPE_FREEZE,
     _Cluster,
     _compare,
@@ -25,9 +24,12 @@ from logkit.parse.clusters import (
     _merge_tokens,
     _params,
     _plan,
+    _refresh_consts,
+    _softish,
     _starts,
     _unit_pair,
     _word_spans,
+    covers,
 )
 from logkit.parse.families import reduced
 from logkit.parse.fastrec import slot_setters
@@ -127,6 +129,8 @@ class TemplateMiner:
             else:
                 c = entry[0]
             self._see(content, entry)
+        if c.into is not None:
+            c = self._resolve(entry, content)
         self._tick += 1
         c.count += 1
         c.last = self._tick
@@ -285,9 +289,9 @@ class TemplateMiner:
     def _find(self, words: list[Word], exact: bool) -> _Cluster | None:
         """The closest cluster a line may join (``exact``: only one it fits without changes)."""
         best: _Cluster | None = None
-        best_score = (-1.0, -1)
+        best_score = (-1.0, -1, -1)
         line = {(i, w.tpl) for i, w in enumerate(words)}
-        line_ids = {i for i, w in enumerate(words) if _ID_WORD.fullmatch(w.tpl)}
+        line_ids = {i for i, w in enumerate(words) if _softish(w.tpl)}
         index = self._consts.get(len(words))
         maybe = index.candidates(line) if index is not None else set()  # the others cannot join
         for c in reversed(self._buckets.get(len(words), ())):
@@ -298,9 +302,9 @@ class TemplateMiner:
                 continue
             same, diff = r
             if diff:
-                score = (same / (same + diff), c.count)
+                score = (same / (same + diff), c.count, c.last)
             else:
-                score = (1.0 + same, c.count)
+                score = (1.0 + same, c.count, c.last)
             if score > best_score:
                 best, best_score = c, score
         return best
@@ -310,6 +314,7 @@ class TemplateMiner:
         if c is None:
             runs = {i: w.count for i, w in enumerate(words) if w.tpl == PH}
             c = self._new_cluster([w.tpl for w in words], runs, content)
+            self._absorb_instances(c)
         else:
             self._merge(c, words)
         self._remember(key, c)
@@ -357,6 +362,8 @@ class TemplateMiner:
                 self._remember(key, c)
             entry = self._cache[key]
         c = entry[0]
+        if c.into is not None:
+            c = self._resolve(entry, content)
         if learn:
             self._tick += 1
             c.count += 1
@@ -432,3 +439,71 @@ class TemplateMiner:
             c.version += 1
             self._const_index(len(tokens)).add(c)
             self._index(c)
+            self._absorb_instances(c)
+
+    # -- revisions: a cluster absorbs the clusters that became its instances --------------------------------
+    def _resolve(self, entry: list[Any], content: str) -> _Cluster:
+        """The live cluster for a cache entry whose cluster was absorbed (the entry is repointed): the
+        closest one the line fits, as for a line never seen, else the one that absorbed it."""
+        c = entry[0]
+        while c.into is not None:
+            c = c.into
+        found = self._find(collapse(line_words(content)[1]), exact=True)
+        if found is not None:
+            c = found
+        entry[0] = c
+        entry[1] = -1  # its plan was made for the absorbed cluster
+        return c
+
+    def _absorb_instances(self, c: _Cluster) -> None:
+        """Absorb into ``c`` every other cluster of its length whose words ``c`` covers: a line of such a
+        cluster would have joined ``c`` had ``c`` been known first, so the final templates do not depend
+        on the order of the lines."""
+        size = len(c.tokens)
+        bucket = self._buckets.get(size)
+        if bucket is None or len(bucket) < 2:
+            return
+        index = self._consts.get(size)
+        maybe: set[int] | None = None
+        if c.consts_version != c.version:
+            _refresh_consts(c)
+        if index is not None:
+            for w in c.consts:
+                if PH not in w[1]:  # every instance has this constant word
+                    ids = index.by_word.get(w, set())
+                    maybe = ids if maybe is None else maybe & ids
+                    if not maybe:
+                        return
+        tokens = c.tokens
+        victims = [
+            o for o in bucket
+            if o is not c and (maybe is None or o.cid in maybe) and o.glue == c.glue and covers(tokens, o.tokens)
+        ]
+        for o in victims:
+            self._absorb(o, c)
+
+    def _absorb(self, o: _Cluster, c: _Cluster) -> None:
+        changed = False
+        for i, (g, t) in enumerate(zip(c.tokens, o.tokens, strict=True)):
+            if g == PH:
+                old = c.runs.get(i, 1)
+                new = o.runs.get(i, 1) if t == PH else 1
+                if old != new and old != 0:
+                    c.runs[i] = 0
+                    changed = True
+        c.count += o.count
+        c.last = max(c.last, o.last)
+        o.into = c
+        o.version += 1  # what was remembered for its lines expires
+        del self._clusters[o.cid]
+        size = len(o.tokens)
+        self._buckets[size] = [m for m in self._buckets[size] if m is not o]
+        self._const_index(size).remove(o.cid)
+        family = self._families.get(o.sig)
+        if family is not None:
+            family[:] = [m for m in family if m is not o]
+        if changed:
+            c.generic = True
+            c._text = None
+            c.types = None
+            c.version += 1
