@@ -109,3 +109,18 @@ def test_a_value_that_differs_only_in_part_is_one_whole_variable() -> None:
     lines += [f"Unpacking {names[i % 4]} ({versions[i % 5]}) over ({versions[(i + 2) % 5]}) ..." for i in range(20)]
     for got in _both_orders(lines):
         assert got == {"Setting up <*> (<*>) ...": 20, "Unpacking <*> (<*>) over (<*>) ...": 20}
+
+
+def test_a_word_that_varied_takes_a_new_value_of_its_shape_whole() -> None:
+    """Short messages (too few constant words to compare by similarity): once names made ``<*>:amd64`` vary,
+    ``name:all`` is one more value of that word, in whichever order the lines come; a key (``user=``) that
+    differs is not, nor a word whose only variable the masking put in both (``LOGIN(uid=0)`` / ``root(uid=0)``)."""
+    names = ["libc6", "bash", "coreutils", "zlib1g", "perl-base", "tzdata", "adduser", "debconf"]
+    lines = [f"status unpacked {n}:{'amd64' if k % 2 else 'all'} 1.{k}-{k + 2}" for k, n in enumerate(names)] * 3
+    for got in _both_orders(lines):
+        assert got == {"status unpacked <*> <*>": len(lines)}
+    from logkit.parse.clusters import _soft
+
+    assert _soft("user=\ue000", "group=libc6") is False  # another key: it counts against the similarity
+    assert _soft("\ue000:amd64", "curl:all") is True
+    assert _soft("LOGIN(uid=\ue000)", "root(uid=\ue000)") is False  # the masking's variable: no evidence

@@ -221,13 +221,41 @@ def _unit_pair(tokens: list[str], words: list[Word], i: int) -> bool:
 
 
 def _soft(a: str, b: str) -> bool:
-    """Whether two different words are two ids or two values of one bracket pair (see :func:`_compare`)."""
-    return (_ID_WORD.fullmatch(a) is not None and _ID_WORD.fullmatch(b) is not None) or inside_only(a, b)
+    """Whether two different words are two ids, two values of one bracket pair, or a cluster's word that has
+    varied and a word of the same shape (:func:`_varied_value`); see :func:`_compare`."""
+    return ((_ID_WORD.fullmatch(a) is not None and _ID_WORD.fullmatch(b) is not None) or inside_only(a, b)
+            or _varied_value(a, b))
+
+
+def _varied_value(token: str, word: str) -> bool:
+    """Whether the cluster's word template ``token`` has varied where ``word`` (a line's) holds text, and the
+    two differ only in the text between the same punctuation, never in a key (the text before ``=``).
+
+    A word whose values vary across the lines of a template is a value, whole: once ``libc6:amd64`` and
+    ``bash:amd64`` made ``<*>:amd64``, ``curl:all`` is one more value there (``<*>``), not another event.
+    A variable the masking put in both words (``LOGIN(uid=<*>)`` / ``root(uid=<*>)``) is no such evidence.
+    """
+    if PH not in token:
+        return False
+    pt = _DELIMS.split(token)
+    pw = _DELIMS.split(word)
+    if len(pt) != len(pw) or any(pt[k] != pw[k] for k in range(1, len(pt), 2)):
+        return False
+    varied = False
+    for k in range(0, len(pt), 2):
+        if pt[k] == pw[k]:
+            continue
+        if k + 1 < len(pt) and pt[k + 1].startswith("="):
+            return False  # two keys
+        if PH in pt[k] and PH not in pw[k] and pw[k]:
+            varied = True
+    return varied
 
 
 def _softish(word: str) -> bool:
-    """Whether a word may be one side of a :func:`_soft` pair (an id, or a word with a bracket pair)."""
-    return _ID_WORD.fullmatch(word) is not None or bracketed(word) is not None
+    """Whether a word may be one side of a :func:`_soft` pair (an id, or a word with punctuation or a variable
+    in it)."""
+    return PH in word or _DELIMS.search(word) is not None or _ID_WORD.fullmatch(word) is not None
 
 
 def _compare(tokens: list[str], words: list[Word], exact: bool) -> tuple[int, int] | None:
