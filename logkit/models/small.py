@@ -22,6 +22,8 @@ from logkit.detect.features import Featurizer, TemplateStats, token_weights
 from logkit.detect.grouping import Event, Group
 from logkit.errors import StateError, UsageError
 from logkit.models.base import Detector, Score, register
+from logkit.models.lines import LineWindows
+from logkit.models.sessions import SessionForest
 
 __all__ = ["SmallDetector"]
 
@@ -31,6 +33,8 @@ _FIELDS = attrgetter("fields")
 _WEAK_AUC = 0.6  # supervised held-out ROC-AUC below this: the labels taught nothing that generalises
 _MAX_LENGTH = 10_000  # whole-item lengths above this are counted as this
 _UNSEEN_PART = 0.5  # the share still to come of a cut item when training had no whole item that long
+_ONE_CLASS = ("the labels hold only one class; supervised training needs normal and anomalous items (or leave "
+              "--labels out to learn normal behaviour only)")
 _NOVELTY_BLOCKS = 5  # training items in this many time blocks; "novel" = a template unseen outside its block
 
 
@@ -58,34 +62,11 @@ def _auc(scores: Any, y: Any, weights: Any) -> float:
     return float(roc_auc_score(y, scores, sample_weight=weights))
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1.0 - 1e-6)
-    return math.log(p / (1.0 - p))
-
-
-def _epistemic(p: float, coverage: float, novel_rate: float) -> float:
-    """Uncertainty once the part of an item the model never saw is given the novel items' anomaly rate.
-
-    The two opinions are pooled in log-odds, each weighed by its share of the item's features: a line
-    whose known part is strongly normal stays fairly sure however many new words it has, while a line
-    whose known part is unsure moves towards the novel items' rate.
-    """
-    q = _sigmoid(coverage * _logit(p) + (1.0 - coverage) * _logit(novel_rate))
-    return 1.0 - abs(2.0 * q - 1.0)
-
-
 def _length_counts(lengths: Iterable[int]) -> list[list[int]]:
     """``[[length, count], ...]`` of whole (closed) training items, sorted; the longest ones are pooled so
     the list stays short."""
     c = Counter(min(n, _MAX_LENGTH) for n in lengths)
     return [[n, k] for n, k in sorted(c.items())]
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 class _LazyReasonScore(Score):
@@ -119,7 +100,7 @@ def _short(text: str, n: int = 80) -> str:
 
 
 @register
-class SmallDetector(Detector):
+class SmallDetector(LineWindows, Detector):
     """Ensemble of logistic regressions with calibrated scores and an uncertainty.
 
     Parameters
@@ -135,17 +116,24 @@ class SmallDetector(Detector):
     informative_words : bool
         With line labels: weigh each word of a line by how informative it is (its inverse frequency among
         the distinct training lines), so that what every line has says little and rare words say most.
+    n_trees : int
+        With session labels: trees of the session forest (:class:`~logkit.models.sessions.SessionForest`).
+    durations : bool
+        With session labels: give the forest each session's duration and longest pause too.
     """
 
     name = "small"
 
     def __init__(self, *, n_estimators: int = 5, C: float = 4.0, random_state: int = 0,
-                 novelty_quantile: float = 0.995, informative_words: bool = True) -> None:
+                 novelty_quantile: float = 0.995, informative_words: bool = True, n_trees: int = 100,
+                 durations: bool = False) -> None:
         self.n_estimators = n_estimators
         self.C = C
         self.random_state = random_state
         self.novelty_quantile = novelty_quantile
         self.informative_words = informative_words
+        self.n_trees = n_trees
+        self.durations = durations
 
     # -- fitting ----------------------------------------------------------------------------------
     def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None,
@@ -176,7 +164,8 @@ class SmallDetector(Detector):
                 self.stats_.add(Counter(ev.template_id for ev in g.events), texts)
         if self.stats_.n_groups == 0:
             raise UsageError("every training group is labelled anomalous; give some normal ones")
-        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group")
+        self.sessions_: SessionForest | None = None
+        self._feat = Featurizer(self.vocab_, sequence=False)
         self.closed_lengths_ = _length_counts(g.lines for g in groups if not g.open)
         if self.mode_ == "novelty":
             self.z0_ = self._novelty_scale(groups)
@@ -207,12 +196,18 @@ class SmallDetector(Detector):
             ys = [v[1] for v in keyed.values()]
             counts = [v[2] for v in keyed.values()]
         else:
-            rows = [self._feat.group_row(g) for g in groups]
-            ys, counts = glabels, [1] * len(groups)
+            if len(set(glabels)) < 2:
+                raise UsageError(_ONE_CLASS)
+            self.sessions_ = SessionForest(n_trees=self.n_trees, durations=self.durations,
+                                           random_state=self.random_state).fit(groups, glabels)
+            self.novel_rate_ = self.sessions_.novel_rate
+            self.heldout_auc_ = self.sessions_.heldout_auc
+            self.coef_, self.intercept_, self.calib_ = None, None, (1.0, 0.0)
+            self.z0_ = self._novelty_scale([g for g, y in zip(groups, glabels, strict=True) if not y])
+            return
         self.novel_rate_ = self._novel_rate(groups, glabels, line_labels)
         if len(set(ys)) < 2:
-            raise UsageError("the labels hold only one class; supervised training needs normal and anomalous "
-                             "items (or leave --labels out to learn normal behaviour only)")
+            raise UsageError(_ONE_CLASS)
         self._fit_ensemble(rows, ys, counts)
         self.z0_ = self._novelty_scale([g for g, y in zip(groups, glabels, strict=True) if not y])
 
@@ -253,25 +248,6 @@ class SmallDetector(Detector):
                     c[1] += 1
             self.kind_novel_ = {k: (a + 2.0 * novel) / (n + 2.0) for k, (a, n) in per.items()}
         return novel
-
-    def _coverage(self, row: dict[int, float]) -> float:
-        """The share of a feature row's energy on features that training rows had."""
-        known: set[int] = self.__dict__["_known"]
-        tot = sum(v * v for v in row.values())
-        return sum(v * v for j, v in row.items() if j in known) / tot if tot else 1.0
-
-    def _known_part(self, row: dict[int, float]) -> dict[int, float]:
-        """A line's features that training rows had, normalised again: what the model can read of it.
-
-        Words no training line held have no weight in any member; left in, they would only shrink the
-        weight of the known ones (L2 normalisation). What they leave unknown goes into the uncertainty.
-        """
-        known: set[int] = self.__dict__["_known"]
-        part = {j: v for j, v in row.items() if j in known}
-        if len(part) == len(row) or not part:
-            return row
-        norm = math.sqrt(sum(v * v for v in part.values()))
-        return {j: v / norm for j, v in part.items()}
 
     def _fit_ensemble(self, rows: list[dict[int, float]], ys: list[int], counts: list[int]) -> None:
         import numpy as np
@@ -368,6 +344,8 @@ class SmallDetector(Detector):
 
     def score(self, groups: Sequence[Group]) -> list[Score]:
         """One :class:`Score` per group (see the class docstring)."""
+        if self.mode_ == "group":
+            self._group_batch(groups)
         return [self._score_one(g) for g in groups]
 
     def _score_one(self, g: Group) -> Score:
@@ -414,41 +392,6 @@ class SmallDetector(Detector):
         known = self.stats_.text
         return [ev for ev in g.events if ev.template_id not in known]
 
-    def _line_window(self, g: Group) -> tuple[float, float, list[int], str]:
-        """A window of lines: its probability (the noisy-OR of its distinct kinds of line, per member: a
-        window is anomalous when any of its lines is, and a line repeated is one piece of evidence), its
-        epistemic uncertainty, the lines that weighed most and their template."""
-        cache: dict[Any, tuple[list[float], float, tuple[float, ...]]] = self.__dict__.setdefault("_line_cache", {})
-        evs = g.events
-        keys = list(zip(map(_TEMPLATE_ID, evs), map(_FIELDS, evs), strict=True))
-        per_key: dict[tuple[str, Any], tuple[list[float], float, tuple[float, ...]]] = {}
-        for key in dict.fromkeys(keys):
-            hit = cache.get(key)
-            if hit is None:
-                hit = self._line_entry(evs[keys.index(key)])
-                if len(cache) < 100_000:
-                    cache[key] = hit
-            per_key[key] = hit
-        if len(per_key) == 1:
-            ((worst, (members, p, _),),) = per_key.items()
-        else:
-            members = [1.0 - math.exp(sum(col)) for col in zip(*(h[2] for h in per_key.values()), strict=True)]
-            p = sum(members) / len(members)
-            worst = max(per_key, key=lambda k: per_key[k][1])
-        if self._blended():  # a line's probability already holds what its unseen part is worth
-            q = per_key[worst][1]
-            epi = 1.0 - abs(2.0 * q - 1.0) if q >= 0.5 else max(1.0 - abs(2.0 * h[1] - 1.0) for h in per_key.values())
-        else:
-            key_ev = {k: evs[keys.index(k)] for k in per_key}
-            epi = self._line_epistemic({k: h[0] for k, h in per_key.items()}, key_ev, worst)
-        top = [ev.line for ev, k in zip(evs, keys, strict=True) if k == worst][:5]
-        return p, epi, top, evs[keys.index(worst)].template
-
-    def _line_entry(self, ev: Event) -> tuple[list[float], float, tuple[float, ...]]:
-        """A kind of line's member probabilities, their mean and each one's ``log(1 - p)``."""
-        ps = self._line_probs(ev)
-        return ps, sum(ps) / len(ps), tuple(math.log1p(-min(q, 1.0 - 1e-12)) for q in ps)
-
     def _whole_length(self, lines: int) -> float | None:
         """The mean length of the whole (closed) training items at least ``lines`` long (None: none was)."""
         tot = n = 0
@@ -470,80 +413,64 @@ class SmallDetector(Detector):
         return (f"still open at the end of the input: judged on its first {g.lines} "
                 f"line{'s' if g.lines != 1 else ''}{size}")
 
-    def _line_epistemic(self, per_key: dict[tuple[str, Any], list[float]],
-                        key_ev: dict[tuple[str, Any], Event], worst: tuple[str, Any]) -> float:
-        """A window's epistemic uncertainty: of its most anomalous line when that one decides it, else of
-        whichever line is least known."""
-        cov: dict[Any, float] = self.__dict__.setdefault("_cov_cache", {})
-        kinds: dict[Any, float] = getattr(self, "kind_novel_", {})
-        blended = self._blended()
+    def _forest(self) -> SessionForest:
+        """The session forest (group mode only)."""
+        assert self.sessions_ is not None, "the session forest exists in group mode"
+        return self.sessions_
 
-        def one(key: tuple[str, Any]) -> float:
-            ps = per_key[key]
-            if blended:  # the line's probability already holds what its unseen part is worth
-                q = sum(ps) / len(ps)
-                return 1.0 - abs(2.0 * q - 1.0)
-            c = cov.get(key)
-            if c is None:
-                c = self._coverage(self._feat.line_vector(key_ev[key]))
-                if len(cov) < 100_000:
-                    cov[key] = c
-            return _epistemic(sum(ps) / len(ps), c, kinds.get(key[1], self.novel_rate_))
+    def _group_key(self, g: Group) -> tuple[Any, ...]:
+        """What the session forest sees of a group (its templates in order, line count, ``open``, and its
+        times when the forest reads durations): sessions of a system repeat a few shapes."""
+        key: tuple[Any, ...] = (tuple(map(_TEMPLATE_ID, g.events)), g.lines, g.open)
+        return key + (g.start, g.end) if self.durations else key
 
-        if sum(per_key[worst]) / len(per_key[worst]) >= 0.5:
-            return one(worst)
-        return max(one(k) for k in per_key)
-
-    def _blended(self) -> bool:
-        """Whether line probabilities take in what their unseen part is worth (models with token weights)."""
-        return getattr(self, "token_weights_", None) is not None
-
-    def _line_probs(self, ev: Event) -> list[float]:
-        """A line's member probabilities (cached by :meth:`_line_window`)."""
-        vec = self._feat.line_vector(ev)
-        logits = self._member_logits(self._known_part(vec))
-        if self._blended():
-            # the part of the line training never showed is worth what new lines of its kind turned out
-            # to be: the members' opinion of the known part and that rate, pooled in log-odds by the
-            # share of the line's (informativeness-weighted) tokens each covers
-            c = self._coverage(vec)
-            prior = _logit(getattr(self, "kind_novel_", {}).get(ev.fields, self.novel_rate_))
-            logits = [c * x + (1.0 - c) * prior for x in logits]
-        ps = [_sigmoid(x) for x in logits]
-        return ps
+    def _group_batch(self, groups: Sequence[Group]) -> None:
+        """Work out the forest's probabilities of the groups not yet memoised, in one batch."""
+        memo: dict[Any, tuple[float, float, str]] = self.__dict__.setdefault("_group_memo", {})
+        todo: dict[Any, Group] = {}
+        for g in groups:
+            key = self._group_key(g)
+            if key not in memo:
+                todo.setdefault(key, g)
+        if not todo:
+            return
+        if len(memo) + len(todo) > 20_000:
+            memo.clear()
+        for (key, g), p in zip(todo.items(), self._forest().probabilities(list(todo.values())), strict=True):
+            memo[key] = (p, 0.0, self._heaviest(g))
 
     def _group_probs(self, g: Group) -> tuple[float, float, str]:
-        """Mean member probability, epistemic uncertainty and the heaviest template of a group; memoised
-        on what the features see (the templates and kind fields in order, the line count, ``open``), since
-        sessions of a system repeat a few shapes."""
+        """The forest's calibrated probability of a group, its epistemic part (none beyond the
+        probability) and the template that weighs most (memoised, see :meth:`_group_key`)."""
         memo: dict[Any, tuple[float, float, str]] = self.__dict__.setdefault("_group_memo", {})
-        key = (tuple((ev.template_id, ev.fields) for ev in g.events), g.lines, g.open)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        row = self._feat.group_row(g)
-        members = [_sigmoid(x) for x in self._member_logits(row)]
-        p = sum(members) / len(members)
-        out = (p, _epistemic(p, self._coverage(row), self.novel_rate_), self._heaviest(g))
-        if len(memo) < 20_000:
-            memo[key] = out
-        return out
+        hit = memo.get(self._group_key(g))
+        if hit is None:
+            self._group_batch([g])
+            hit = memo[self._group_key(g)]
+        return hit
 
     def _heaviest(self, g: Group) -> str:
-        """The template whose words pushed the score up most."""
-        best, best_key = -math.inf, ""
-        mean = self.__dict__.get("_mean_coef")
-        if mean is None:
-            mean = self._mean_coef = self.coef_.mean(axis=0)
-        done: set[str] = set()
+        """The template that says most: an unseen one, else one whose expected follower never came, else
+        the one whose count is farthest from normal."""
         for ev in g.events:
-            if ev.template_id in done:
-                continue
-            done.add(ev.template_id)
-            w = sum(float(mean[j]) * v for j, v in self._feat.line_vector(ev).items())
-            if w > best:
-                best, best_key = w, ev.template_id
-        return best_key
+            if ev.template_id not in self.stats_.text:
+                return ev.template_id
+        if not g.open:
+            unmet = self._forest().unmet(g)
+            if unmet:
+                return unmet[0][0]
+        return self._zmax(g)[1]
+
+    def _unmet_reason(self, g: Group) -> list[str]:
+        """The first event the session never reached though normal sessions like it always do."""
+        unmet = self._forest().unmet(g)
+        if not unmet:
+            return []
+        a, b = unmet[0]
+        text = self.stats_.text
+        more = f" (+{len(unmet) - 1} more such)" if len(unmet) > 1 else ""
+        return [f"never reached template {b} '{_short(text.get(b, b), 60)}', which every normal training "
+                f"session holding {a} '{_short(text.get(a, a), 60)}' reaches{more}"]
 
     def _reason(self, g: Group, unseen: list[Event], z: float, ztid: str, zc: int, top: list[int],
                 heavy: str) -> str:
@@ -562,6 +489,8 @@ class SmallDetector(Detector):
             # a template of anomalous training items only is not new: say where training had it
             where = "seen in training only in anomalous items" if ids[0] in known else "never seen in training"
             parts.append(f"template {ids[0]} '{_short(first.template)}' {where}{more}")
+        if getattr(self, "sessions_", None) is not None and not g.open:
+            parts.extend(self._unmet_reason(g))
         if z >= _Z_FAR and ztid:
             m, s = self.stats_.mean_std(ztid)
             parts.append(f"template {ztid} '{_short(self.stats_.text[ztid])}' appears {zc} times where "
@@ -594,6 +523,10 @@ class SmallDetector(Detector):
             data["unseen_weight"] = self.unseen_weight_
             arrays["token_index"] = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
             arrays["token_weight"] = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+        sessions = getattr(self, "sessions_", None)
+        if sessions is not None:
+            data["sessions"], more = sessions.to_state()
+            arrays.update(more)
         return data, arrays
 
     def _set_state(self, data: dict[str, Any], arrays: Mapping[str, Any]) -> None:
@@ -621,8 +554,10 @@ class SmallDetector(Detector):
         self.unseen_weight_ = float(data.get("unseen_weight") or 1.0)
         if index is not None and weight is not None:
             self.token_weights_ = dict(zip(index.tolist(), weight.tolist(), strict=True))
-        self._feat = Featurizer(self.vocab_, sequence=self.mode_ == "group", weights=self.token_weights_,
+        self._feat = Featurizer(self.vocab_, sequence=False, weights=self.token_weights_,
                                 unseen_weight=self.unseen_weight_)
-        if self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features:
+        self.sessions_ = SessionForest.from_state(data["sessions"], arrays) if "sessions" in data else None
+        if (self.coef_ is not None and self.coef_.shape[1] != self._feat.n_features) or (
+                self.mode_ == "group" and self.sessions_ is None):
             raise StateError("the model was trained by another logkit version; train it again with "
                              "`logkit train`")
