@@ -20,19 +20,78 @@ __all__ = [
     "TemplateInfo",
     "decode",
     "encode",
+    "ForeignText",
+    "Cp1252Text",
+    "byte_marked",
+    "unmarked",
 ]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text; bytes that are not UTF-8 become lone surrogates (``surrogateescape``)."""
-    return data.decode("utf-8", "surrogateescape")
+class ForeignText(str):
+    """The text of a line that is not UTF-8 (decoded as cp1252, or as ``--encoding`` says), with its bytes.
+
+    Behaves as the ``str`` it is; ``raw`` keeps the line's exact bytes, so :func:`encode` gives them back.
+    """
+
+    raw: bytes
+
+    def __new__(cls, text: str, raw: bytes) -> ForeignText:
+        self = super().__new__(cls, text)
+        self.raw = raw
+        return self
+
+
+class Cp1252Text(ForeignText):
+    """A line that is not valid UTF-8, read as cp1252 (the default for such lines)."""
+
+
+# cp1252, with Latin-1 for the five bytes cp1252 leaves undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d): every byte
+# is one character, so no line fails to decode and the bytes come back from the text
+_CP1252 = {b: ord(bytes([b]).decode("cp1252", "ignore") or chr(b)) for b in range(0x80, 0xA0)}
+# each character a byte of 0x80 and above reads as in cp1252 -> the surrogate ``surrogateescape`` gives that byte
+_BYTE_MARKS = {_CP1252.get(b, b): 0xDC00 + b for b in range(0x80, 0x100)}
+
+
+def byte_marked(text: str) -> str:
+    """``text`` (of a :class:`Cp1252Text` line) with each character read from a byte of 0x80 and above written as
+    the lone surrogate ``surrogateescape`` gives that byte: the same length, so offsets hold in both. The
+    template miner reads this form: a word holding bytes that are not UTF-8 is data (a value), not message
+    text, whichever way the line is decoded for output."""
+    return text.translate(_BYTE_MARKS)
+
+
+def unmarked(text: str) -> str:
+    """Text as :func:`decode` reads it, from text that may be :func:`byte_marked` (lone surrogates for bytes
+    that were not UTF-8): what an example kept by the template miner shows."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return str(decode(text.encode("utf-8", "surrogateescape")))
+        except UnicodeEncodeError:  # a surrogate no byte stands for
+            return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """A line's bytes as text: UTF-8 when the line is valid UTF-8, else cp1252 (Latin-1 for the bytes
+    cp1252 leaves undefined), or as ``encoding`` says (undecodable bytes as U+FFFD). Never lone surrogates:
+    text that is not UTF-8 comes back as a :class:`ForeignText` holding the exact bytes."""
+    if encoding is None:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return Cp1252Text(data.decode("latin-1").translate(_CP1252), data)
+    return ForeignText(data.decode(encoding, "replace"), data)
 
 
 def encode(text: str) -> bytes:
-    """Inverse of :func:`decode`: gives back the exact original bytes."""
-    return text.encode("utf-8", "surrogateescape")
+    """Inverse of :func:`decode`: the exact original bytes of a line."""
+    if text.__class__ is not str and isinstance(text, ForeignText):
+        return text.raw
+    return text.encode("utf-8", "surrogatepass")
 
 
 class VarType(enum.Enum):

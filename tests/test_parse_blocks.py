@@ -12,6 +12,7 @@ from logkit.parse import sources
 from logkit.parse.api import Parser, Source, record_json
 from logkit.parse.formats import compile_format
 from logkit.parse.sources import iter_raw_lines, iter_text_blocks
+from logkit.records import Cp1252Text, byte_marked, decode
 
 HEADER = "<Date> <Time> <Level> <Component>: <Content>"
 
@@ -49,7 +50,9 @@ def _reference_learn(parser: Parser, path: str) -> None:
         fmt = parser._formats[path]
         parser.miner = type(parser.miner)(max_templates=parser.max_templates)
     for raw in iter_raw_lines(path):
-        parser.miner.learn(fmt.split(raw).content)
+        content = fmt.split(raw).content
+        # a line that is not UTF-8: the miner reads its bytes of 0x80 and above as surrogateescape writes them
+        parser.miner.learn(byte_marked(content) if isinstance(decode(raw.data), Cp1252Text) else content)
 
 
 CASES = {
@@ -71,7 +74,7 @@ def test_text_blocks_are_the_raw_lines_decoded(tmp_path: Path, case: str, chunk:
     path = tmp_path / "x.log"
     path.write_bytes(data)
     monkeypatch.setattr(sources, "CHUNK_SIZE", chunk)  # block edges inside lines and inside UTF-8 sequences
-    want = [r.data.decode("utf-8", "surrogateescape") for r in iter_raw_lines(str(path))]
+    want = [decode(r.data) for r in iter_raw_lines(str(path))]
     blocks = list(iter_text_blocks(str(path)))
     got = [t for block, _ in blocks for t in block]
     assert sum(size for _, size in blocks) == sum(len(r.data) + 1 for r in iter_raw_lines(str(path)))

@@ -24,9 +24,11 @@ __all__ = ["command"]
               help="Keep values of these variable types in the template text, e.g. STC or STC,LOI.")
 @click.option("--multiline", is_flag=True,
               help="Lines that do not begin with the header join the record before them (stack traces).")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="Decode every line with this codec (default: UTF-8 where a line is valid UTF-8, else cp1252).")
 @output_options
 def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow: bool, keep: str,
-            multiline: bool, output: str | None, output_format: str | None) -> None:
+            multiline: bool, encoding: str | None, output: str | None, output_format: str | None) -> None:
     """Parse INPUT... (files, .gz/.zst, or - for standard input) into one record per line.
 
     Each record has the line's template (variables written <*>), its template id, and its variables
@@ -51,7 +53,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     ui = get_ui()
     if follow and (len(inputs) != 1 or inputs[0] == "-"):
         raise click.UsageError("--follow takes exactly one file path (standard input is followed anyway)")
-    parser = Parser(format=format_spec, keep=keep, multiline=multiline, state=state)
+    parser = Parser(format=format_spec, keep=keep, multiline=multiline, state=state, encoding=encoding)
     total = input_bytes(inputs) if not follow else None
     for path in inputs:
         if path != "-":

@@ -25,7 +25,7 @@ from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_blocks
 from logkit.parse.source import Block, Input, Source
 from logkit.parse.timestamps import Clock
-from logkit.records import Param, ParsedLine, RawLine, TemplateInfo, VarType
+from logkit.records import Cp1252Text, Param, ParsedLine, RawLine, TemplateInfo, VarType, byte_marked, encode
 
 __all__ = [
     "RECORD_COLUMNS",
@@ -53,14 +53,6 @@ T = TypeVar("T")
 # The JSON emit pass reuses the header matches of the first pass (it then neither reads nor matches those files
 # again) for files whose lines take this many bytes at most, all together: about 5 bytes of memory a byte.
 KEEP_BYTES = 8 * 2**20
-
-
-def _to_bytes(text: str) -> bytes:
-    """Text to the bytes of a log line; surrogates that no byte stands for are written as UTF-8 would."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
 
 
 @dataclass
@@ -162,6 +154,9 @@ class Parser:
     progress : callable, optional
         Called as ``progress(phase, bytes_read)`` every block of lines (``"mining"`` for the first pass,
         ``"writing"`` for the second; bytes count both passes, so a file of N bytes ends at 2N).
+    encoding : str, optional
+        Decode every line with this codec; by default a line that is valid UTF-8 is UTF-8 and any other is
+        cp1252 (so the records are valid text whatever the bytes).
     """
 
     def __init__(
@@ -173,7 +168,17 @@ class Parser:
         state: str | os.PathLike[str] | None = None,
         max_templates: int = 100_000,
         progress: Callable[[str, int], None] | None = None,
+        encoding: str | None = None,
     ) -> None:
+        if encoding is not None:
+            import codecs
+
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                raise UsageError(f"--encoding {encoding!r} is no text encoding Python knows; try latin-1, cp1252, "
+                                 "shift_jis or utf-16") from None
+        self.encoding = encoding
         self.format_spec = format
         self.progress = progress
         self.keep = _keep_types(keep)
@@ -213,7 +218,7 @@ class Parser:
         if self._state_fmt is not None:
             fmt, reason = self._state_fmt, self.stats.format_reason
         else:
-            raws = [RawLine(name, n, _to_bytes(t)) for n, t in enumerate(sample[:SAMPLE_LINES], 1)]
+            raws = [RawLine(name, n, encode(t)) for n, t in enumerate(sample[:SAMPLE_LINES], 1)]
             fmt, reason = resolve_format(self.format_spec, raws)
             if isinstance(fmt, HeaderFormat) and self.format_spec not in ("auto", "none"):
                 nonempty = [r for r in raws if r.data.strip()]
@@ -261,21 +266,22 @@ class Parser:
         return self
 
     def _fit_one(self, inp: Input) -> None:
-        fmt = self._choose_format(_head(inp), inp.name)
+        fmt = self._choose_format(_head(inp, self.encoding), inp.name)
         learn = self.miner.learn
         header, ci = header_parts(fmt)
         keep = (isinstance(fmt, HeaderFormat) and bool(fmt.field_pos) and not self.multiline
                 and inp.path is not None and inp.name not in self._kept)
         room = KEEP_BYTES - sum(b.size for blocks in self._kept.values() for b in blocks)
         kept: list[Block] | None = [] if keep else None
-        for block in self._reported(self._joined(inp.blocks(), fmt), "mining"):
+        for block in self._reported(self._joined(inp.blocks(encoding=self.encoding), fmt), "mining"):
             matches: list[Any] = []
             put = matches.append
             for line in block.lines:
                 text = line[:-1] if line[-1:] == "\r" else line
                 m = None if header is None else header(text)
                 put(m if m is not None and text is line else None)
-                learn(text if m is None else (m.group(ci) or "") if ci > 0 else m.content)
+                content = text if m is None else (m.group(ci) or "") if ci > 0 else m.content
+                learn(byte_marked(content) if line.__class__ is Cp1252Text else content)
             if kept is not None:
                 room -= block.size
                 if room >= 0:  # a line unmatched, or with a \r, stays as it was read (pass 2 matches it again)
@@ -317,14 +323,14 @@ class Parser:
                 fmt = self._formats[inp.name]
                 kept = self._kept.pop(inp.name, None)
                 blocks: Iterable[Block] = kept if kept is not None and on_chunk is None else \
-                    self._joined(inp.blocks(on_chunk), fmt)
+                    self._joined(inp.blocks(on_chunk, self.encoding), fmt)
                 match = self.miner.match
                 blocks = self._reported(blocks, "writing")
             else:  # read once: the format from the first lines, then every line learnt as it comes
                 head = inp.existing_head(SAMPLE_LINES)
                 if head and inp.name not in self._formats:
                     self._choose_format(head, inp.name)
-                blocks, fmt = self._stream_head(inp.blocks(on_chunk), inp.name)
+                blocks, fmt = self._stream_head(inp.blocks(on_chunk, self.encoding), inp.name)
                 blocks = self._joined(blocks, fmt)
                 match = self.miner.add
             yield from emit_blocks(blocks, fmt, match, self.counts, keep, maker(inp.name, fmt, template_id),
@@ -376,10 +382,10 @@ class Parser:
         write_json_atomic(target, data)
 
 
-def _head(inp: Input) -> list[str]:
+def _head(inp: Input, encoding: str | None) -> list[str]:
     """The first :data:`SAMPLE_LINES` lines of an input that can be read twice (to choose its format)."""
     out: list[str] = []
-    for block in inp.blocks():
+    for block in inp.blocks(encoding=encoding):
         out.extend(block.lines[: SAMPLE_LINES - len(out)])
         if len(out) >= SAMPLE_LINES:
             break

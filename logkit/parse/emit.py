@@ -9,15 +9,16 @@ here; only the last step differs by output.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from logkit.parse.fastrec import new_log_record, new_parsed_line, new_raw_line
+from logkit.parse.fastrec import new_log_record, new_param, new_parsed_line, new_raw_line
 from logkit.parse.formats import HeaderFormat, JsonFormat, LineFormat
 from logkit.parse.miner import Match
 from logkit.parse.source import Block
-from logkit.records import Param, ParsedLine
+from logkit.records import Cp1252Text, Param, ParsedLine, byte_marked, encode
 
 __all__ = ["TemplateCounts", "Maker", "emit_blocks", "record_maker", "header_parts", "BLANK"]
 
@@ -25,6 +26,7 @@ T = TypeVar("T")
 BLANK = " \t\n\r\x0b\x0c"  # what ``bytes.strip`` strips: a line of only these is blank, not unmatched
 MAX_EXAMPLE = 2000
 _EMPTY: Any = MappingProxyType({})
+_MATCH = re.Match
 
 
 class TemplateCounts:
@@ -84,12 +86,12 @@ def emit_blocks(
         unmatched = 0
         for k, line in enumerate(block.lines):
             span = 1 if spans is None else spans[k]
-            if line.__class__ is str:
+            if line.__class__ is not _MATCH:  # text (str, or ForeignText for a line that was not UTF-8)
                 text = line[:-1] if line[-1:] == "\r" else line
                 m = None if header is None else header(text)
             else:  # the header's match, made by the mining pass (of a line without a \r)
                 m = line
-                text = line = m.string  # type: ignore[attr-defined]
+                text = line = m.string
             if m is None:
                 content = text
                 if ci > 0 and text.strip(BLANK):
@@ -98,7 +100,12 @@ def emit_blocks(
                 content = m.group(ci) or ""
             else:
                 content = m.content
-            found = match(content)
+            if line.__class__ is Cp1252Text:  # the miner reads bytes that were not UTF-8 as values
+                found = match(byte_marked(content))
+                found = Match(found.template, tuple(new_param(content[q.start:q.end], q.type, q.start, q.end)
+                                                    for q in found.params))
+            else:
+                found = match(content)
             if keep is None:
                 template = found.template
                 params = found.params
@@ -125,7 +132,8 @@ def record_maker(source: str, fmt: LineFormat, template_id: Callable[[str], str]
 
     def make(line_no: int, span: int, line: str, m: Any, content: str, template: str,
              params: tuple[Param, ...]) -> ParsedLine:
-        raw = new_raw_line(source, line_no, line.encode("utf-8", "surrogateescape"), span)
+        raw = new_raw_line(source, line_no, line.encode("utf-8", "surrogatepass") if line.__class__ is str else
+                           encode(line), span)
         if m is None:
             rec = new_log_record(raw, _EMPTY, content, None, 0)
         elif ci > 0:

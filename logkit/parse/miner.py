@@ -46,7 +46,7 @@ from logkit.parse.masking import (
     template_cache,
     word_templates,
 )
-from logkit.records import Param
+from logkit.records import Param, unmarked
 
 __all__ = ["Match", "TemplateMiner", "STATE_VERSION"]
 
@@ -208,7 +208,7 @@ class TemplateMiner:
 
     # -- internals --------------------------------------------------------------------------------------
     def _new_cluster(self, tokens: list[str], runs: dict[int, int], example: str) -> _Cluster:
-        c = _Cluster(self._next_id, tokens, runs, example[:MAX_EXAMPLE])
+        c = _Cluster(self._next_id, tokens, runs, unmarked(example[:MAX_EXAMPLE]))
         self._next_id += 1
         self._clusters[c.cid] = c
         self._buckets.setdefault(len(tokens), []).append(c)

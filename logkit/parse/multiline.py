@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from logkit.parse.source import Block
+from logkit.records import Cp1252Text, ForeignText, encode
 
 __all__ = ["join_blocks"]
 
@@ -25,7 +26,7 @@ def join_blocks(blocks: Iterable[Block], starts: Callable[[str], bool]) -> Itera
                 if open_text:
                     if not lines:
                         first = open_first
-                    lines.append("\n".join(open_text))
+                    lines.append(_joined(open_text))
                     spans.append(len(open_text))
                 open_text, open_first = [text], line_no
             elif open_text:
@@ -41,4 +42,13 @@ def join_blocks(blocks: Iterable[Block], starts: Callable[[str], bool]) -> Itera
         elif block.size:
             yield Block([], block.size, line_no)  # nothing complete yet: the bytes still count (progress)
     if open_text:
-        yield Block(["\n".join(open_text)], 0, open_first, [len(open_text)])
+        yield Block([_joined(open_text)], 0, open_first, [len(open_text)])
+
+
+def _joined(lines: list[str]) -> str:
+    """Lines joined by ``\\n``; a :class:`ForeignText` when one of them is (the bytes stay exact)."""
+    text = "\n".join(lines)
+    if all(t.__class__ is str for t in lines):
+        return text
+    cls = Cp1252Text if any(t.__class__ is Cp1252Text for t in lines) else ForeignText
+    return cls(text, b"\n".join(encode(t) for t in lines))

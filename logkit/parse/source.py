@@ -2,8 +2,8 @@
 
 An input is a file (plain, gzip or zstd; read as often as a parser asks: mine, then emit), standard input
 (``-``, read once), lines held in memory, or a file followed like ``tail -F``. Every kind gives the same
-thing, :class:`Block`\\ s of decoded lines (``surrogateescape``: the exact bytes come back with
-``encode("utf-8", "surrogateescape")``), so the parser has one way to read them all.
+thing, :class:`Block`\\ s of decoded lines (UTF-8, else cp1252: valid text whatever the bytes, which
+:func:`logkit.records.encode` gives back), so the parser has one way to read them all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from logkit.errors import UsageError
 from logkit.parse.sources import check_readable, iter_text_blocks
+from logkit.records import decode
 
 __all__ = ["Block", "Input", "Source", "TICK"]
 
@@ -33,9 +34,9 @@ class Block:
     spans: list[int] | None = None
 
 
-def _to_text(line: bytes | str) -> str:
+def _to_text(line: bytes | str, encoding: str | None) -> str:
     if isinstance(line, bytes):
-        return line.decode("utf-8", "surrogateescape")
+        return decode(line, encoding)
     return line
 
 
@@ -95,10 +96,12 @@ class Input:
         except (OSError, ValueError, OverflowError):
             return None
 
-    def blocks(self, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[Block]:
+    def blocks(self, on_chunk: Callable[[bytes], None] | None = None, encoding: str | None = None) -> Iterator[Block]:
         """The input's lines, a block at a time, as they can be read (a pipe's lines as they arrive).
 
-        ``on_chunk`` hears the exact bytes of a file or ``-`` as they are read, before the lines they complete.
+        ``on_chunk`` hears the exact bytes of a file, ``-`` or a followed file as they are read, before the lines
+        they complete. Lines are decoded as :func:`logkit.records.decode` says (UTF-8, else cp1252, or
+        ``encoding``).
         """
         if not self.replayable:
             if self._used:
@@ -106,26 +109,29 @@ class Input:
             self._used = True
         if self.follow:
             assert self.path is not None
-            return self._followed()
+            return self._followed(on_chunk, encoding)
         if self.path is not None:  # standard input ticks while quiet (a parser deciding its format by the clock)
-            return _numbered(iter_text_blocks(self.path, on_chunk=on_chunk, tick=TICK if self.path == "-" else None))
+            return _numbered(iter_text_blocks(self.path, on_chunk=on_chunk, tick=TICK if self.path == "-" else None,
+                                              encoding=encoding))
         assert self._lines is not None
-        return self._held(self._lines)
+        return self._held(self._lines, encoding)
 
-    def _followed(self) -> Iterator[Block]:
+    def _followed(self, on_chunk: Callable[[bytes], None] | None, encoding: str | None) -> Iterator[Block]:
         from logkit.parse.follow import follow_raw_lines
 
         assert self.path is not None
         for raw in follow_raw_lines(self.path, from_start=self.from_start, stop=self.stop):
-            yield Block([raw.data.decode("utf-8", "surrogateescape")], len(raw.data) + 1, raw.line_no)
+            if on_chunk is not None:
+                on_chunk(raw.data + b"\n")
+            yield Block([decode(raw.data, encoding)], len(raw.data) + 1, raw.line_no)
 
     @staticmethod
-    def _held(lines: Iterable[bytes | str], size: int = 4096) -> Iterator[Block]:
+    def _held(lines: Iterable[bytes | str], encoding: str | None, size: int = 4096) -> Iterator[Block]:
         first = 1
         block: list[str] = []
         nbytes = 0
         for line in lines:
-            text = _to_text(line)
+            text = _to_text(line, encoding)
             block.append(text)
             nbytes += len(text) + 1
             if len(block) >= size or not isinstance(lines, Sequence):  # an iterator: each line as it comes

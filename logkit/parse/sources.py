@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, cast
 from logkit.errors import InputError
 from logkit.parse.compressed import Guarded, ZstdFrames, damaged
 from logkit.parse.fastrec import new_raw_line
-from logkit.records import RawLine
+from logkit.records import RawLine, decode
 
 __all__ = ["open_binary", "iter_raw_lines", "iter_text_blocks", "looks_binary", "check_readable", "input_bytes",
            "CHUNK_SIZE"]
@@ -259,24 +259,35 @@ def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None
         chunks.close()
 
 
-def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = None, tick: float | None = None
-                     ) -> Iterator[tuple[list[str], int]]:
-    """The lines of ``path`` as :func:`iter_raw_lines` splits them, decoded (``surrogateescape``), a
+def decode_lines(block: bytes, encoding: str | None = None) -> list[str]:
+    """The lines of ``block`` (split on ``\\n``) as text, each as :func:`logkit.records.decode` gives it: one
+    decoding for the whole block when it is all UTF-8 (the same text as line by line: ``\\n`` always ends an
+    invalid byte sequence)."""
+    if encoding is None:
+        try:
+            return block.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            pass
+    return [decode(line, encoding) for line in block.split(b"\n")]
+
+
+def iter_text_blocks(path: str, *, on_chunk: Callable[[bytes], None] | None = None, tick: float | None = None,
+                     encoding: str | None = None) -> Iterator[tuple[list[str], int]]:
+    """The lines of ``path`` as :func:`iter_raw_lines` splits them, decoded (:func:`decode_lines`), a
     chunk's worth at a time: the cheap way to read a file's text when line numbers are not needed.
 
     Each block comes with the bytes its lines take, counting a newline after each (a last line without
     one too), as ``len(raw.data) + 1`` summed over the same lines gives.
 
-    Decoding a block at once gives the same text as decoding each line: ``\\n`` always ends an invalid
-    byte sequence. ``on_chunk`` as in :func:`iter_raw_lines`. With ``tick``, a pipe quiet for that many seconds
+    ``on_chunk`` as in :func:`iter_raw_lines`. With ``tick``, a pipe quiet for that many seconds
     gives an empty block (see :func:`_chunks`).
     """
     check_readable(path)
-    return _iter_blocks(path, on_chunk, tick)
+    return _iter_blocks(path, on_chunk, tick, encoding)
 
 
 def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None,
-                 tick: float | None = None) -> Iterator[tuple[list[str], int]]:
+                 tick: float | None = None, encoding: str | None = None) -> Iterator[tuple[list[str], int]]:
     pending: list[bytes] = []  # the tail of the chunks read so far after their last newline
     chunks = _chunks(path, tick)
     try:
@@ -298,10 +309,10 @@ def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None,
                 block = chunk[:cut]
             if cut + 1 < len(chunk):
                 pending.append(chunk[cut + 1 :])
-            yield block.decode("utf-8", "surrogateescape").split("\n"), len(block) + 1
+            yield decode_lines(block, encoding), len(block) + 1
         if pending:
             last = b"".join(pending)
-            yield [last.decode("utf-8", "surrogateescape")], len(last) + 1
+            yield [decode(last, encoding)], len(last) + 1
     finally:
         chunks.close()
 

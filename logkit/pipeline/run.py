@@ -154,12 +154,9 @@ def one_pass(
                     last_flush[0] = now
                 return _stop() if _stop is not None else False
 
-            stream = parser.parse(Source.follow(path, stop=idle))
-
             def parsed() -> Generator[ParsedLine, None, None]:
-                for p in stream:
-                    sink(p.record.raw.data + b"\n")  # complete lines only: a partial last line waits
-                    yield p
+                # the follower hands each complete line's exact bytes to the archive as it reads it
+                yield from parser.parse(Source.follow(path, stop=idle), on_chunk=sink)
         else:  # a file: pass 1 mines, pass 2 (the one every sink shares) emits; "-": one pass
 
             def parsed() -> Generator[ParsedLine, None, None]:
