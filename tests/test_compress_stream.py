@@ -59,7 +59,9 @@ def test_salvage_from_file(tmp_path: Path) -> None:
         assert [b.number for b in found] == [1, 2]
 
 
-def test_templates_of_an_archive(tmp_path: Path) -> None:
+def test_templates_of_an_archive_are_those_of_its_log(tmp_path: Path) -> None:
+    """``logkit templates x.lkz`` parses the log the archive holds: the same templates, counts and ids as
+    ``logkit templates x.log`` (ids join across files, archives and batch outputs)."""
     from click.testing import CliRunner
 
     from logkit.cli import templates
@@ -67,17 +69,17 @@ def test_templates_of_an_archive(tmp_path: Path) -> None:
     data = DATA + b"odd \x01 verbatim line\n" + b"100% done 7\n"
     path = tmp_path / "a.lkz"
     path.write_bytes(compress_bytes(data, block_lines=700))
+    log = tmp_path / "a.log"
+    log.write_bytes(data)
     r = CliRunner().invoke(templates.command, [str(path), "--output-format", "jsonl"])
     assert r.exit_code == 0, r.output
+    plain = CliRunner().invoke(templates.command, [str(log), "--output-format", "jsonl"])
+    assert r.output == plain.output
     import json
 
     recs = [json.loads(line) for line in r.output.splitlines()]
-    by_template = {rec["template"]: rec for rec in recs}
-    job = by_template["<*>-<*>-<*> <*>:<*>:<*> job <*> took <*> ms on node-<*>"]
-    assert job["count"] == 3000 and job["example"] == DATA.split(b"\n")[0].decode()
-    assert by_template["<verbatim lines>"]["count"] == 1
-    assert by_template["<*>% done <*>"]["example"] == "100% done 7"
     assert sum(rec["count"] for rec in recs) == data.count(b"\n")
+    assert any(rec["example"] == "100% done 7" for rec in recs)
 
 
 def test_rare_word_of_the_grep_benchmark() -> None:

@@ -89,3 +89,20 @@ def test_cli_run_batch_and_detect_give_the_api_records(logs: dict[str, Path], se
 
     events = [(e.line, e.template_id, e.template) for e in read_events(str(path))]
     assert events == [(r["line"], r["template_id"], r["template"]) for r in recs]
+
+
+def test_an_archive_reads_as_the_log_it_holds(logs: dict[str, Path], tmp_path: Path) -> None:
+    from logkit.compress.archive import compress_bytes
+
+    path = logs["auth"]
+    arch = tmp_path / "auth.log.lkz"
+    arch.write_bytes(compress_bytes(path.read_bytes(), block_lines=500))
+    import os
+
+    st = path.stat()
+    os.utime(arch, (st.st_atime, st.st_mtime))  # year-less dates read against the same file time
+    want = [json.loads(t) for t in _api_json(path)]
+    got = [json.loads(t) for t in _api_json(arch)]
+    for rec in want:
+        rec["source"] = str(arch)
+    assert got == want

@@ -48,7 +48,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     from logkit.parse.emit import record_maker
     from logkit.parse.formats import display_spec
     from logkit.parse.jsontext import json_maker
-    from logkit.parse.sources import input_bytes, looks_binary, open_binary
+    from logkit.parse.sources import input_bytes, is_log_archive, looks_binary, open_binary
 
     ui = get_ui()
     if follow and (len(inputs) != 1 or inputs[0] == "-"):
@@ -56,7 +56,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     parser = Parser(format=format_spec, keep=keep, multiline=multiline, state=state, encoding=encoding)
     total = input_bytes(inputs) if not follow else None
     for path in inputs:
-        if path != "-":
+        if path != "-" and not is_log_archive(path):
             with open_binary(path) as fh:
                 if looks_binary(fh.read(8192)):
                     ui.warn(f"{path} looks like a binary file; parsing it line by line anyway")

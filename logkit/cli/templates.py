@@ -40,10 +40,10 @@ def command(input_path: str, sort: str, format_spec: str, multiline: bool, outpu
 
     ui = get_ui()
     check_not_input(output, [input_path])
-    if is_archive(input_path) or (input_path.endswith(".lkz") and os.path.isfile(input_path)):
+    if input_path.endswith(".lkz") and os.path.isfile(input_path) and not is_archive(input_path):
         # a damaged .lkz file: an archive error, not a log of one line
         summary = archive_summary(input_path)
-    else:
+    else:  # a log, or an archive read as the log it holds: the parser's templates and ids either way
         summary = templates_of(input_path, format=format_spec, multiline=multiline)
     if summary.format_reason:
         ui.verbose(f"format: {summary.format_reason}")

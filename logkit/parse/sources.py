@@ -20,6 +20,7 @@ from logkit.parse.fastrec import new_raw_line
 from logkit.records import RawLine, decode
 
 __all__ = ["open_binary", "iter_raw_lines", "iter_text_blocks", "looks_binary", "check_readable", "input_bytes",
+           "is_log_archive",
            "CHUNK_SIZE"]
 
 CHUNK_SIZE = 1 << 20
@@ -193,12 +194,35 @@ def _pollable(fh: BinaryIO) -> int | None:
         return None
 
 
+def _is_archive(path: str) -> bool:
+    from logkit.compress.archive import MAGIC
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def _archive_chunks(path: str) -> Iterator[bytes]:
+    """The original bytes of the ``.lkz`` archive ``path``, a block at a time (every block checked first)."""
+    from logkit.compress.api import checked_blocks
+    from logkit.compress.archive import decode_lines
+
+    with checked_blocks(path) as blocks:
+        for b in blocks:
+            yield decode_lines(b, path)
+
+
 def _chunks(path: str, tick: float | None = None) -> Generator[bytes, None, None]:
     """The (decompressed) bytes of ``path`` a chunk at a time; damaged compressed data is an InputError.
 
     With ``tick``, standard input read from a pipe gives an empty chunk whenever nothing came for ``tick``
     seconds, so a reader can act on the clock while the pipe is quiet.
     """
+    if path != "-" and _is_archive(path):  # a logkit archive: its original bytes, a block at a time
+        yield from _archive_chunks(path)
+        return
     fh = open_binary(path)
     # read1: what is there now (at most one system read), so a pipe's lines flow as they arrive
     read = getattr(fh, "read1", fh.read)
@@ -317,6 +341,11 @@ def _iter_blocks(path: str, on_chunk: Callable[[bytes], None] | None = None,
         chunks.close()
 
 
+def is_log_archive(path: str) -> bool:
+    """Whether ``path`` is a logkit ``.lkz`` archive (by its magic number): readers then read its original lines."""
+    return path != "-" and os.path.isfile(path) and _is_archive(path)
+
+
 def input_bytes(paths: Sequence[str]) -> int | None:
     """The bytes the lines of ``paths`` hold, when known without reading them (plain files only)."""
     total = 0
@@ -326,7 +355,7 @@ def input_bytes(paths: Sequence[str]) -> int | None:
         try:
             with open(path, "rb") as fh:
                 head = fh.read(4)
-                if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC)):
+                if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC, b"LKZ\x89")):
                     return None
             total += os.path.getsize(path)
         except OSError:

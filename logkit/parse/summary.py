@@ -72,7 +72,8 @@ def templates_of(
     Parameters
     ----------
     path : str
-        A state JSON written by ``logkit parse --state``, or a log path (plain, .gz, .zst) or ``-``.
+        A state JSON written by ``logkit parse --state``, or a log path (plain, .gz, .zst, a ``.lkz`` archive)
+        or ``-``.
     format, multiline, keep
         Parse options, used when ``path`` is a log.
     """

@@ -45,9 +45,9 @@ class PassResult:
 
 def check_text(path: str) -> None:
     """Raise :class:`InputError` when ``path`` looks like a binary file rather than a log."""
-    from logkit.parse.sources import looks_binary, open_binary
+    from logkit.parse.sources import is_log_archive, looks_binary, open_binary
 
-    if path == "-":
+    if path == "-" or is_log_archive(path):  # an archive is read as the log it holds
         return
     fh = open_binary(path)
     try:
