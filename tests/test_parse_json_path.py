@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from logkit.cli import cli
 from logkit.parse.api import Parser, Source, record_json
 from logkit.parse.emit import record_maker
-from logkit.parse.jsontext import json_maker
+from logkit.parse.jsontext import JsonText
 from logkit.parse.timestamps import Clock
 from tests.test_parse_blocks import HEADER, _body
 
@@ -26,7 +26,7 @@ def _both(paths: list[str], **options: object) -> tuple[list[str], Parser, list[
     slow_parser = Parser(**options)  # type: ignore[arg-type]
     slow = [record_json(p) for b in slow_parser.parse_blocks(Source.paths(paths), record_maker) for p in b]
     fast_parser = Parser(**options)  # type: ignore[arg-type]
-    fast = [line for block in fast_parser.parse_blocks(Source.paths(paths), json_maker) for line in block]
+    fast = [line for block in fast_parser.parse_blocks(Source.paths(paths), JsonText().maker) for line in block]
     return slow, slow_parser, fast, fast_parser
 
 
@@ -132,7 +132,7 @@ def test_parsing_leaves_no_cyclic_garbage(tmp_path: Path, spec: str) -> None:
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         p = Parser(format=spec)
-        n_json = sum(len(b) for b in p.parse_blocks(Source.paths(str(log)), json_maker))
+        n_json = sum(len(b) for b in p.parse_blocks(Source.paths(str(log)), JsonText().maker))
         q = Parser(format=spec, keep="STC")
         n_rec = sum(1 for _ in q.parse(Source.paths(str(log))))
         del p, q
@@ -180,7 +180,7 @@ def test_json_text_is_the_same_whether_pass_one_kept_its_matches_or_not(
         parser = Parser(format=HEADER, progress=lambda *x, seen=seen: seen.append(x))  # type: ignore[misc]
         parser.fit(Source.paths(paths))
         kept_files = sorted(parser._kept)
-        text = [t for blk in parser.parse_blocks(Source.paths(paths), json_maker) for t in blk]
+        text = [t for blk in parser.parse_blocks(Source.paths(paths), JsonText().maker) for t in blk]
         runs[name] = (text, parser, seen, kept_files)
     fast, fp, seen_fast, kept_files = runs["kept"]
     slow, sp, seen_slow, _ = runs["read twice"]

@@ -20,7 +20,7 @@ from logkit.errors import FormatError, UsageError
 from logkit.fsutil import read_versioned_json, write_json_atomic
 from logkit.parse.emit import Maker, TemplateCounts, emit_blocks, header_parts, record_maker
 from logkit.parse.formats import HeaderFormat, LineFormat, NoFormat, display_spec, resolve_format
-from logkit.parse.jsontext import record_json, template_id, to_record
+from logkit.parse.jsontext import TemplateIds, record_json, template_id, to_record
 from logkit.parse.miner import Match, TemplateMiner
 from logkit.parse.multiline import join_blocks
 from logkit.parse.source import Block, Input, Source
@@ -188,6 +188,7 @@ class Parser:
         self.stats = ParseStats()
         self.clock = Clock()  # the reference time of year-less dates, and what reading timestamps remembers
         self.counts = TemplateCounts(max_templates)  # template -> [count, example]: what this parser emitted
+        self._ids = TemplateIds()  # template text -> id, remembered
         self.miner = TemplateMiner(max_templates=max_templates)
         self._state_fmt: LineFormat | None = None  # the format a state file recorded (used with ``auto``)
         self._formats: dict[str, LineFormat] = {}  # input name -> its format (bound to self.clock)
@@ -333,7 +334,7 @@ class Parser:
                 blocks, fmt = self._stream_head(inp.blocks(on_chunk, self.encoding), inp.name)
                 blocks = self._joined(blocks, fmt)
                 match = self.miner.add
-            yield from emit_blocks(blocks, fmt, match, self.counts, keep, maker(inp.name, fmt, template_id),
+            yield from emit_blocks(blocks, fmt, match, self.counts, keep, maker(inp.name, fmt, self._ids),
                                    self.stats)
             self.stats.per_source[inp.name] = self.stats.per_source.get(inp.name, 0) + self.stats.lines - before
 
@@ -360,7 +361,8 @@ class Parser:
     # -- templates and state ---------------------------------------------------------------------
     def templates(self) -> list[TemplateInfo]:
         """Templates emitted so far (with earlier runs' counts when a state was loaded), most frequent first."""
-        out = [TemplateInfo(template_id(t), t, c, ex) for t, (c, ex) in self.counts.counts.items()]
+        ids = self._ids
+        out = [TemplateInfo(ids(t), t, c, ex) for t, (c, ex) in self.counts.counts.items()]
         out.sort(key=lambda t: (-t.count, t.template_id))
         return out
 

@@ -9,13 +9,13 @@ These are internal to :mod:`logkit.parse.miner`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import accumulate
 
 from logkit.parse.families import glue_suffix, is_unit
 from logkit.parse.fastrec import new_param
 from logkit.parse.masking import PH, Word
 from logkit.parse.revise import bracketed, fill_empty, inside_only
-from logkit.parse.vartypes import classify
 from logkit.records import Param, VarType
 
 MIN_SAME = 3  # constant words two forms must share before the words where they differ become variables
@@ -93,9 +93,6 @@ class _Cluster:
         return self._text
 
 
-_PIECES: dict[str, tuple[str, ...]] = {}
-
-
 def _token_spans(token: str, text: str, start: int, end: int) -> list[tuple[int, int]] | None:
     """Where the variables of word template ``token`` lie when ``text[start:end]`` is an instance of it,
     else None.
@@ -104,11 +101,7 @@ def _token_spans(token: str, text: str, start: int, end: int) -> list[tuple[int,
     regex of the pieces joined by lazy ``(.*?)`` groups finds with a full match (leaving each variable as
     short as it can be leaves the most room for the pieces after it), with nothing to compile per template.
     """
-    pieces = _PIECES.get(token)
-    if pieces is None:
-        if len(_PIECES) > 10_000:
-            _PIECES.clear()
-        pieces = _PIECES[token] = tuple(token.split(PH))
+    pieces = token.split(PH)
     first = pieces[0]
     last = pieces[-1]
     if not text.startswith(first, start, end):
@@ -455,7 +448,8 @@ def _plan(c: _Cluster, raw: _RawWords) -> list[tuple[int, int, int, str]]:
     return plan
 
 
-def _params(c: _Cluster, content: str, spans: list[tuple[int, int]]) -> tuple[Param, ...]:
+def _params(c: _Cluster, content: str, spans: list[tuple[int, int]],
+            classify: Callable[[str, int, int], VarType]) -> tuple[Param, ...]:
     """Typed params; a slot whose first calls to ``classify`` agreed keeps that type (cached)."""
     types = c.types
     if types is None or len(types) != len(spans):

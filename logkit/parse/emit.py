@@ -3,7 +3,7 @@
 For each line it matches the header, takes the content, asks the miner for the template, applies ``--keep``,
 counts the template, and hands all of that to a *maker*, which writes the line's output: a
 :class:`~logkit.records.ParsedLine` (:func:`record_maker`), or the JSON text of its record (the JSONL writer's
-maker, :func:`logkit.parse.jsontext.json_maker`). Reading, matching, mining and counting are written once,
+maker, :meth:`logkit.parse.jsontext.JsonText.maker`). Reading, matching, mining and counting are written once,
 here; only the last step differs by output.
 """
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "mask_word", "mask_cache", "template_cache", "fill_dates",
-           "line_key", "word_templates", "line_words", "collapse"]
+__all__ = ["PH", "FILL", "MAX_MINED_CHARS", "Word", "Masker", "mask_word", "fill_dates", "collapse"]
 
 PH = "\ue000"  # placeholder for a variable inside a word template (a private-use character)
 FILL = "\ue001"  # pads a date replaced by PH so that offsets stay the same
@@ -75,8 +74,6 @@ _WORD_RE = re.compile("|".join(_PATTERNS))
 _MAYBE_VAR = re.compile(r"[\d/:\\\ue000\ue001\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False")
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
-_CACHE: dict[str, _Masked] = {}
-_TPL: dict[str, str] = {}  # word -> its template only (the same entries as _CACHE; fast to map over)
 _CACHE_MAX = 200_000
 
 
@@ -84,46 +81,120 @@ _CACHE_MAX = 200_000
 # x/X masks like its "shape" (the same spans; the same template when no digit lies outside them), and
 # the many words that differ only in their digits (counters, ids, addresses) share one regex run.
 _SHAPE_DIGITS = str.maketrans("023456789", "111111111")
-_SHAPES: dict[str, tuple[str, tuple[tuple[int, int], ...], bool]] = {}  # shape -> template, spans, rebuild?
 _HAS_ASCII_DIGIT = re.compile(r"[0-9]").search
 
 
-def mask_word(word: str) -> _Masked:
-    """A word's template (variables as :data:`PH`) and the spans of its variables, relative to the word.
+class Masker:
+    """Masks words and lines (variables as :data:`PH`), remembering the words and word shapes it has seen.
 
-    Parameters
-    ----------
-    word : str
-        Text without whitespace.
-
-    Returns
-    -------
-    (template, spans)
-        ``spans`` are sorted, non-overlapping ``(start, end)`` offsets into ``word``; touching
-        variables are joined into one.
+    One belongs to each template miner: what it remembers (bounded, cleared when full) lives and dies with
+    that miner. ``cache`` (word -> (template, spans)) and ``templates`` (word -> template) are read with
+    ``.get`` on hot paths.
     """
-    hit = _CACHE.get(word)
-    if hit is not None:
-        return hit
-    if _HAS_ASCII_DIGIT(word) is not None and "x" not in word and "X" not in word:
-        shape = word.translate(_SHAPE_DIGITS)
-        known = _SHAPES.get(shape)
-        if known is None:
-            tpl, spans = _mask_regex(shape)
-            outside = _HAS_ASCII_DIGIT(tpl) is not None  # digits in the constant text: rebuild from the word
-            if len(_SHAPES) >= _CACHE_MAX:
-                _SHAPES.clear()
-            known = _SHAPES[shape] = (tpl, spans, outside)
-        tpl, spans, outside = known
-        out: _Masked = (_template(word, spans) if outside else tpl, spans)
-    else:
-        out = _mask_regex(word)
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-        _TPL.clear()
-    _CACHE[word] = out
-    _TPL[word] = out[0]
-    return out
+
+    __slots__ = ("cache", "templates", "_shapes")
+
+    def __init__(self) -> None:
+        self.cache: dict[str, _Masked] = {}
+        self.templates: dict[str, str] = {}  # word -> its template only (the same entries as cache)
+        self._shapes: dict[str, tuple[str, tuple[tuple[int, int], ...], bool]] = {}  # shape -> tpl, spans, rebuild?
+
+    def mask_word(self, word: str) -> _Masked:
+        """A word's template (variables as :data:`PH`) and the spans of its variables, relative to the word.
+
+        Parameters
+        ----------
+        word : str
+            Text without whitespace.
+
+        Returns
+        -------
+        (template, spans)
+            ``spans`` are sorted, non-overlapping ``(start, end)`` offsets into ``word``; touching
+            variables are joined into one.
+        """
+        hit = self.cache.get(word)
+        if hit is not None:
+            return hit
+        if _HAS_ASCII_DIGIT(word) is not None and "x" not in word and "X" not in word:
+            shape = word.translate(_SHAPE_DIGITS)
+            shapes = self._shapes
+            known = shapes.get(shape)
+            if known is None:
+                tpl, spans = mask_word(shape)
+                outside = _HAS_ASCII_DIGIT(tpl) is not None  # digits in the constant text: rebuild from the word
+                if len(shapes) >= _CACHE_MAX:
+                    shapes.clear()
+                known = shapes[shape] = (tpl, spans, outside)
+            tpl, spans, outside = known
+            out: _Masked = (_template(word, spans) if outside else tpl, spans)
+        else:
+            out = mask_word(word)
+        if len(self.cache) >= _CACHE_MAX:
+            self.cache.clear()
+            self.templates.clear()
+        self.cache[word] = out
+        self.templates[word] = out[0]
+        return out
+
+    def word_templates(self, words: list[str]) -> list[str]:
+        """The template of each word (a line of known words costs one C-level map)."""
+        tpls = list(map(self.templates.get, words))
+        if None in tpls:
+            mask = self.mask_word
+            return [t if t is not None else mask(w)[0] for t, w in zip(tpls, words, strict=True)]
+        return tpls  # type: ignore[return-value]
+
+    def line_key(self, content: str) -> str | None:
+        """The masked form of a line (words' templates joined by one space), or None when the line is
+        longer than :data:`MAX_MINED_CHARS` (then :meth:`line_words` gives it)."""
+        if len(content) > MAX_MINED_CHARS:
+            return None
+        return " ".join(self.word_templates(fill_dates(content).split()))
+
+    def line_words(self, content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]]:
+        """The masked form of a line (as :meth:`line_key` gives when it gives one) and its words.
+
+        Each word is ``(start, end, template, spans)`` with absolute offsets into ``content``. Past
+        :data:`MAX_MINED_CHARS` the rest of the line is one variable word.
+        """
+        n = len(content)
+        head = content
+        tail_start = n
+        if n > MAX_MINED_CHARS:
+            cut = MAX_MINED_CHARS
+            while cut > MAX_MINED_CHARS // 2 and not content[cut - 1].isspace():
+                cut -= 1
+            if cut <= MAX_MINED_CHARS // 2:
+                cut = MAX_MINED_CHARS
+            head = content[:cut]
+            tail_start = cut
+            while tail_start < n and content[tail_start].isspace():
+                tail_start += 1
+        words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]] = []
+        text = fill_dates(head)
+        pos = 0
+        find = text.find
+        get = self.cache.get
+        mask = self.mask_word
+        for w in text.split():
+            pos = find(w, pos)
+            tpl, rel = get(w) or mask(w)
+            end = pos + len(w)
+            words.append((pos, end, tpl, tuple((pos + a, pos + b) for a, b in rel) if rel else ()))
+            pos = end
+        if tail_start < n:
+            if words and words[-1][1] == tail_start:  # the cut fell inside a word: it joins the tail
+                s, _, tpl, last = words.pop()
+                if last and last[-1][1] == tail_start:
+                    last = (*last[:-1], (last[-1][0], n))
+                else:
+                    last = (*last, (tail_start, n))
+                    tpl += PH
+                words.append((s, n, tpl, last))
+            else:
+                words.append((tail_start, n, PH, ((tail_start, n),)))
+        return " ".join(w[2] for w in words), words
 
 
 def _template(word: str, spans: tuple[tuple[int, int], ...]) -> str:
@@ -139,8 +210,9 @@ def _template(word: str, spans: tuple[tuple[int, int], ...]) -> str:
     return "".join(parts)
 
 
-def _mask_regex(word: str) -> _Masked:
-    """:func:`mask_word` without its caches: the regular expressions run on ``word`` itself."""
+def mask_word(word: str) -> _Masked:
+    """A word's template and the spans of its variables (see :meth:`Masker.mask_word`, which remembers what it
+    saw): the regular expressions run on ``word`` itself."""
     spans: list[tuple[int, int]] = []
     if _MAYBE_VAR.search(word) is not None:
         for m in _WORD_RE.finditer(word):
@@ -154,32 +226,6 @@ def _mask_regex(word: str) -> _Masked:
             else:
                 spans.append((s, e))
     return _template(word, tuple(spans)), tuple(spans)
-
-
-def word_templates(words: list[str]) -> list[str]:
-    """The template of each word (cached: a line of known words costs one C-level map)."""
-    tpls = list(map(_TPL.get, words))
-    if None in tpls:
-        return [t if t is not None else mask_word(w)[0] for t, w in zip(tpls, words, strict=True)]
-    return tpls  # type: ignore[return-value]
-
-
-def template_cache() -> dict[str, str]:
-    """Word -> template for the words :func:`mask_word` has seen (read it with ``.get``)."""
-    return _TPL
-
-
-def mask_cache() -> dict[str, _Masked]:
-    """The per-word cache behind :func:`mask_word` (read it with ``.get`` on hot paths)."""
-    return _CACHE
-
-
-def line_key(content: str) -> str | None:
-    """The masked form of a line (words' templates joined by one space), or None when the line is
-    longer than :data:`MAX_MINED_CHARS` (then :func:`line_words` gives it)."""
-    if len(content) > MAX_MINED_CHARS:
-        return None
-    return " ".join(word_templates(fill_dates(content).split()))
 
 
 class Word:
@@ -232,50 +278,6 @@ def fill_dates(content: str) -> str:
     if "/" in content and _PROTOCOL(content) is not None:
         content = _REQUEST_RE.sub(_fill_request, content)
     return content
-
-
-def line_words(content: str) -> tuple[str, list[tuple[int, int, str, tuple[tuple[int, int], ...]]]]:
-    """The masked form of a line (as :func:`line_key` gives when it gives one) and its words.
-
-    Each word is ``(start, end, template, spans)`` with absolute offsets into ``content``. Past
-    :data:`MAX_MINED_CHARS` the rest of the line is one variable word.
-    """
-    n = len(content)
-    head = content
-    tail_start = n
-    if n > MAX_MINED_CHARS:
-        cut = MAX_MINED_CHARS
-        while cut > MAX_MINED_CHARS // 2 and not content[cut - 1].isspace():
-            cut -= 1
-        if cut <= MAX_MINED_CHARS // 2:
-            cut = MAX_MINED_CHARS
-        head = content[:cut]
-        tail_start = cut
-        while tail_start < n and content[tail_start].isspace():
-            tail_start += 1
-    words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]] = []
-    text = fill_dates(head)
-    pos = 0
-    find = text.find
-    get = _CACHE.get
-    for w in text.split():
-        pos = find(w, pos)
-        tpl, rel = get(w) or mask_word(w)
-        end = pos + len(w)
-        words.append((pos, end, tpl, tuple((pos + a, pos + b) for a, b in rel) if rel else ()))
-        pos = end
-    if tail_start < n:
-        if words and words[-1][1] == tail_start:  # the cut fell inside a word: it joins the tail
-            s, _, tpl, last = words.pop()
-            if last and last[-1][1] == tail_start:
-                last = (*last[:-1], (last[-1][0], n))
-            else:
-                last = (*last, (tail_start, n))
-                tpl += PH
-            words.append((s, n, tpl, last))
-        else:
-            words.append((tail_start, n, PH, ((tail_start, n),)))
-    return " ".join(w[2] for w in words), words
 
 
 def collapse(words: list[tuple[int, int, str, tuple[tuple[int, int], ...]]]) -> list[Word]:

@@ -36,16 +36,12 @@ from logkit.parse.fastrec import slot_setters
 from logkit.parse.masking import (
     MAX_MINED_CHARS,
     PH,
+    Masker,
     Word,
     collapse,
     fill_dates,
-    line_key,
-    line_words,
-    mask_cache,
-    mask_word,
-    template_cache,
-    word_templates,
 )
+from logkit.parse.vartypes import Typer
 from logkit.records import Param, unmarked
 
 __all__ = ["Match", "TemplateMiner", "STATE_VERSION"]
@@ -75,8 +71,6 @@ def _new_match(template: str, params: tuple[Param, ...]) -> Match:
     return m
 
 
-_MASK_GET = mask_cache().get  # the per-word caches are cleared in place, never replaced
-_TPL_GET = template_cache().get
 
 
 class TemplateMiner:
@@ -104,6 +98,8 @@ class TemplateMiner:
         self._done: dict[str, tuple[Any, ...]] = {}
         self._next_id = 0
         self._tick = 0
+        self._masker = Masker()  # the words this miner has seen, masked (bounded)
+        self._classify = Typer().classify  # variable types, remembered by context (bounded)
 
     # -- public API -------------------------------------------------------------------------------------
     def add(self, content: str) -> Match:
@@ -116,14 +112,14 @@ class TemplateMiner:
         if entry is not None:
             c = entry[0]
         else:
-            key = line_key(content)
+            key = self._masker.line_key(content)
             raw = None
             if key is None:
-                key, raw = line_words(content)
+                key, raw = self._masker.line_words(content)
             entry = self._cache.get(key)
             if entry is None:
                 if raw is None:
-                    raw = line_words(content)[1]
+                    raw = self._masker.line_words(content)[1]
                 c = self._learn(key, collapse(raw), content)
                 entry = self._cache[key]
             else:
@@ -342,15 +338,16 @@ class TemplateMiner:
             text = fill_dates(content)
             words = text.split()
             if entry is None:
-                tpls = list(map(_TPL_GET, words))
-                key = " ".join(word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
+                masker = self._masker
+                tpls = list(map(masker.templates.get, words))
+                key = " ".join(masker.word_templates(words) if None in tpls else tpls)  # type: ignore[arg-type]
                 entry = self._cache.get(key)
         else:
-            key, raw = line_words(content)
+            key, raw = self._masker.line_words(content)
             entry = self._cache.get(key)
         if entry is None:
             if fast:
-                raw = line_words(content)[1]
+                raw = self._masker.line_words(content)[1]
             cwords = collapse(raw)
             if learn:
                 c = self._learn(key, cwords, content)
@@ -370,14 +367,15 @@ class TemplateMiner:
             c.last = self._tick
         if entry[1] != c.version:
             if fast:
-                raw = line_words(content)[1]
+                raw = self._masker.line_words(content)[1]
             entry[2] = _plan(c, raw)
             entry[1] = c.version
         plan = entry[2]
         if fast:
             lengths = list(map(len, words))
             starts = None if len(text) == sum(lengths) + len(lengths) - 1 else _starts(text, words)
-            cache_get = _MASK_GET
+            cache_get = self._masker.cache.get
+            mask_word = self._masker.mask_word
             spans: list[tuple[int, int]] = []
             for op, a, b, tok in plan:
                 # with single separators, a word's start follows from the lengths before it
@@ -403,7 +401,7 @@ class TemplateMiner:
                     spans.append((raw[a][0], raw[b][1] - len(tok)))
                 else:
                     _word_spans(tok, content, raw[a][0], raw[a][1], spans)
-        match = _new_match(c.text(), _params(c, content, spans))
+        match = _new_match(c.text(), _params(c, content, spans, self._classify))
         votes = c.votes
         # remembered once no slot's type can change any more: each is frozen, or varies (-1: then typed by
         # ``classify``, a function of the content alone, so the same content gets the same params again)
@@ -448,7 +446,7 @@ class TemplateMiner:
         c = entry[0]
         while c.into is not None:
             c = c.into
-        found = self._find(collapse(line_words(content)[1]), exact=True)
+        found = self._find(collapse(self._masker.line_words(content)[1]), exact=True)
         if found is not None:
             c = found
         entry[0] = c

@@ -21,7 +21,7 @@ from logkit.parse.vartype_rules import (
 )
 from logkit.records import VarType
 
-__all__ = ["classify", "classify_value"]
+__all__ = ["classify", "classify_value", "Typer"]
 
 _LEFT = 48  # characters of context looked at before the value
 _RIGHT = 32  # and after it
@@ -73,19 +73,32 @@ def classify(content: str, start: int, end: int) -> VarType:
     >>> classify("killed pid 8080", 11, 15)
     <VarType.OID: 'OID'>
     """
-    # the answer depends on these three texts only (the context windows below lie inside them)
-    key = (content[max(0, start - _LEFT) : start], content[start:end], content[end : end + _RIGHT])
-    known = _KNOWN.get(key)
-    if known is None:
-        known = _classify(content, start, end)
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN[key] = known
-    return known
+    return _classify(content, start, end)
 
 
-_KNOWN: dict[tuple[str, str, str], VarType] = {}  # (left context, value, right context) -> type
 _KNOWN_MAX = 50_000
+
+
+class Typer:
+    """:func:`classify` remembering its answers (bounded): one per template miner, which types a value seen in
+    the same context again with one dict lookup."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, str], VarType] = {}  # (left context, value, right context) -> type
+
+    def classify(self, content: str, start: int, end: int) -> VarType:
+        """:func:`classify`, remembered."""
+        # the answer depends on these three texts only (the context windows below lie inside them)
+        key = (content[max(0, start - _LEFT) : start], content[start:end], content[end : end + _RIGHT])
+        known = self._known.get(key)
+        if known is None:
+            known = _classify(content, start, end)
+            if len(self._known) >= _KNOWN_MAX:
+                self._known.clear()
+            self._known[key] = known
+        return known
 
 
 def _classify(content: str, start: int, end: int) -> VarType:
