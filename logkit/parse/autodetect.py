@@ -101,18 +101,10 @@ class Candidate:
     order: int
 
 
-_CANDIDATES: list[Candidate] | None = None
-
-
+@functools.cache
 def candidates() -> list[Candidate]:
     """The header shapes tried by ``--format auto``, most specific first (compiled once)."""
-    global _CANDIDATES
-    if _CANDIDATES is None:
-        out = []
-        for i, (name, spec, _family) in enumerate(_specs()):
-            out.append(_compiled(i, name, spec))
-        _CANDIDATES = out
-    return _CANDIDATES
+    return [_compiled(i, name, spec) for i, (name, spec, _family) in enumerate(_specs())]
 
 
 def _specs() -> list[tuple[str, str, int]]:
@@ -126,17 +118,13 @@ def _specs() -> list[tuple[str, str, int]]:
     return specs
 
 
-_COMPILED: dict[int, Candidate] = {}
-
-
+@functools.cache
 def _compiled(i: int, name: str, spec: str) -> Candidate:
-    """Candidate ``i``, compiled on first use and kept."""
-    cand = _COMPILED.get(i)
-    if cand is None:
-        fmt = compile_format(spec)
-        assert isinstance(fmt, HeaderFormat)
-        cand = _COMPILED[i] = Candidate(name, fmt, i)
-    return cand
+    """Candidate ``i``, compiled on first use and kept (a constant: the parser that picks it reads
+    timestamps with its own copy, :meth:`~logkit.parse.formats.LineFormat.with_clock`)."""
+    fmt = compile_format(spec)
+    assert isinstance(fmt, HeaderFormat)
+    return Candidate(name, fmt, i)
 
 
 def _tokens_begin(k: int, test: Callable[[str], bool]) -> Callable[[str], bool]:
