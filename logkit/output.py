@@ -221,6 +221,13 @@ class JsonlWriter(Writer):
         if len(pending) >= JSONL_BATCH:
             self._flush_pending()
 
+    def parse_maker(self) -> Any:
+        """How this writer wants parse records: a maker for :meth:`logkit.parse.Parser.parse_blocks` that gives
+        each record's JSON text (:meth:`logkit.parse.jsontext.JsonText.maker`), for :meth:`write_json_lines`."""
+        from logkit.parse.jsontext import JsonText
+
+        return JsonText().maker
+
     def write_json(self, line: str) -> None:
         """Write one record already encoded as JSON text (one line, no newline)."""
         self.count += 1

@@ -47,7 +47,6 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     from logkit.parse.api import RECORD_COLUMNS, Parser, Source, to_record
     from logkit.parse.emit import record_maker
     from logkit.parse.formats import display_spec
-    from logkit.parse.jsontext import JsonText
     from logkit.parse.sources import input_bytes, is_log_archive, looks_binary, open_binary
 
     ui = get_ui()
@@ -76,7 +75,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
             blocks: Iterator[list[Any]]
             if isinstance(writer, JsonlWriter):  # records as JSON text, a block at a time (a stream's as read)
                 put: Callable[[list[Any]], None] = writer.write_json_lines
-                blocks = parser.parse_blocks(source, JsonText().maker)
+                blocks = parser.parse_blocks(source, writer.parse_maker())
             else:
                 put = writer.write_many
                 blocks = ([to_record(p) for p in block] for block in parser.parse_blocks(source, record_maker))

@@ -57,10 +57,6 @@ class LineFormat:
         """The record of one line; a line the format does not match keeps the whole line as content."""
         return LogRecord(raw=raw, fields=_EMPTY, content=_strip_cr(decode(raw.data)), timestamp=None)
 
-    def content(self, raw: RawLine) -> str:
-        """Only the message part of a line (what the miner learns from): cheaper than :meth:`split`."""
-        return self.split(raw).content
-
     def matches(self, raw: RawLine) -> bool:
         """Whether the header matches this line."""
         return False
@@ -104,9 +100,7 @@ class HeaderFormat(LineFormat):
         return HeaderFormat(self.spec, self.fields, self.regex, self.lazy, clock)
 
     def split(self, raw: RawLine) -> LogRecord:
-        text = raw.data.decode("utf-8", "surrogateescape")
-        if text[-1:] == "\r":
-            text = text[:-1]
+        text = _strip_cr(decode(raw.data))
         m = self.match(text)
         if m is None:
             return new_log_record(raw, _EMPTY, text, None, 0)
@@ -117,15 +111,6 @@ class HeaderFormat(LineFormat):
         if start < 0:
             start = len(text)
         return new_log_record(raw, fields, content, self.stamp(fields) if fields else None, start)
-
-    def content(self, raw: RawLine) -> str:
-        text = raw.data.decode("utf-8", "surrogateescape")
-        if text[-1:] == "\r":
-            text = text[:-1]
-        m = self.match(text)
-        if m is None:
-            return text
-        return m.group(self._content) or ""
 
     def matches(self, raw: RawLine) -> bool:
         return self.match(_strip_cr(decode(raw.data))) is not None
