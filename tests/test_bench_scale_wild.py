@@ -155,3 +155,10 @@ def test_cli_scale_wild_and_exit_codes(tmp_path: Path, monkeypatch: pytest.Monke
     assert r.exit_code == 1 and "MISSED" in r.output
     r = runner.invoke(cli, ["bench", "parse", str(data / "loghub-2k"), "--wild", str(tmp_path / "nowhere")])
     assert r.exit_code == 1 and "no such folder" in r.output
+
+
+def test_the_readers_archive_magic_is_the_archives() -> None:
+    from logkit.compress.archive import MAGIC
+    from logkit.parse.sources import LKZ_MAGIC
+
+    assert LKZ_MAGIC == MAGIC

@@ -67,7 +67,8 @@ def match_in_order(sample: Sequence[bytes], full: Sequence[bytes]) -> list[int |
     return out
 
 
-def _logkit_file(path: Path, spec: str) -> list[str]:
+def logkit_file(path: Path, spec: str) -> list[str]:
+    """The template of each line of a whole file, parsed as `logkit parse` does (fit, then parse)."""
     from logkit.parse import Parser, Source
 
     return [r.template for r in Parser(format=spec).parse(Source.paths(str(path)))]
@@ -100,7 +101,7 @@ def bench_scale(data: str | Path, systems: Sequence[str] | None = None, *,
         if not kept:
             raise InputError(f"scale benchmark {name}: none of the 2k sample lines is in {full_path}")
         runs: list[tuple[str, list[str], list[str]]] = [
-            ("logkit", _logkit_file(full_path, spec), logkit_templates(sample, spec))]
+            ("logkit", logkit_file(full_path, spec), logkit_templates(sample, spec))]
         if with_drain3:
             runs.append(("drain3", drain3_split(full, spec), drain3_split(sample, spec)))
         sub_truth = [truth[i] for i in kept]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from logkit.bench.metrics import score_parsing
 from logkit.bench.parse import drain3_split, read_lines
+from logkit.bench.scale import logkit_file
 from logkit.bench.targets import Target
 from logkit.bench.wild_rules import AUTH, DPKG, KUBELET, MYSQL8
 from logkit.errors import InputError
@@ -103,12 +104,6 @@ def check_files(folder: str | Path, manifest: Sequence[WildFile] | None = None) 
     return out
 
 
-def _logkit_file(path: Path, spec: str) -> list[str]:
-    from logkit.parse import Parser, Source
-
-    return [r.template for r in Parser(format=spec).parse(Source.paths(str(path)))]
-
-
 def bench_wild(folder: str | Path, manifest: Sequence[WildFile] | None = None, *,
                with_drain3: bool = True) -> list[WildResult]:
     """Check, parse and score every file of ``manifest`` (default :data:`MANIFEST`) in ``folder`` (logkit,
@@ -119,7 +114,7 @@ def bench_wild(folder: str | Path, manifest: Sequence[WildFile] | None = None, *
         raw = read_lines(path)
         truth = [f.rule(line.decode("utf-8", "replace").removesuffix("\r")) for line in raw]
         unlabeled = sum(t is None for t in truth)
-        runs = [("logkit", _logkit_file(path, f.format))]
+        runs = [("logkit", logkit_file(path, f.format))]
         if with_drain3:
             runs.append(("drain3", drain3_split(raw, f.format)))
         for parser, pred in runs:

@@ -222,15 +222,9 @@ def archive_info(archive: str) -> dict[str, Any]:
 
 def is_archive(path: str) -> bool:
     """Whether ``path`` is a file that starts with the ``.lkz`` magic number."""
-    from logkit.compress.archive import MAGIC
+    from logkit.parse.sources import is_log_archive
 
-    if path == "-" or not os.path.isfile(path):
-        return False
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(len(MAGIC)) == MAGIC
-    except OSError:
-        return False
+    return is_log_archive(path)
 
 
 def archive_templates(archive: str) -> list[TemplateInfo]:

@@ -27,6 +27,7 @@ CHUNK_SIZE = 1 << 20
 _DENIED = "{path}: permission denied; make it readable (chmod +r) or run as its owner"
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+LKZ_MAGIC = b"LKZ\x89"  # logkit.compress.archive.MAGIC (written here: reading a log imports no compressor)
 # bytes that are normal in text logs: tab, newline, vertical tab, form feed, carriage return, escape
 _TEXT_CONTROLS = frozenset(b"\t\n\x0b\x0c\r\x1b")
 _CONTROL_DELETE = bytes(b for b in range(256) if b >= 0x20 or b in _TEXT_CONTROLS)
@@ -195,11 +196,9 @@ def _pollable(fh: BinaryIO) -> int | None:
 
 
 def _is_archive(path: str) -> bool:
-    from logkit.compress.archive import MAGIC
-
     try:
         with open(path, "rb") as fh:
-            return fh.read(len(MAGIC)) == MAGIC
+            return fh.read(len(LKZ_MAGIC)) == LKZ_MAGIC
     except OSError:
         return False
 
@@ -355,7 +354,7 @@ def input_bytes(paths: Sequence[str]) -> int | None:
         try:
             with open(path, "rb") as fh:
                 head = fh.read(4)
-                if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC, b"LKZ\x89")):
+                if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC, LKZ_MAGIC)):
                     return None
             total += os.path.getsize(path)
         except OSError:
