@@ -1,7 +1,8 @@
 """Record writers shared by the verbs: JSON Lines, CSV, Parquet and a terminal table (DESIGN.md 3.1, 3.2).
 
-Every file is written to a temporary file beside its target and renamed into place on close, so a failed or
-interrupted run never leaves a partial file. Lone surrogates (bytes that were not UTF-8) are written as
+Every file is written to a temporary file beside its target and renamed into place on close, so a failed run
+never leaves a partial file; an interrupted one (SIGINT/SIGTERM) closes it validly with the records written.
+Lone surrogates (bytes that were not UTF-8) are written as
 ``\\udcXX`` escapes, which JSON readers turn back into the same code points.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from logkit.errors import DependencyError, InputError, UsageError
-from logkit.fsutil import is_special_file, temp_beside
+from logkit.fsutil import is_special_file, resolve_target, temp_beside
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -80,11 +81,12 @@ class Writer:
     """Base class: ``write(record)`` for each record, then ``close()`` (or use it as a context manager).
 
     On an exception inside the ``with`` block :meth:`abort` runs instead of :meth:`close`: the temporary
-    file is removed and the target is left untouched.
+    file is removed and the target is left untouched. ``KeyboardInterrupt`` (SIGINT/SIGTERM) closes it: the
+    records written so far make a valid file.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None, *, binary: bool = True) -> None:
-        self.path = None if _is_stdout(path) else Path(path)  # type: ignore[arg-type]
+        self.path = None if _is_stdout(path) else resolve_target(path)  # type: ignore[arg-type]
         self.count = 0
         self._tmp: Path | None = None
         self._closed = False
@@ -162,8 +164,8 @@ class Writer:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.close()
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
+            self.close()  # interrupted (SIGINT/SIGTERM): what was read is written, as a valid file
         else:
             self.abort()
 
