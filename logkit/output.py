@@ -27,10 +27,12 @@ __all__ = [
     "resolve_output_format",
     "open_writer",
     "escape_surrogates",
+    "jsonl_compression",
 ]
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_COMPRESSED_JSONL = {".jsonl.gz": "gzip", ".jsonl.zst": "zstd", ".ndjson.gz": "gzip", ".ndjson.zst": "zstd"}
 JSONL_BATCH = 512  # records joined before one write when not flushing each record
 PARQUET_BATCH = 50_000
 TABLE_BATCH = 200
@@ -59,13 +61,31 @@ def resolve_output_format(option: str | None, path: str | os.PathLike[str] | Non
     if option:
         if option not in OUTPUT_FORMATS:
             raise UsageError(f"unknown --output-format {option!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        if option != "jsonl" and not _is_stdout(path) and jsonl_compression(path):
+            raise UsageError(f"-o {path} is compressed JSON Lines; use --output-format jsonl or another name")
         return option
     if not _is_stdout(path):
-        return EXTENSIONS.get(Path(str(path)).suffix.lower(), "jsonl")
+        if jsonl_compression(path):
+            return "jsonl"
+        found = EXTENSIONS.get(Path(str(path)).suffix.lower())
+        if found is None:
+            if is_special_file(str(path)):  # /dev/null, a FIFO: no name to go by, JSON Lines as in a pipe
+                return "jsonl"
+            names = ", ".join([*EXTENSIONS, *_COMPRESSED_JSONL])
+            raise UsageError(f"-o {path}: unknown output extension; use one of {names}, or give --output-format")
+        return found
     try:
         return "table" if sys.stdout.isatty() else "jsonl"
     except (AttributeError, ValueError):
         return "jsonl"
+
+
+def jsonl_compression(path: str | os.PathLike[str] | None) -> str | None:
+    """``gzip`` or ``zstd`` when ``path`` names compressed JSON Lines (``.jsonl.gz``, ``.jsonl.zst``), else None."""
+    if _is_stdout(path):
+        return None
+    name = Path(str(path)).name.lower()
+    return next((kind for ext, kind in _COMPRESSED_JSONL.items() if name.endswith(ext)), None)
 
 
 def escape_surrogates(text: str) -> str:
@@ -210,6 +230,11 @@ class JsonlWriter(Writer):
         self.flush_each = flush_each
         self._encode = _json_line_encoder()
         self._pending: list[str] = []
+        self._plain: Any = None  # the file under a compressor (.jsonl.gz, .jsonl.zst)
+        kind = jsonl_compression(path)
+        if kind is not None:
+            self._plain = self.stream
+            self.stream = _compressor(kind, self._plain)
 
     def write(self, record: dict[str, Any]) -> None:
         """Write one record (flushed at once when ``flush_each``)."""
@@ -257,6 +282,25 @@ class JsonlWriter(Writer):
 
     def _finish(self) -> None:
         self._flush_pending()
+        if self._plain is not None:  # end the compressed stream (its trailer), then the file is closed as usual
+            self.stream.close()
+            self.stream, self._plain = self._plain, None
+
+    def _discard(self) -> None:
+        if self._plain is not None:
+            self.stream, self._plain = self._plain, None
+        super()._discard()
+
+
+def _compressor(kind: str, raw: Any) -> Any:
+    """A writable stream compressing into ``raw`` (left open when the compressor is closed)."""
+    if kind == "gzip":
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=9).stream_writer(raw, closefd=False)
 
 
 def _cell(value: Any) -> Any:

@@ -28,10 +28,18 @@ def _jsonl(path) -> list[dict]:
 @pytest.mark.parametrize(
     ("option", "path", "want"),
     [("csv", None, "csv"), (None, "x.jsonl", "jsonl"), (None, "x.CSV", "csv"), (None, "x.parquet", "parquet"),
-     (None, "x.txt", "jsonl"), ("table", "x.jsonl", "table")],
+     (None, "x.jsonl.gz", "jsonl"), ("jsonl", "x.txt", "jsonl"), ("table", "x.jsonl", "table")],
 )
 def test_resolve_output_format(option, path, want) -> None:
     assert resolve_output_format(option, path) == want
+
+
+@pytest.mark.parametrize("path", ["x.txt", "x.csv.gz", "out"])
+def test_unknown_output_extension_is_a_usage_error(path) -> None:
+    from logkit.errors import UsageError
+
+    with pytest.raises(UsageError, match="--output-format"):
+        resolve_output_format(None, path)
 
 
 def test_resolve_output_format_by_terminal(monkeypatch) -> None:
