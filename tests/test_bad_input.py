@@ -139,9 +139,10 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("decompress-out-under-file", ["decompress", "{d}/good.lkz", "-o", "{d}/log.log/x"], 1, "is a file"),
     ("grep-bad-regex", ["grep", "-E", "(", "{d}/good.lkz"], 2, "escape special characters"),
     ("grep-bad-class", ["grep", "[", "{d}/good.lkz"], 2, "escape special characters"),
-    ("grep-not-archive", ["grep", "x", "{d}/notarchive.lkz"], 1, "not a logkit archive"),
-    ("grep-half", ["grep", "x", "{d}/half.lkz"], 1, "--salvage"),
-    ("grep-future", ["grep", "x", "{d}/future.lkz"], 1, "upgrade logkit"),
+    ("grep-missing", ["grep", "x", "{d}/nope.log"], 2, "no such file"),  # errors exit 2, as grep's
+    ("grep-folder", ["grep", "x", "{d}/folder"], 2, "is a folder"),
+    ("grep-half", ["grep", "x", "{d}/half.lkz"], 2, "--salvage"),
+    ("grep-future", ["grep", "x", "{d}/future.lkz"], 2, "upgrade logkit"),
     ("info-not-archive", ["info", "{d}/notarchive.lkz"], 1, "not a logkit archive"),
     ("info-half", ["info", "{d}/half.lkz"], 1, "--salvage"),
     ("info-future", ["info", "{d}/future.lkz"], 1, "upgrade logkit"),

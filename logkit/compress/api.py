@@ -199,6 +199,8 @@ def checked_blocks(archive: str, *, salvage: bool = False, data: bytes | None = 
     bounded by one block whatever the archive's size."""
     import io
 
+    if data is None and archive == "-":  # standard input: its bytes are held, as a pipe cannot be read twice
+        data = sys.stdin.buffer.read()
     src = io.BytesIO(data) if data is not None else open_archive(archive)
     if not src.seekable():  # a pipe (/dev/stdin): its bytes are held, as they cannot be read twice
         with src:
@@ -231,7 +233,8 @@ def archive_info(archive: str) -> dict[str, Any]:
 
     parts: dict[str, int] = {}
     lines = raw = templates = blocks = payloads = 0
-    with checked_blocks(archive) as found:
+    data = sys.stdin.buffer.read() if archive == "-" else None
+    with checked_blocks(archive, data=data) as found:
         for b in found:
             try:
                 head, tmpls = read_templates(b.payload)
@@ -255,7 +258,7 @@ def archive_info(archive: str) -> dict[str, Any]:
             }
             for k, v in packed.items():
                 parts[k] = parts.get(k, 0) + v
-    size = os.path.getsize(archive)
+    size = len(data) if data is not None else os.path.getsize(archive)
     parts["container (header, frames, index, footer)"] = size - payloads
     return {
         "archive": str(archive),
