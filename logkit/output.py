@@ -352,7 +352,7 @@ def _parquet_schema(kind: str, columns: Sequence[str]) -> Any:
     types: dict[str, Any] = {
         "source": pa.string(),
         "line": pa.int64(),
-        "timestamp": pa.string(),
+        "timestamp": pa.timestamp("us"),  # with tz UTC when the log's times carry offsets (first batch)
         "fields": pa.map_(pa.string(), pa.string()),
         "template_id": pa.string(),
         "template": pa.string(),
@@ -416,11 +416,31 @@ class ParquetWriter(Writer):
         data = {c: [r.get(c) for r in rows] for c in cols}
         if "fields" in data and self._schema is not None:
             data["fields"] = [list(v.items()) if isinstance(v, dict) else v for v in data["fields"]]
+        if "timestamp" in data and self._schema is not None:
+            data["timestamp"] = self._timestamps(data["timestamp"])
         if self._schema is not None:
             return pa.Table.from_pydict(data, schema=self._schema)
         table = pa.Table.from_pydict(data)
         self._schema = table.schema
         return table
+
+    def _timestamps(self, values: list[Any]) -> list[Any]:
+        """ISO texts as datetimes for the timestamp column: naive (the log's wall clock) unless the first
+        time written carries an offset, then UTC instants; a later value of the other kind is converted."""
+        from datetime import UTC, datetime
+
+        import pyarrow as pa
+
+        times = [datetime.fromisoformat(v) if isinstance(v, str) and v else None for v in values]
+        index = self._schema.get_field_index("timestamp")
+        if self._pq is None and self._schema.field(index).type.tz is None:
+            first = next((t for t in times if t is not None), None)
+            if first is not None and first.tzinfo is not None:
+                self._schema = self._schema.set(index, pa.field("timestamp", pa.timestamp("us", tz="UTC")))
+        if self._schema.field(index).type.tz is None:
+            return [t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo is not None else t
+                    for t in times]
+        return [t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t for t in times]
 
     def _write_batch(self) -> None:
         import pyarrow.parquet as pq

@@ -162,7 +162,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
                               "--labels", "{d}/labels_unknown.csv"], 2, "session ids"),
     ("train-labels-binary", ["train", "{d}/log.log", "--model", "{d}/mx", "--session", r"sess_\d+",
                              "--labels", "{d}/bin.dat"], 1, "CSV text file"),
-    ("train-empty", ["train", "{d}/empty.log", "--model", "{d}/mx", "--window", "10"], 2, "--window"),
+    ("train-empty", ["train", "{d}/empty.log", "--model", "{d}/mx", "--window", "10"], 1, "is empty"),
     ("train-model-under-file", ["train", "{d}/log.log", "--model", "{d}/log.log/m", "--window", "10"], 1,
      "is a file"),
     ("train-cut-zst", ["train", "{d}/cut.zst", "--model", "{d}/mx", "--window", "10"], 1, "damaged or truncated"),

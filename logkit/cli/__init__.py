@@ -19,7 +19,7 @@ from logkit import __version__
 from logkit.cli.console import UI, get_ui, set_ui
 from logkit.errors import LogkitError
 
-__all__ = ["cli", "main", "VERBS"]
+__all__ = ["cli", "main", "VERBS", "hoist_global_options"]
 
 # verb -> (module, one-line help shown by ``logkit --help`` without importing the module)
 VERBS: dict[str, tuple[str, str]] = {
