@@ -11,7 +11,8 @@ from typing import IO, Any
 
 from logkit.errors import InputError, UsageError
 
-__all__ = ["make_folder", "temp_beside", "check_not_input", "atomic_path", "atomic_open", "write_json_atomic",
+__all__ = ["make_folder", "temp_beside", "resolve_target", "new_file_mode", "check_not_input", "atomic_path",
+           "atomic_open", "write_json_atomic",
            "read_versioned_json", "is_special_file"]
 
 
@@ -56,27 +57,58 @@ def check_not_input(output: str | os.PathLike[str] | None, inputs: Iterable[str]
                              "give another path")
 
 
-def temp_beside(target: Path) -> tuple[int, str]:
-    """``mkstemp`` in the folder of ``target`` (created when missing), with one-line errors."""
+def resolve_target(path: str | os.PathLike[str]) -> Path:
+    """Where writing ``path`` lands: a symbolic link's target (written through, as ``>`` does), else ``path``."""
+    target = Path(path)
+    if target.is_symlink():
+        return Path(os.path.realpath(target))
+    return target
+
+
+def new_file_mode(target: str | os.PathLike[str] | None = None) -> int:
+    """The permission bits a replaced or new output gets: those of the file it replaces, else what the umask
+    leaves of 0666 (0644 under the usual umask 022), as ``open`` would give a new file."""
+    if target is not None:
+        try:
+            st = os.stat(target)
+            if stat.S_ISREG(st.st_mode):
+                return stat.S_IMODE(st.st_mode)
+        except OSError:
+            pass
+    mask = os.umask(0o022)  # the only portable way to read the umask is to set it; it is put back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def temp_beside(target: Path, *, private: bool = False) -> tuple[int, str]:
+    """``mkstemp`` in the folder of ``target`` (created when missing), with one-line errors.
+
+    The file gets the mode ``target`` will have (:func:`new_file_mode`), unless ``private`` (owner only).
+    """
     folder = make_folder(target.parent)
     try:
         import tempfile  # here: its imports (random, shutil) cost a start that writes no file
 
-        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except PermissionError:
         raise InputError(f"cannot write {target}: permission denied in {folder}; choose another output path "
                          "or make the folder writable") from None
     except OSError as exc:
         raise InputError(f"cannot write {target} ({exc.strerror}); choose another output path") from None
+    if not private:
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, new_file_mode(target))
+    return fd, tmp
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is renamed onto ``path``, else removed.
 
-    A special file (``/dev/null``, a FIFO) is yielded as it is: it is written in place.
+    A special file (``/dev/null``, a FIFO) is yielded as it is: it is written in place. A symbolic link is
+    written through: its target is replaced, the link stays.
     """
-    target = Path(path)
+    target = resolve_target(path)
     if is_special_file(target):
         yield target
         return

@@ -1,7 +1,8 @@
 """Record writers shared by the verbs: JSON Lines, CSV, Parquet and a terminal table (DESIGN.md 3.1, 3.2).
 
-Every file is written to a temporary file beside its target and renamed into place on close, so a failed or
-interrupted run never leaves a partial file. Lone surrogates (bytes that were not UTF-8) are written as
+Every file is written to a temporary file beside its target and renamed into place on close, so a failed run
+never leaves a partial file; an interrupted one (SIGINT/SIGTERM) closes it validly with the records written.
+Lone surrogates (bytes that were not UTF-8) are written as
 ``\\udcXX`` escapes, which JSON readers turn back into the same code points.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from logkit.errors import DependencyError, InputError, UsageError
-from logkit.fsutil import is_special_file, temp_beside
+from logkit.fsutil import is_special_file, resolve_target, temp_beside
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -26,10 +27,12 @@ __all__ = [
     "resolve_output_format",
     "open_writer",
     "escape_surrogates",
+    "jsonl_compression",
 ]
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_COMPRESSED_JSONL = {".jsonl.gz": "gzip", ".jsonl.zst": "zstd", ".ndjson.gz": "gzip", ".ndjson.zst": "zstd"}
 JSONL_BATCH = 512  # records joined before one write when not flushing each record
 PARQUET_BATCH = 50_000
 TABLE_BATCH = 200
@@ -58,13 +61,31 @@ def resolve_output_format(option: str | None, path: str | os.PathLike[str] | Non
     if option:
         if option not in OUTPUT_FORMATS:
             raise UsageError(f"unknown --output-format {option!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        if option != "jsonl" and not _is_stdout(path) and jsonl_compression(path):
+            raise UsageError(f"-o {path} is compressed JSON Lines; use --output-format jsonl or another name")
         return option
     if not _is_stdout(path):
-        return EXTENSIONS.get(Path(str(path)).suffix.lower(), "jsonl")
+        if jsonl_compression(path):
+            return "jsonl"
+        found = EXTENSIONS.get(Path(str(path)).suffix.lower())
+        if found is None:
+            if is_special_file(str(path)):  # /dev/null, a FIFO: no name to go by, JSON Lines as in a pipe
+                return "jsonl"
+            names = ", ".join([*EXTENSIONS, *_COMPRESSED_JSONL])
+            raise UsageError(f"-o {path}: unknown output extension; use one of {names}, or give --output-format")
+        return found
     try:
         return "table" if sys.stdout.isatty() else "jsonl"
     except (AttributeError, ValueError):
         return "jsonl"
+
+
+def jsonl_compression(path: str | os.PathLike[str] | None) -> str | None:
+    """``gzip`` or ``zstd`` when ``path`` names compressed JSON Lines (``.jsonl.gz``, ``.jsonl.zst``), else None."""
+    if _is_stdout(path):
+        return None
+    name = Path(str(path)).name.lower()
+    return next((kind for ext, kind in _COMPRESSED_JSONL.items() if name.endswith(ext)), None)
 
 
 def escape_surrogates(text: str) -> str:
@@ -80,11 +101,12 @@ class Writer:
     """Base class: ``write(record)`` for each record, then ``close()`` (or use it as a context manager).
 
     On an exception inside the ``with`` block :meth:`abort` runs instead of :meth:`close`: the temporary
-    file is removed and the target is left untouched.
+    file is removed and the target is left untouched. ``KeyboardInterrupt`` (SIGINT/SIGTERM) closes it: the
+    records written so far make a valid file.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None, *, binary: bool = True) -> None:
-        self.path = None if _is_stdout(path) else Path(path)  # type: ignore[arg-type]
+        self.path = None if _is_stdout(path) else resolve_target(path)  # type: ignore[arg-type]
         self.count = 0
         self._tmp: Path | None = None
         self._closed = False
@@ -162,8 +184,8 @@ class Writer:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.close()
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
+            self.close()  # interrupted (SIGINT/SIGTERM): what was read is written, as a valid file
         else:
             self.abort()
 
@@ -208,6 +230,11 @@ class JsonlWriter(Writer):
         self.flush_each = flush_each
         self._encode = _json_line_encoder()
         self._pending: list[str] = []
+        self._plain: Any = None  # the file under a compressor (.jsonl.gz, .jsonl.zst)
+        kind = jsonl_compression(path)
+        if kind is not None:
+            self._plain = self.stream
+            self.stream = _compressor(kind, self._plain)
 
     def write(self, record: dict[str, Any]) -> None:
         """Write one record (flushed at once when ``flush_each``)."""
@@ -262,6 +289,25 @@ class JsonlWriter(Writer):
 
     def _finish(self) -> None:
         self._flush_pending()
+        if self._plain is not None:  # end the compressed stream (its trailer), then the file is closed as usual
+            self.stream.close()
+            self.stream, self._plain = self._plain, None
+
+    def _discard(self) -> None:
+        if self._plain is not None:
+            self.stream, self._plain = self._plain, None
+        super()._discard()
+
+
+def _compressor(kind: str, raw: Any) -> Any:
+    """A writable stream compressing into ``raw`` (left open when the compressor is closed)."""
+    if kind == "gzip":
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=9).stream_writer(raw, closefd=False)
 
 
 def _cell(value: Any) -> Any:
@@ -313,7 +359,7 @@ def _parquet_schema(kind: str, columns: Sequence[str]) -> Any:
     types: dict[str, Any] = {
         "source": pa.string(),
         "line": pa.int64(),
-        "timestamp": pa.string(),
+        "timestamp": pa.timestamp("us"),  # with tz UTC when the log's times carry offsets (first batch)
         "fields": pa.map_(pa.string(), pa.string()),
         "template_id": pa.string(),
         "template": pa.string(),
@@ -377,11 +423,31 @@ class ParquetWriter(Writer):
         data = {c: [r.get(c) for r in rows] for c in cols}
         if "fields" in data and self._schema is not None:
             data["fields"] = [list(v.items()) if isinstance(v, dict) else v for v in data["fields"]]
+        if "timestamp" in data and self._schema is not None:
+            data["timestamp"] = self._timestamps(data["timestamp"])
         if self._schema is not None:
             return pa.Table.from_pydict(data, schema=self._schema)
         table = pa.Table.from_pydict(data)
         self._schema = table.schema
         return table
+
+    def _timestamps(self, values: list[Any]) -> list[Any]:
+        """ISO texts as datetimes for the timestamp column: naive (the log's wall clock) unless the first
+        time written carries an offset, then UTC instants; a later value of the other kind is converted."""
+        from datetime import UTC, datetime
+
+        import pyarrow as pa
+
+        times = [datetime.fromisoformat(v) if isinstance(v, str) and v else None for v in values]
+        index = self._schema.get_field_index("timestamp")
+        if self._pq is None and self._schema.field(index).type.tz is None:
+            first = next((t for t in times if t is not None), None)
+            if first is not None and first.tzinfo is not None:
+                self._schema = self._schema.set(index, pa.field("timestamp", pa.timestamp("us", tz="UTC")))
+        if self._schema.field(index).type.tz is None:
+            return [t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo is not None else t
+                    for t in times]
+        return [t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t for t in times]
 
     def _write_batch(self) -> None:
         import pyarrow.parquet as pq

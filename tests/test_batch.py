@@ -88,7 +88,10 @@ def test_same_outputs_with_one_two_workers_dask_and_run(inputs: list[Path], tmp_
         mine = [r for r in rows if r["source"] == name]
         assert len(mine) == len(expected) == single.lines
         for r, e in zip(mine, expected, strict=True):
-            assert (r["line"], r["timestamp"], r["template_id"], r["template"], r["params"]) == (
+            # both timestamps are time types: the dataset's a UTC instant, the parse file's the wall clock
+            assert r["timestamp"] is None or r["timestamp"].tzinfo is not None
+            wall = r["timestamp"].replace(tzinfo=None) if r["timestamp"] is not None else None
+            assert (r["line"], wall, r["template_id"], r["template"], r["params"]) == (
                 e["line"], e["timestamp"], e["template_id"], e["template"], e["params"])
             assert dict(r["fields"]) == dict(e["fields"])
         assert {t["template_id"] for t in templates if t["source"] == name} == {t.template_id for t in single.templates}
@@ -191,8 +194,8 @@ def test_bench_batch_reports_both_worker_counts(tmp_path: Path, monkeypatch: pyt
     write_session_log(tmp_path / "compress" / "s.log", 50, 0.1, seed=5)
     monkeypatch.setenv("LOGKIT_DATA", str(tmp_path))
     res = CliRunner().invoke(cli, ["bench", "batch", "--mb", "0.02", "--json"])
-    assert res.exit_code == 0, res.output
     out = json.loads(res.output)
+    assert res.exit_code == (0 if out["speedup"] >= 1.7 else 1), res.output  # exit 1: a target missed
     size = (tmp_path / "compress" / "s.log").stat().st_size
     assert out["bytes"] >= 20_000 and out["files"] == -(-20_000 // size) and out["largest_input_bytes"] == size
     assert [r["workers"] for r in out["rows"]] == [1, 2]
@@ -239,5 +242,5 @@ def test_one_worker_gives_each_year_less_file_its_own_year(tmp_path: Path) -> No
         os.utime(logs / name, (when, when))
     res = run_batch("parse", [str(logs)], tmp_path / "out", workers=1)
     assert res.count("done") == 2
-    years = {(r["source"], r["timestamp"][:4]) for r in _rows(tmp_path / "out")}
+    years = {(r["source"], str(r["timestamp"].year)) for r in _rows(tmp_path / "out")}
     assert years == {("old.log", "2019"), ("new.log", "2021")}

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,10 +29,18 @@ def _jsonl(path) -> list[dict]:
 @pytest.mark.parametrize(
     ("option", "path", "want"),
     [("csv", None, "csv"), (None, "x.jsonl", "jsonl"), (None, "x.CSV", "csv"), (None, "x.parquet", "parquet"),
-     (None, "x.txt", "jsonl"), ("table", "x.jsonl", "table")],
+     (None, "x.jsonl.gz", "jsonl"), ("jsonl", "x.txt", "jsonl"), ("table", "x.jsonl", "table")],
 )
 def test_resolve_output_format(option, path, want) -> None:
     assert resolve_output_format(option, path) == want
+
+
+@pytest.mark.parametrize("path", ["x.txt", "x.csv.gz", "out"])
+def test_unknown_output_extension_is_a_usage_error(path) -> None:
+    from logkit.errors import UsageError
+
+    with pytest.raises(UsageError, match="--output-format"):
+        resolve_output_format(None, path)
 
 
 def test_resolve_output_format_by_terminal(monkeypatch) -> None:
@@ -92,7 +101,7 @@ def test_parquet_schema_and_batches(tmp_path) -> None:
     assert pf.metadata.num_row_groups == 3
     schema = pf.schema_arrow
     assert schema.field("line").type == pa.int64()
-    assert schema.field("timestamp").type == pa.string()
+    assert schema.field("timestamp").type == pa.timestamp("us")  # a time type, the log's wall clock
     assert schema.field("fields").type == pa.map_(pa.string(), pa.string())
     assert schema.field("params").type == pa.list_(pa.struct([("value", pa.string()), ("type", pa.string())]))
     rows = pf.read().to_pylist()
@@ -100,6 +109,23 @@ def test_parquet_schema_and_batches(tmp_path) -> None:
     assert rows[0]["params"] == [{"value": "bob", "type": "OID"}]
     assert dict(rows[0]["fields"]) == {"Level": "INFO"}
     assert rows[7]["params"][0]["value"] == "caf\\udce9"  # Arrow strings are UTF-8: the escape is written
+    assert rows[0]["timestamp"] == datetime(2008, 11, 9, 20, 36, 15) and rows[7]["timestamp"] is None
+
+
+def test_parquet_timestamps_with_offsets_are_utc_instants(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from logkit.output import ParquetWriter
+
+    out = tmp_path / "p.parquet"
+    with ParquetWriter(out, columns=COLUMNS, kind="parse") as w:
+        w.write(dict(RECORDS[0], timestamp="2024-05-01T10:00:00+02:00"))
+        w.write(dict(RECORDS[0], timestamp="2024-05-01T10:00:00"))
+    table = pq.read_table(out)
+    assert table.schema.field("timestamp").type == pa.timestamp("us", tz="UTC")
+    got = table.column("timestamp").to_pylist()
+    assert got == [datetime(2024, 5, 1, 8, tzinfo=UTC), datetime(2024, 5, 1, 10, tzinfo=UTC)]
 
 
 def test_table_to_a_file(tmp_path) -> None:

@@ -15,6 +15,10 @@ from typing import Any
 
 import click
 
+from logkit.bench.targets import Target, missed, target_lines
+
+SPEEDUP_TARGET = 1.7  # --workers 2 over --workers 1 (DESIGN.md: batch scales with the workers)
+
 __all__ = ["make_inputs", "bench_batch", "command"]
 
 
@@ -103,8 +107,11 @@ def command(as_json: bool, min_mb: float, stage: str) -> None:
     from logkit.bench.compress import default_files
 
     result = bench_batch(default_files(), stage=stage, min_mb=min_mb)
+    targets = batch_targets(result)
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(json.dumps({**result, "targets": [t.as_dict() for t in targets]}, indent=2) + "\n")
+        if missed(targets):
+            raise SystemExit(1)
         return
     out = [f"logkit bench batch: {stage} over {result['files']} files, {result['bytes'] / 1e6:.0f} MB (largest "
            f"input {result['largest_input_bytes'] / 1e6:.1f} MB), {result['cpus']} CPU(s)"]
@@ -114,5 +121,15 @@ def command(as_json: bool, min_mb: float, stage: str) -> None:
                    f"{r['lines_per_s']:,.0f} lines/s ({r['mb_per_s']:.1f} MB/s), worker CPU "
                    f"{r['worker_cpu_seconds']:.1f} s; peak RSS per worker MB: {rss}"
                    + (f"; {r['failed']} failed" if r["failed"] else ""))
-    out.append(f"  speed-up --workers 2 / --workers 1: {result['speedup']:.2f}x (target >= 1.7x)")
+    out.append(f"  speed-up --workers 2 / --workers 1: {result['speedup']:.2f}x (target >= {SPEEDUP_TARGET}x)")
+    out += target_lines(targets)
     sys.stdout.write("\n".join(out) + "\n")
+    if missed(targets):  # like every bench: exit 1 when a measured target is missed
+        raise SystemExit(1)
+
+
+def batch_targets(result: dict[str, Any]) -> list[Target]:
+    """The measured targets of a batch benchmark: the speed-up of two workers over one, and no failed input."""
+    failed = sum(int(r.get("failed") or 0) for r in result.get("rows", []))
+    return [Target("batch speed-up --workers 2 / 1", float(result.get("speedup") or 0.0), SPEEDUP_TARGET, unit="x"),
+            Target("batch failed inputs", float(failed), 0.0, at_most=True)]

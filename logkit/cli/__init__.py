@@ -19,7 +19,7 @@ from logkit import __version__
 from logkit.cli.console import UI, get_ui, set_ui
 from logkit.errors import LogkitError
 
-__all__ = ["cli", "main", "VERBS"]
+__all__ = ["cli", "main", "VERBS", "hoist_global_options"]
 
 # verb -> (module, one-line help shown by ``logkit --help`` without importing the module)
 VERBS: dict[str, tuple[str, str]] = {
@@ -53,6 +53,48 @@ class _PipeClosed(Exception):
     """The reader of standard output went away (``| head``): not an error, the run ends quietly."""
 
 
+_GLOBAL_FLAGS = {"--verbose", "--quiet", "--traceback", "-q", "-v", "-vv", "-vvv"}
+_OWN_FLAGS = {"grep": {"-v", "-vv", "-vvv", "-q"}}  # after grep, -v inverts and -q is grep's quiet
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with the global options written after the verb moved before it (``logkit parse x -v`` is
+    ``logkit -v parse x``). A verb's own options of the same name win (after ``grep``, ``-v`` inverts);
+    nothing after ``--`` moves."""
+    verb_at = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--color":
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            verb_at = i
+            break
+        i += 1
+    if verb_at is None:
+        return args
+    own = _OWN_FLAGS.get(args[verb_at], set())
+    moved: list[str] = []
+    rest: list[str] = []
+    tail = args[verb_at + 1:]
+    j = 0
+    while j < len(tail):
+        arg = tail[j]
+        if arg == "--":
+            rest.extend(tail[j:])
+            break
+        if arg in _GLOBAL_FLAGS and arg not in own:
+            moved.append(arg)
+        elif arg.startswith("--color=") or (arg == "--color" and j + 1 < len(tail)):
+            moved.extend(tail[j:j + 2] if arg == "--color" else [arg])
+            j += 1 if arg == "--color" else 0
+        else:
+            rest.append(arg)
+        j += 1
+    return [*args[:verb_at], *moved, args[verb_at], *rest]
+
+
 class LazyGroup(click.Group):
     """A group that imports a verb's module only when that verb runs (keeps ``--help`` fast)."""
 
@@ -65,6 +107,9 @@ class LazyGroup(click.Group):
             raise _LibraryError(exc) from None
         except BrokenPipeError:  # past click, which would turn it into exit 1
             raise _PipeClosed from None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(VERBS)

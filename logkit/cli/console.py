@@ -45,12 +45,13 @@ class UI:
 
     def bytes_progress(self, total: int | None, description: str = "") -> Any:
         """A context manager yielding ``update(description, done_bytes)`` that draws a rich bar on stderr
-        (only when :attr:`interactive`; otherwise ``update`` does nothing). ``total`` None: no known end."""
+        (only when :attr:`interactive` and ``total`` is known; otherwise ``update`` does nothing: a bar
+        without an end would only say ``0/? bytes``)."""
         from contextlib import contextmanager
 
         @contextmanager
         def bar() -> Any:
-            if not self.interactive:
+            if not self.interactive or not total:
                 yield lambda description, done: None
                 return
             from rich.progress import (

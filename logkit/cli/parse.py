@@ -46,7 +46,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     from logkit.output import JsonlWriter, open_writer, resolve_output_format
     from logkit.parse.api import RECORD_COLUMNS, Parser, Source, to_record
     from logkit.parse.emit import record_maker
-    from logkit.parse.formats import display_spec
+    from logkit.parse.formats import quoted_spec
     from logkit.parse.sources import input_bytes, is_log_archive, looks_binary, open_binary
 
     ui = get_ui()
@@ -95,7 +95,7 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     if st.unmatched:
         ui.warn(
             f"{st.unmatched} of {st.lines} lines did not match the header format "
-            f"{display_spec(st.format_spec)!r}; "
+            f"{quoted_spec(st.format_spec)}; "
             "they were kept whole as their content"
         )
     ui.verbose(f"{st.lines} lines, {len(parser.templates())} templates")

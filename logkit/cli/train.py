@@ -44,8 +44,27 @@ def command(input_path: str, model_dir: str, method: str, labels: str | None, fo
     if grouping is None:
         raise click.UsageError("give a grouping: --session REGEX, --window N or --window DURATION")
     lab = read_labels(labels) if labels else None
+    if _empty(input_path):  # an input without lines is an error of the input (1), not of the call (2)
+        from logkit.errors import InputError
+
+        raise InputError(f"{input_path} is empty: nothing to train on; give a log with lines")
     model = train(input_path, model_dir, grouping=grouping, format=format_spec, labels=lab, method=method)
     ui = get_ui()
     kind = f"{lab.kind} labels" if lab else "no labels (normal behaviour only)"
     ui.info(f"trained {method} on {model.trained.get('groups')} groups ({grouping.describe()}, {kind}); "
             f"model in {model_dir}")
+
+
+def _empty(path: str) -> bool:
+    """Whether the file ``path`` holds no bytes (decompressed; an archive: no lines). Standard input is not
+    read ahead: it says so when it ends."""
+    if path == "-":
+        return False
+    from logkit.parse.sources import check_readable, iter_chunks
+
+    check_readable(path)
+    chunks = iter_chunks(path)
+    try:
+        return not any(chunks)
+    finally:
+        chunks.close()

@@ -15,13 +15,13 @@ from logkit.compress.archive import (
     DEFAULT_BLOCK_BYTES,
     DEFAULT_BLOCK_LINES,
     VERSION,
-    compress_stream,
+    ArchiveWriter,
     decode_lines,
     iter_stream_blocks,
     part_path,
 )
 from logkit.errors import ArchiveError, InputError
-from logkit.fsutil import check_not_input, make_folder
+from logkit.fsutil import check_not_input, is_special_file, make_folder, resolve_target
 from logkit.records import TemplateInfo
 
 __all__ = [
@@ -38,9 +38,16 @@ __all__ = [
 ]
 
 
+STREAM_BLOCK_S = 3.0  # a stream (standard input) closes a block at least this often: kill -9 loses no more
+STREAM_TICK_S = 0.5  # how often a quiet stream wakes up to check the clock
+
+
 @dataclass
 class CompressResult:
-    """What :func:`compress_file` wrote: sizes in bytes, and the size of each part before packing."""
+    """What :func:`compress_file` wrote: sizes in bytes, and the size of each part before packing.
+
+    ``interrupted``: SIGINT/SIGTERM ended the input early; the archive is complete and holds every line read.
+    """
 
     archive: str
     raw_bytes: int
@@ -48,6 +55,7 @@ class CompressResult:
     lines: int
     blocks: int
     parts: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
 
     @property
     def ratio(self) -> float:
@@ -62,18 +70,23 @@ def compress_file(
     format_spec: str = "auto",
     block_lines: int = DEFAULT_BLOCK_LINES,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
+    force: bool = False,
+    block_seconds: float = STREAM_BLOCK_S,
 ) -> CompressResult:
     """Compress ``input_path`` (a path, ``.gz``/``.zst`` by magic, or ``-``) into ``archive``.
 
     Blocks are appended to ``ARCHIVE.part`` as they fill; the finished archive is renamed onto
     ``archive``. If the writer is killed, ``ARCHIVE.part`` keeps every finished block (read it with
-    ``decompress --salvage``). An interrupt (Ctrl-C) finishes the archive with what was read.
+    ``decompress --salvage``). Standard input is read as it arrives and closes a block at least every
+    ``block_seconds`` while lines come, so a killed stream loses at most that. SIGINT/SIGTERM finish the
+    archive with every line read and rename it into place (``interrupted`` in the result).
 
-    ``format_spec`` is validated but not needed: the tokenizer finds header fields by itself (they become
-    columns shared by all templates).
+    ``archive`` ``"-"`` writes the archive to standard output. An existing archive is replaced only with
+    ``force`` (like gzip). ``format_spec`` is validated but not needed: the tokenizer finds header fields by
+    itself (they become columns shared by all templates).
     """
     from logkit.parse.formats import compile_format
-    from logkit.parse.sources import open_binary
+    from logkit.parse.sources import check_readable
 
     if format_spec not in ("auto", "none"):
         compile_format(format_spec)  # a bad spec is a clear FormatError, even though we do not need it
@@ -81,8 +94,18 @@ def compress_file(
         if input_path == "-":
             raise InputError("compressing standard input needs -o ARCHIVE (there is no file name to use)")
         archive = input_path + ".lkz"
+    check_readable(input_path)
+    if str(archive) == "-":
+        writer, interrupted = _compress_to(input_path, sys.stdout.buffer, block_lines, block_bytes, block_seconds)
+        return _result("-", writer, 0, interrupted)
     check_not_input(archive, [input_path])
-    target = Path(archive)
+    target = resolve_target(archive)
+    if is_special_file(target):  # /dev/null, a FIFO: written in place
+        with open(target, "wb") as out:
+            writer, interrupted = _compress_to(input_path, out, block_lines, block_bytes, block_seconds)
+        return _result(str(archive), writer, 0, interrupted)
+    if target.exists() and not force:
+        raise ArchiveError(f"{archive} exists; give --force to replace it, or another -o path")
     tmp = part_path(target)
     if tmp.exists():
         raise ArchiveError(
@@ -90,14 +113,11 @@ def compress_file(
             " or delete it"
         )
     make_folder(target.parent)  # a missing output folder is created, as for every other output
-    src = open_binary(input_path)
     try:
         with open(tmp, "xb") as out:
-            try:
-                writer = compress_stream(src, out, block_lines=block_lines, block_bytes=block_bytes)
-            finally:
-                out.flush()
-                os.fsync(out.fileno())
+            writer, interrupted = _compress_to(input_path, out, block_lines, block_bytes, block_seconds)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, target)
     except BaseException:
         # a crash keeps the .part (salvageable); a clean error removes it
@@ -105,16 +125,46 @@ def compress_file(
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
-    finally:
-        src.close()
+    return _result(str(archive), writer, target.stat().st_size, interrupted)
+
+
+def _result(name: str, writer: Any, size: int, interrupted: bool) -> CompressResult:
     return CompressResult(
-        archive=str(target),
+        archive=name,
         raw_bytes=writer.raw_total,
-        archive_bytes=target.stat().st_size,
+        archive_bytes=size or writer.offset,
         lines=sum(n for _, n, _ in writer.index),
         blocks=len(writer.index),
         parts=dict(writer.sizes),
+        interrupted=interrupted,
     )
+
+
+def _compress_to(input_path: str, out: IO[bytes], block_lines: int, block_bytes: int,
+                 block_seconds: float) -> tuple[ArchiveWriter, bool]:
+    """Write the archive of ``input_path`` to ``out``; returns the closed writer and whether SIGINT/SIGTERM
+    ended the input (the archive is complete either way)."""
+    from logkit.interrupts import Interrupts
+    from logkit.parse.sources import iter_chunks
+
+    stream = input_path == "-"
+    interrupted = False
+    with Interrupts() as signals:
+        writer = ArchiveWriter(out, block_lines=block_lines, block_bytes=block_bytes)
+        chunks = iter_chunks(input_path, tick=STREAM_TICK_S if stream else None)
+        try:
+            for chunk in chunks:  # a quiet stream gives b"" every tick: the clock is checked then too
+                with signals.shield():
+                    writer.write(chunk)
+                    if stream:
+                        writer.flush_older_than(block_seconds)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            with signals.shield(raise_after=False):
+                chunks.close()
+                writer.close()  # also after an error: the .part is removed then, or stays salvageable
+    return writer, interrupted
 
 
 @contextlib.contextmanager
@@ -149,6 +199,8 @@ def checked_blocks(archive: str, *, salvage: bool = False, data: bytes | None = 
     bounded by one block whatever the archive's size."""
     import io
 
+    if data is None and archive == "-":  # standard input: its bytes are held, as a pipe cannot be read twice
+        data = sys.stdin.buffer.read()
     src = io.BytesIO(data) if data is not None else open_archive(archive)
     if not src.seekable():  # a pipe (/dev/stdin): its bytes are held, as they cannot be read twice
         with src:
@@ -181,7 +233,8 @@ def archive_info(archive: str) -> dict[str, Any]:
 
     parts: dict[str, int] = {}
     lines = raw = templates = blocks = payloads = 0
-    with checked_blocks(archive) as found:
+    data = sys.stdin.buffer.read() if archive == "-" else None
+    with checked_blocks(archive, data=data) as found:
         for b in found:
             try:
                 head, tmpls = read_templates(b.payload)
@@ -205,7 +258,7 @@ def archive_info(archive: str) -> dict[str, Any]:
             }
             for k, v in packed.items():
                 parts[k] = parts.get(k, 0) + v
-    size = os.path.getsize(archive)
+    size = len(data) if data is not None else os.path.getsize(archive)
     parts["container (header, frames, index, footer)"] = size - payloads
     return {
         "archive": str(archive),

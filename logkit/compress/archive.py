@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class ArchiveWriter:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._tail = b""  # a line not yet ended by "\n"
+        self._pending_since = 0.0  # time.monotonic() when the first line of the next block came
         self._write(HEADER)
 
     def _write(self, data: bytes) -> None:
@@ -101,6 +103,8 @@ class ArchiveWriter:
             return
         parts = (self._tail + data).split(b"\n")
         self._tail = parts.pop()
+        if parts and not self._pending:
+            self._pending_since = time.monotonic()
         for line in parts:
             self._pending.append(line)
             self._pending_bytes += len(line) + 1
@@ -133,6 +137,19 @@ class ArchiveWriter:
         self.out.flush()
         self._pending = []
         self._pending_bytes = 0
+
+    @property
+    def pending_lines(self) -> int:
+        """Complete lines gathered for the next block (not yet written)."""
+        return len(self._pending)
+
+    def flush_older_than(self, seconds: float) -> bool:
+        """Write the lines gathered so far as a block when the first of them came ``seconds`` ago or more (a
+        stream calls this as lines come and while it is quiet: a killed writer loses at most that long)."""
+        if self._pending and time.monotonic() - self._pending_since >= seconds:
+            self.flush()
+            return True
+        return False
 
     def flush(self) -> None:
         """Write the lines gathered so far as a block (a ``tail -f`` writer may call this when idle)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logkit.detect.grouping import Event, event_from_parsed, event_from_record, events_from_parsed
+from logkit.detect.parquet_input import is_parquet, parquet_events
 from logkit.errors import InputError
 from logkit.records import RawLine
 
@@ -124,6 +125,10 @@ def read_events(
     from logkit.parse.sources import iter_raw_lines
 
     info = info if info is not None else InputInfo()
+    if not follow and is_parquet(path):  # logkit's own Parquet parse output (logkit/detect/parquet_input.py)
+        info.kind = "parsed"
+        yield from parquet_events(path)
+        return
     if path == "-" or not follow:
         raws = iter_raw_lines(path)
         head = _head(raws)

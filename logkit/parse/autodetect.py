@@ -19,7 +19,7 @@ from logkit.parse.formats import (
     LineFormat,
     NoFormat,
     compile_format,
-    display_spec,
+    quoted_spec,
 )
 from logkit.records import RawLine, decode
 
@@ -259,7 +259,7 @@ def detect_format(sample: Sequence[RawLine]) -> tuple[LineFormat, str]:
     # most fields per matched line (tenths), then most lines, then the more specific (earlier) candidate
     cand, n, nfields = max(near, key=lambda s: (round(10 * s[2] / s[1]), s[1], -s[0].order))
     return cand.format, (
-        f"{cand.name}: {n} of {total} lines match {display_spec(cand.format.spec)!r}"
+        f"{cand.name}: {n} of {total} lines match {quoted_spec(cand.format.spec)}"
     )
 
 
@@ -293,6 +293,6 @@ def resolve_format(spec: str, sample: Sequence[RawLine]) -> tuple[LineFormat, st
         return fmt, "none: each line is its own content (--format none)"
     texts = _texts(sample[:SAMPLE_LINES])
     if not texts:
-        return fmt, f"given: {display_spec(fmt.spec)!r}"
+        return fmt, f"given: {quoted_spec(fmt.spec)}"
     n = sum(1 for t in texts if fmt.matches(RawLine("", 0, t.encode("utf-8", "surrogateescape"))))
-    return fmt, f"given: {n} of {len(texts)} lines match {display_spec(fmt.spec)!r}"
+    return fmt, f"given: {n} of {len(texts)} lines match {quoted_spec(fmt.spec)}"

@@ -20,7 +20,7 @@ from logkit.parse.timestamps import Clock
 from logkit.records import LogRecord, RawLine, decode
 
 __all__ = ["HeaderFormat", "NoFormat", "JsonFormat", "LineFormat", "compile_format", "resolve_format",
-           "display_spec", "MESSAGE_KEYS"]
+           "display_spec", "quoted_spec", "MESSAGE_KEYS"]
 
 _FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)(?::((?:[^<>\\]|\\.)*))?>")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -36,6 +36,14 @@ def _strip_cr(text: str) -> str:
 def display_spec(spec: str) -> str:
     """The spec with per-field patterns removed: ``<Pid:\\d+>`` -> ``<Pid>`` (for messages)."""
     return _FIELD.sub(lambda m: f"<{m.group(1)}>", spec)
+
+
+def quoted_spec(spec: str) -> str:
+    """:func:`display_spec` quoted for a shell, so it can be pasted after ``--format`` as it is printed
+    (``'\\[<Time>\\] <Content>'``: single quotes, backslashes single, not the doubled ones of ``repr``)."""
+    import shlex
+
+    return shlex.quote(display_spec(spec))
 
 
 class LineFormat:

@@ -19,7 +19,8 @@ from logkit.parse.compressed import Guarded, ZstdFrames, damaged
 from logkit.parse.fastrec import new_raw_line
 from logkit.records import RawLine, decode
 
-__all__ = ["open_binary", "iter_raw_lines", "iter_text_blocks", "looks_binary", "check_readable", "input_bytes",
+__all__ = ["open_binary", "iter_raw_lines", "iter_chunks",
+           "iter_text_blocks", "looks_binary", "check_readable", "input_bytes",
            "is_log_archive",
            "CHUNK_SIZE"]
 
@@ -251,6 +252,12 @@ def _chunks(path: str, tick: float | None = None) -> Generator[bytes, None, None
             yield chunk
     finally:
         fh.close()
+
+
+def iter_chunks(path: str, *, tick: float | None = None) -> Generator[bytes, None, None]:
+    """The bytes of ``path`` as they can be read (an archive's original bytes, decompressed .gz/.zst, standard
+    input as it arrives); with ``tick``, a quiet pipe gives ``b""`` every ``tick`` seconds. Close it when done."""
+    return _chunks(path, tick)
 
 
 def _iter_lines(path: str, source: str, on_chunk: Callable[[bytes], None] | None = None) -> Iterator[RawLine]:

@@ -1,6 +1,7 @@
 """Template summaries for ``logkit templates``: counts, share of lines and an example, from a log or a state.
 
-The input is a parse state file (recognised by its content) or a log parsed here; archives come later.
+The input is a parse state file or logkit parse output (JSONL, Parquet), each recognised by its content, or a
+log (an archive: the log it holds) parsed here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from logkit.errors import InputError, UsageError
 from logkit.records import TemplateInfo
 
-__all__ = ["TEMPLATE_COLUMNS", "TemplateSummary", "summarize", "templates_of", "template_records"]
+__all__ = ["TEMPLATE_COLUMNS", "TemplateSummary", "summarize", "templates_of", "templates_of_records",
+           "template_records"]
 
 TEMPLATE_COLUMNS = ["template_id", "template", "count", "share", "example"]
 SORTS = ("count", "id")
@@ -86,11 +88,46 @@ def templates_of(
     if path != "-" and is_state_file(path):
         infos = load_state(path)
         return TemplateSummary(infos, sum(t.count for t in infos), "state")
+    from logkit.parse.recorded import read_records, recorded_kind
+
+    kind = recorded_kind(path)
+    if kind is not None:  # logkit parse output (JSONL or Parquet): its records, not a log of JSON text
+        infos = templates_of_records(read_records(path, kind))
+        return TemplateSummary(infos, sum(t.count for t in infos), f"parse {kind} output")
     parser = Parser(format=format, multiline=multiline, keep=keep)
     for _ in parser.parse_blocks(Source.paths(path), _nothing):
         pass
     infos = parser.templates()
     return TemplateSummary(infos, sum(t.count for t in infos), "log", parser.format_reason)
+
+
+def templates_of_records(records: Iterable[dict[str, Any]]) -> list[TemplateInfo]:
+    """Templates of parse records (DESIGN.md 3.2) with their counts, in order of first use; a template's text
+    is the last one its id carried (a stream's records carry the form known then), the example the content
+    of its first line rebuilt from the template and params."""
+    found: dict[str, list[Any]] = {}  # template id -> [template, count, example]
+    for rec in records:
+        tid = str(rec.get("template_id", ""))
+        template = str(rec.get("template", ""))
+        entry = found.get(tid)
+        if entry is None:
+            found[tid] = [template, 1, _rebuild(template, rec.get("params") or [])]
+        else:
+            entry[0] = template
+            entry[1] += 1
+    return [TemplateInfo(tid, t, n, ex) for tid, (t, n, ex) in found.items()]
+
+
+def _rebuild(template: str, params: list[Any]) -> str:
+    """The content a template and its params stand for (each ``<*>`` replaced by the param's value)."""
+    pieces = template.split("<*>")
+    values = [str(p.get("value", "")) if isinstance(p, dict) else str(p) for p in params]
+    if len(values) != len(pieces) - 1:
+        return template
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        out += [value, piece]
+    return "".join(out)
 
 
 def _nothing(source: str, fmt: Any, ids: Any) -> Any:

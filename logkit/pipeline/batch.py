@@ -136,7 +136,7 @@ def _do_task(spec: TaskSpec, metrics: dict[str, Any]) -> list[str]:
         from logkit.compress.api import compress_file
 
         check_text(spec.path)
-        cres = compress_file(spec.path, archive, format_spec=spec.format or "auto")
+        cres = compress_file(spec.path, archive, format_spec=spec.format or "auto", force=True)
         metrics.update(lines=cres.lines, bytes=cres.raw_bytes, archive_bytes=cres.archive_bytes)
         return [f"{spec.name}.lkz"]
     from logkit.pipeline.otel import (

@@ -115,7 +115,7 @@ def step_compress(run: DemoRun) -> None:
     run.summary.append("Compressed every file (lossless .lkz archives):")
     for f in run.generated.files:
         archive = f.path.with_name(f.path.name + ".lkz")
-        compress_file(str(f.path), str(archive))
+        compress_file(str(f.path), str(archive), force=True)
         original = f.path.read_bytes()
         exact = decompress_bytes(archive.read_bytes()) == original
         ratio = len(original) / max(archive.stat().st_size, 1)

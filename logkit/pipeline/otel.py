@@ -83,7 +83,9 @@ def parsed_row(p: ParsedLine, source: str, resource: dict[str, str], observed: d
     level, number = severity(fields)
     iso = ts.isoformat() if ts is not None else None
     names = _TYPE_NAMES
-    return (rec.raw.line_no, iso, observed, level, number, rec.content, fields, resource, p.template_id,
+    # an instant like observed_timestamp: a time with an offset converted to UTC, one without read as UTC
+    when = ts if ts is None or ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+    return (rec.raw.line_no, when, observed, level, number, rec.content, fields, resource, p.template_id,
             p.template, [{"value": q.value, "type": names[q.type]} for q in p.params], fields, source,
             iso[:10] if iso and len(iso) >= 10 and iso[4] == "-" else None)
 
@@ -99,7 +101,8 @@ def parsed_schema() -> Any:
     import pyarrow as pa
 
     return pa.schema([
-        ("line", pa.int64()), ("timestamp", pa.string()), ("observed_timestamp", pa.timestamp("us", tz="UTC")),
+        ("line", pa.int64()), ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("observed_timestamp", pa.timestamp("us", tz="UTC")),
         ("severity_text", pa.string()), ("severity_number", pa.int32()), ("body", pa.string()),
         ("attributes", _map()), ("resource", _map()), ("template_id", pa.string()), ("template", pa.string()),
         ("params", pa.list_(pa.struct([("value", pa.string()), ("type", pa.string())]))),

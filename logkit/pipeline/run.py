@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,13 @@ from typing import Any
 
 from logkit.errors import ArchiveError, InputError
 from logkit.fsutil import check_not_input, make_folder
+from logkit.interrupts import Interrupts
 from logkit.records import ParsedLine, TemplateInfo
 
 __all__ = ["PassResult", "one_pass", "run_input", "check_text"]
 
 BINARY_PEEK = 64 << 10
-FOLLOW_FLUSH_S = 10.0  # with --follow, a quiet stream's archive block is written after this many seconds
+FOLLOW_FLUSH_S = 3.0  # a stream's archive closes a block at least this often (a killed run loses no more)
 FOLLOW_IDLE_S = 300.0  # with --follow, a session with no line for this long (by timestamps) closes
 
 
@@ -80,17 +80,29 @@ def _archive(target: str | os.PathLike[str] | None) -> Iterator[Any]:
         writer = ArchiveWriter(out)
         try:
             yield writer
-            writer.close()
-            out.flush()
-            os.fsync(out.fileno())
+        except KeyboardInterrupt:  # SIGINT/SIGTERM: every line read makes a complete archive, put in place
+            _finish_archive(writer, out)
+            os.replace(tmp, dest)
+            raise
         except BaseException:
-            if not isinstance(sys.exc_info()[1], (KeyboardInterrupt, SystemExit)):
+            if not isinstance(sys.exc_info()[1], SystemExit):
                 out.close()
                 tmp.unlink(missing_ok=True)
-            else:  # interrupted: what was read stays a valid archive
+            else:  # what was read stays a valid archive (salvageable .part)
                 writer.close()
             raise
+        _finish_archive(writer, out)
     os.replace(tmp, dest)
+
+
+def _finish_archive(writer: Any, out: Any) -> None:
+    """Write the archive's last block, index and footer, and sync the file (a signal waits until done)."""
+    from logkit.interrupts import Interrupts
+
+    with Interrupts() as signals, signals.shield(raise_after=False):
+        writer.close()
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def one_pass(
@@ -123,7 +135,7 @@ def one_pass(
         Called with each detection record (DESIGN.md 3.4) as its group closes.
     follow : bool
         Keep reading a growing file (one pass): archive blocks are written as detection records are emitted
-        and when the stream has been quiet for :data:`FOLLOW_FLUSH_S`; sessions close after
+        and at least every :data:`FOLLOW_FLUSH_S` while lines wait for one; sessions close after
         :data:`FOLLOW_IDLE_S` without a line.
     """
     from logkit.parse.api import Parser, Source
@@ -136,22 +148,25 @@ def one_pass(
         from logkit.parse.sources import check_readable
 
         check_readable(path)  # a mistyped path is an error, as for `parse --follow`, not an endless wait
-    with _archive(archive) as writer:
+    with _archive(archive) as writer, Interrupts() as signals:
+
+        stream = follow or path == "-"
 
         def sink(chunk: bytes) -> None:
             res.raw_bytes += len(chunk)
             if writer is not None:
-                writer.write(chunk)
+                with signals.shield():  # a signal waits until the block being written is whole
+                    writer.write(chunk)
+                    if stream:  # a block at least every FOLLOW_FLUSH_S while lines come: kill -9 loses no more
+                        writer.flush_older_than(FOLLOW_FLUSH_S)
 
         if follow:
-            last_flush = [time.monotonic()]
 
             def idle(_stop: Callable[[], bool] | None = stop) -> bool:
                 # the follower calls this when nothing new has come: a quiet stream gets its block written
-                now = time.monotonic()
-                if writer is not None and now - last_flush[0] >= FOLLOW_FLUSH_S:
-                    writer.flush()
-                    last_flush[0] = now
+                if writer is not None:
+                    with signals.shield():
+                        writer.flush_older_than(FOLLOW_FLUSH_S)
                 return _stop() if _stop is not None else False
 
             def parsed() -> Generator[ParsedLine, None, None]:
@@ -168,19 +183,33 @@ def one_pass(
                 for p in lines:
                     res.lines += 1
                     if on_parsed is not None:
-                        on_parsed(p)
+                        with signals.shield():
+                            on_parsed(p)
                     yield p
 
         if model is None:
             for _ in counted():
                 pass
         else:
-            _detect(counted(), model, res, on_score, threshold, writer if follow else None)
+            _detect(counted(), model, res, on_score, threshold,
+                    _Shielded(writer, signals) if follow and writer is not None else None)
     res.templates = parser.templates()
     res.format_spec = parser.stats.format_spec
     if archive is not None:
         res.archive_bytes = Path(archive).stat().st_size
     return res
+
+
+class _Shielded:
+    """An archive writer whose ``flush`` holds SIGINT/SIGTERM until the block is written."""
+
+    def __init__(self, writer: Any, signals: Interrupts) -> None:
+        self.writer = writer
+        self.signals = signals
+
+    def flush(self) -> None:
+        with self.signals.shield():
+            self.writer.flush()
 
 
 def _detect(lines: Iterator[ParsedLine], model: Any, res: PassResult,
