@@ -524,12 +524,16 @@ class TableWriter(Writer):
                                width=None if self.path is None else 200)
         width = self.console.width
         self.columns = [c for c in columns if not (width < _DROP_BELOW.get(c, 0) and len(columns) > 3)]
+        if "fields" in columns and "fields" not in self.columns:  # a narrow console: the level still shows
+            at = self.columns.index("timestamp") + 1 if "timestamp" in self.columns else 1
+            self.columns.insert(at, "level")
         self._widths = _fixed_widths(self.columns, width) if flush_each else {}
 
     def write(self, record: dict[str, Any]) -> None:
         """Buffer one row; print the batch when full."""
         self.count += 1
-        self._rows.append([_short(record.get(c), 200) for c in self.columns])
+        self._rows.append([_short(record.get(c) if c != "level" else _level(record.get("fields")), 200)
+                           for c in self.columns])
         if len(self._rows) >= self.batch:
             self._print()
 
@@ -546,8 +550,9 @@ class TableWriter(Writer):
             justify: Any = "right" if c in _NUMERIC else "left"
             if streaming:
                 table.add_column(c, overflow="ellipsis", no_wrap=True, width=self._widths[c], justify=justify)
-            else:
-                table.add_column(c, overflow="fold", justify=justify)
+            else:  # long text wraps between words; a word too long for its column ends in an ellipsis
+                table.add_column(c, overflow="ellipsis", justify=justify,
+                                 min_width=_FIXED[c] if c == "timestamp" else None)
         for row in self._rows:
             table.add_row(*row)
         self._rows = []
@@ -560,8 +565,15 @@ class TableWriter(Writer):
 
 
 _NUMERIC = {"line", "count", "share", "lines", "first_line", "last_line", "score"}
-_FIXED = {"line": 7, "template_id": 12, "source": 16, "timestamp": 19, "count": 8, "share": 7}
-_DROP_BELOW = {"fields": 160, "source": 130, "timestamp": 110}  # console widths under which a column goes
+_FIXED = {"line": 7, "template_id": 12, "source": 16, "timestamp": 19, "count": 8, "share": 7, "level": 7}
+_DROP_BELOW = {"fields": 160, "source": 130, "timestamp": 72}  # console widths under which a column goes
+
+
+def _level(fields: Any) -> str | None:
+    """The level among a record's header fields (``Level``, ``Severity``, ... any case), for a narrow table."""
+    from logkit.pipeline.otel import severity
+
+    return severity(dict(fields))[0] if isinstance(fields, dict) and fields else None
 
 
 def _fixed_widths(columns: Sequence[str], total: int) -> dict[str, int]:

@@ -208,3 +208,28 @@ def test_special_files_are_written_in_place_not_replaced(tmp_path) -> None:
         reader.join(timeout=10)
         assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the FIFO, not a regular file renamed over it
     assert got == [b'{"a": 1}\n', b"x\n"]
+
+
+def test_a_narrow_table_keeps_time_and_level_and_breaks_no_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80 columns a parse table shows each record's time and level (the header fields themselves go), and a
+    detect table's long reason wraps between words: no word is cut across lines."""
+    from logkit.output import TableWriter
+
+    monkeypatch.setenv("COLUMNS", "80")
+    buf = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", buf)
+    w = TableWriter(None, columns=["source", "line", "timestamp", "fields", "template_id", "template", "params"])
+    assert w.columns == ["line", "timestamp", "level", "template_id", "template", "params"]
+    w.write({"source": "a.log", "line": 1, "timestamp": "2024-03-01T10:00:00", "fields": {"Level": "WARN"},
+             "template_id": "t0123456789", "template": "connection from <*> closed", "params": []})
+    reason = "template t9 'Exception in receiveBlock for block <*>' never seen in training and anomalous"
+    w.close()
+    text = buf.getvalue()
+    assert "2024-03-01T10:00:00" in text and "WARN" in text
+    buf.seek(0)
+    buf.truncate()
+    d = TableWriter(None, columns=["group", "score", "anomaly", "reason"])
+    d.write({"group": "blk_1", "score": 0.97, "anomaly": True, "reason": reason})
+    d.close()
+    words = {w.strip("'") for w in buf.getvalue().split()}
+    assert {"receiveBlock", "training", "anomalous", "Exception"} <= words
