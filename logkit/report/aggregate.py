@@ -408,7 +408,7 @@ class Aggregate:
             if t.first_x is None or self.first_ts is None or self.last_ts is None or self.last_ts <= self.first_ts:
                 return False
             return t.first_x >= self.last_ts - NEW_TAIL * (self.last_ts - self.first_ts)
-        return self.read >= 10 and t.first_pos > (1 - NEW_TAIL) * self.read
+        return self.read >= 10 and t.first_pos >= self.read - NEW_TAIL * (self.read - 1)
 
     def is_rare(self, t: TemplateStats) -> bool:
         """Seen at most :data:`RARE_COUNT` times, or on less than :data:`RARE_SHARE` of the lines."""

@@ -22,7 +22,7 @@ __all__ = ["Stack", "Marks", "volume_svg", "scores_svg", "sparkline_svg", "MISSI
 MISSING = "logkit report needs matplotlib and jinja2: pip install 'logkit[report]'"
 LEVEL_COLORS = {
     "TRACE": "#b0b7c3", "DEBUG": "#8fb8de", "INFO": "#3b78c2", "WARN": "#f0a030", "ERROR": "#d9453d",
-    "FATAL": "#7a1020", "-": "#c9ced6", "OTHER": "#9a8fbf",
+    "FATAL": "#7a1020", "-": "#c9ced6", "no level": "#c9ced6", "OTHER": "#9a8fbf",
 }
 PALETTE = ["#3b78c2", "#5aa469", "#f0a030", "#9a6fb0", "#d9453d", "#3fb0b0", "#c07a40", "#7f8c8d", "#b5bd48"]
 ANOMALY = "#d62728"
