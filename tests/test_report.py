@@ -113,6 +113,16 @@ def test_no_timestamps_puts_lines_on_the_axis(tmp_path: Path) -> None:
     assert "no timestamps: the axis counts lines" in html and ">line</text>" in html.replace("\n", "")
 
 
+def test_since_until_keep_the_lines_between(tmp_path: Path) -> None:
+    log = tmp_path / "day.log"
+    log.write_text("".join(f"2024-01-01 {h:02d}:00:00 INFO api: request {h} done\n" for h in range(24)))
+    out = tmp_path / "noon.html"
+    res = build_report([str(log)], out, since="2024-01-01T10:00", until="2024-01-01T13:30")
+    assert res.lines == 4 and "10:00:00 to 2024-01-01 13:00:00" in out.read_text()
+    none = build_report([str(log)], tmp_path / "none.html", since="1h")  # back from now: nothing that recent
+    assert none.lines == 0 and "widen them" in none.warnings[0]
+
+
 def test_standard_input_is_read(tmp_path: Path) -> None:
     out = tmp_path / "stdin.html"
     text = "".join(f"2024-01-01 10:00:{i % 60:02d} INFO api: request {i} done\n" for i in range(200))
@@ -196,3 +206,18 @@ def test_records_keep_their_json_shape(logs: dict[str, Path], tmp_path: Path) ->
     assert res.scored == len(recs) and res.anomalies == sum(r["anomaly"] for r in recs)
     assert json.dumps(recs[0])  # unchanged records (no keys added to the caller's dicts)
     assert not any(k.startswith("_") for r in recs for k in r)
+
+
+def test_a_batch_folder_reads_as_its_logs(logs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "batch"
+    res = CliRunner().invoke(cli, ["batch", "detect", str(logs["test"]), "--out", str(out), "--model",
+                                   str(logs["model"]), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, ["batch", "parse", str(logs["test"]), "--out", str(out), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    direct = build_report([str(logs["test"])], tmp_path / "direct.html", model_dir=str(logs["model"]))
+    page = tmp_path / "batch.html"
+    via = build_report([str(out)], page)
+    assert (via.lines, via.templates, via.scored, via.anomalies) == \
+        (direct.lines, direct.templates, direct.scored, direct.anomalies)
+    assert f"{out}/test.log" in page.read_text()

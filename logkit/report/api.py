@@ -342,6 +342,9 @@ def build_report(
                 _raw_lines(agg, summ, it.lines.path, parser, excerpts)
             else:
                 _parsed(agg, summ, it.lines, it.lines_sub, excerpts)
+        if agg.skipped and not agg.lines:
+            result.warnings.append(f"none of the {agg.skipped:,} lines read falls within --since/--until; "
+                                   "widen them (the page has no lines)")
         page = render(agg, title=title or ", ".join(names.get(p, p) for p in paths), model=model,
                       model_dir=model_dir, grouping=grouping, since=since, until=until, warnings=result.warnings)
     with atomic_open(output, "w", encoding="utf-8", newline="\n") as fh:

@@ -113,7 +113,7 @@ def _anomalies(agg: Aggregate, shown: set[str]) -> tuple[list[dict[str, Any]], M
             "routed": r.get("routed"), "decided_by": r.get("decided_by") or "model",
             "model_anomaly": r.get("model_anomaly"), "method": r.get("method"),
             "reason": _linked(str(r.get("reason") or "(no reason given)"), shown),
-            "top": [(str(e.get("what", "")), e.get("weight")) for e in top if isinstance(e, dict)][:10],
+            "top": [(_linked(str(e.get("what", "")), shown), e.get("weight")) for e in top if isinstance(e, dict)][:10],
             "excerpt": r.get("_lines") or [],
         })
     marks = (agg.marks[0] if agg.by_time else agg.marks[1])
