@@ -221,3 +221,28 @@ def test_a_batch_folder_reads_as_its_logs(logs: dict[str, Path], tmp_path: Path)
     assert (via.lines, via.templates, via.scored, via.anomalies) == \
         (direct.lines, direct.templates, direct.scored, direct.anomalies)
     assert f"{out}/test.log" in page.read_text()
+
+
+@pytest.mark.data
+def test_bgl_page_with_a_trained_model(data_dir: Path, tmp_path: Path) -> None:
+    """BGL: train on lines 1-1400 in 10-line windows (labels kept apart), report 1401-2000 with the model."""
+    from logkit.detect.api import train
+    from logkit.detect.grouping import parse_grouping
+    from logkit.detect.labels import read_labels
+
+    lines = (data_dir / "loghub-2k" / "BGL" / "BGL_2k.log").read_bytes().split(b"\n")[:2000]
+    cut = [b"- " + ln.split(b" ", 1)[1] for ln in lines]  # the first token is the label: a detector must not read it
+    (tmp_path / "train.log").write_bytes(b"\n".join(cut[:1400]) + b"\n")
+    (tmp_path / "test.log").write_bytes(b"\n".join(cut[1400:]) + b"\n")
+    (tmp_path / "labels.csv").write_text("line,label\n" + "".join(
+        f"{i},{int(not ln.startswith(b'- '))}\n" for i, ln in enumerate(lines[:1400], 1)))
+    train(str(tmp_path / "train.log"), tmp_path / "m", grouping=parse_grouping(None, "10"),
+          labels=read_labels(str(tmp_path / "labels.csv")))
+    page = tmp_path / "bgl.html"
+    res = build_report([str(tmp_path / "test.log")], page, model_dir=str(tmp_path / "m"))
+    html = page.read_text()
+    assert res.lines == 600 and res.scored == 60 and res.anomalies >= 5
+    assert res.bytes < 1_000_000
+    _offline(html)
+    for href in set(re.findall(r'href="#([^"]+)"', html)):
+        assert f'id="{href}"' in html, href
