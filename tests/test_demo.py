@@ -26,6 +26,10 @@ def test_demo_end_to_end(tmp_path) -> None:
     assert "caught" in detected.splitlines()[0]
     assert "error_burst" in detected and "login_storm" in detected
     assert (folder / "models" / "hdfs").is_dir()
+    report = folder / "report.html"
+    assert out.strip().splitlines()[-1] == f"Report: {report}"  # the demo ends with the page to open
+    page = report.read_text(encoding="utf-8")
+    assert 'id="anomaly-1"' in page and page.count('<tr id="tpl-') >= 20
 
 
 def test_demo_default_folder_under_home(tmp_path, monkeypatch) -> None:

@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "detect": ("logkit.cli.detect", "Score sessions or windows for anomalies; flag unsure ones for an LLM."),
     "run": ("logkit.cli.run", "Parse once and feed an archive, a Parquet file and a detector."),
     "batch": ("logkit.cli.batch", "Parse, compress, detect or run over many inputs (process pool or Dask)."),
+    "report": ("logkit.cli.report", "Write one self-contained HTML page: volume, templates, anomalies."),
     "bench": ("logkit.cli.bench", "Run the accuracy and speed benchmarks."),
     "demo": ("logkit.cli.demo", "Generate a synthetic multi-service log and run the pipeline on it."),
 }

@@ -456,6 +456,8 @@ def generate(
         target = folder / filename
         with atomic_open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(g.out) + "\n")
+        last = g.t.timestamp()  # a log was last written when its last line was: year-less dates read right
+        os.utime(target, (last, last))
         result.files.append(GeneratedFile(target, name, spec, len(g.out), multiline))
         result.anomalies.extend(g.found)
     return result

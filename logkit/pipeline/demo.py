@@ -40,6 +40,8 @@ class DemoRun:
     files: dict[str, FileResult] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # file path -> detection records
+    report: Path | None = None
 
 
 def step_generate(run: DemoRun) -> None:
@@ -147,6 +149,7 @@ def step_detect(run: DemoRun) -> None:
         model_dir = run.folder / "models" / f.service
         train(str(twin.path), model_dir, grouping=grouping)
         records = list(detect(str(f.path), load_model(model_dir)))
+        run.scores[str(f.path)] = records
         windows += len(records)
         flagged[f.path.name] = [r for r in records if r["anomaly"]]
     def covers(r: dict[str, Any], a: Any) -> bool:
@@ -176,12 +179,26 @@ def step_detect(run: DemoRun) -> None:
     run.summary.extend(lines_out)
 
 
+def step_report(run: DemoRun) -> None:
+    """Write one HTML page about every generated file, with the anomalies the detect step found."""
+    from logkit.report import build_report
+
+    target = run.folder / "report.html"
+    paths = [str(f.path) for f in run.generated.files]
+    res = build_report(paths, target, scores=run.scores, title=f"logkit demo ({run.lines:,} lines, seed {run.seed})")
+    run.report = target
+    run.summary.append("")
+    run.summary.append(f"Wrote a report page: {res.lines:,} lines, {res.templates} templates, {res.anomalies} "
+                       f"anomalies, {res.bytes / 1e6:.2f} MB, opens offline in a browser (path below)")
+
+
 # The demo's steps in order; a later stage appends its own (name, function) here.
 STEPS: list[tuple[str, Callable[[DemoRun], None]]] = [
     ("generate", step_generate),
     ("parse", step_parse),
     ("compress", step_compress),
     ("detect", step_detect),
+    ("report", step_report),
 ]
 
 
@@ -198,6 +215,8 @@ def run_demo(folder: Path, *, lines: int = 20_000, seed: int = 0,
     run.summary.append("")
     run.summary.append("Took " + ", ".join(f"{k} {v:.1f}s" for k, v in run.timings.items())
                        + f"; parsed output: {folder}/*.parsed.jsonl")
+    if run.report is not None:  # the last line: the page to open
+        run.summary.append(f"Report: {run.report}")
     return run
 
 
