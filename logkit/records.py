@@ -6,10 +6,11 @@ Every stage is a lazy iterator over these; they are frozen and slotted so millio
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "VarType",
@@ -18,6 +19,11 @@ __all__ = [
     "Param",
     "ParsedLine",
     "TemplateInfo",
+    "Event",
+    "Group",
+    "DecidedBy",
+    "Score",
+    "MAX_EVENTS_PER_GROUP",
     "decode",
     "encode",
     "ForeignText",
@@ -192,3 +198,109 @@ class TemplateInfo:
     template: str
     count: int
     example: str
+
+
+MAX_EVENTS_PER_GROUP = 5_000  # events kept per group (later ones are counted, not kept)
+
+
+@dataclass(slots=True)
+class Event:
+    """One parsed line as detection sees it (treat it as read-only).
+
+    ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
+    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`Param`, or the JSON
+    objects of parse records) and ``ids`` the other header fields (hosts, nodes, pids): the entities of the
+    graph method. Not frozen: one is built per input line, and a frozen dataclass takes about four times as
+    long to build.
+    """
+
+    line: int
+    template_id: str
+    template: str
+    content: str
+    timestamp: datetime | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    params: Sequence[Any] = ()
+    ids: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class Group:
+    """A closed session or window: its key, line span, time span and its events (at most a bound).
+
+    ``open`` marks an item cut by the end of the input (a session still active then, the last partial
+    count window): what it holds is a beginning, not the whole.
+    """
+
+    key: str
+    first_line: int
+    last_line: int
+    lines: int = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    events: list[Event] = field(default_factory=list)
+    open: bool = False
+
+    def add(self, ev: Event) -> None:
+        """Append one event (kept while under :data:`MAX_EVENTS_PER_GROUP`)."""
+        self.lines += 1
+        self.last_line = ev.line
+        if ev.timestamp is not None:
+            if self.start is None:
+                self.start = ev.timestamp
+            self.end = ev.timestamp
+        if len(self.events) < MAX_EVENTS_PER_GROUP:
+            self.events.append(ev)
+
+
+class DecidedBy(enum.Enum):
+    """Who made a detection record's final decision."""
+
+    MODEL = "model"  # the small model (or the graph model)
+    LLM = "llm"  # the LLM, asked about this very item
+    LLM_CACHE = "llm-cache"  # the LLM's answer for an item the model cannot tell apart from this one
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """The detection record of one session or window (DESIGN.md 3.4; :meth:`to_dict` is its JSON).
+
+    ``score`` is higher for more anomalous items; ``anomaly`` the final decision (``score >= threshold``
+    unless the LLM decided, then ``model_anomaly`` keeps the model's own). ``reason`` is ``None`` only for
+    normal items. ``top`` (graph method) lists what weighed most.
+    """
+
+    group: str
+    first_line: int
+    last_line: int
+    lines: int
+    start: datetime | None
+    end: datetime | None
+    score: float
+    threshold: float
+    anomaly: bool
+    uncertainty: float
+    routed: bool
+    decided_by: DecidedBy
+    method: str
+    reason: str | None
+    model_anomaly: bool | None = None
+    top: tuple[Mapping[str, Any], ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of DESIGN.md 3.4 (scores rounded to 4 places; ``model_anomaly`` only when the LLM
+        decided, ``top`` only for the graph method)."""
+        rec: dict[str, Any] = {
+            "group": self.group, "first_line": self.first_line, "last_line": self.last_line, "lines": self.lines,
+            "start": self.start.isoformat() if self.start is not None else None,
+            "end": self.end.isoformat() if self.end is not None else None,
+            "score": round(self.score, 4), "threshold": self.threshold, "anomaly": self.anomaly,
+            "uncertainty": round(self.uncertainty, 4), "routed": self.routed,
+            "decided_by": self.decided_by.value, "method": self.method,
+        }
+        if self.decided_by is not DecidedBy.MODEL:
+            rec["model_anomaly"] = self.model_anomaly
+        rec["reason"] = self.reason
+        if self.top is not None:
+            rec["top"] = [dict(t) for t in self.top]
+        return rec

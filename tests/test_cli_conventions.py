@@ -60,14 +60,15 @@ def test_no_progress_bar_without_a_known_end(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_bench_batch_exits_1_below_its_target(monkeypatch: pytest.MonkeyPatch) -> None:
     import logkit.bench.batch as bb
+    from logkit.cli.bench import batch_cmd
 
     result = {"files": 1, "bytes": 1e6, "largest_input_bytes": 1e6, "cpus": 2, "speedup": 1.2, "rows": [
         {"workers": w, "lines": 10, "seconds": 1.0, "lines_per_s": 10.0, "mb_per_s": 1.0, "worker_cpu_seconds": 1.0,
          "peak_rss_mb_per_worker": [50.0], "failed": 0} for w in (1, 2)]}
     monkeypatch.setattr(bb, "bench_batch", lambda *a, **k: result)
     monkeypatch.setattr("logkit.bench.compress.default_files", lambda: [])
-    r = CliRunner().invoke(bb.command, [])
+    r = CliRunner().invoke(batch_cmd, [])
     assert r.exit_code == 1 and "MISSED" in r.stdout
     monkeypatch.setitem(result, "speedup", 1.9)
-    assert CliRunner().invoke(bb.command, []).exit_code == 0
-    assert CliRunner().invoke(bb.command, ["--json"]).exit_code == 0
+    assert CliRunner().invoke(batch_cmd, []).exit_code == 0
+    assert CliRunner().invoke(batch_cmd, ["--json"]).exit_code == 0

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from logkit.detect.api import detect, load_model, train
-from logkit.detect.grouping import Event, Group, group_events, parse_grouping, session_gap
+from logkit.detect.grouping import group_events, parse_grouping, session_gap
 from logkit.models.small import SmallDetector
+from logkit.records import Event, Group
 
 
 def _ev(line: int, text: str) -> Event:

@@ -88,3 +88,60 @@ def test_follow_reads_parse_jsonl_and_stops(tmp_path: Path) -> None:
     until = time.monotonic() + 1.0
     out = list(detect(str(tmp_path / "parsed.jsonl"), load_model(model), follow=True, stop=stop))
     assert [r["group"] for r in out] == ["w1", "w2", "w3"] and [r["lines"] for r in out] == [100, 100, 50]
+
+
+def _slow_pipe(model: Path, lines: list[str], pause: float) -> tuple[list[tuple[str, float]], float, int]:
+    """``logkit detect -`` fed ``lines`` at once, then a quiet pipe for ``pause`` seconds before it closes:
+    the records with the seconds each took after the lines were written, and the exit code."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "logkit", "detect", "-", "--model", str(model),
+                             "--output-format", "jsonl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    got: list[tuple[str, float]] = []
+    time.sleep(1.5)  # start-up (imports, model load) before any line comes
+    sent = time.monotonic()
+    proc.stdin.write("".join(lines).encode())
+    proc.stdin.flush()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            got.append((json.loads(raw)["group"], time.monotonic() - sent))
+
+    t = threading.Thread(target=read)
+    t.start()
+    time.sleep(pause)
+    quiet = list(got)
+    proc.stdin.close()
+    t.join(timeout=30)
+    proc.stdout.close()
+    return quiet, sent, proc.wait(timeout=30)
+
+
+def test_a_quiet_pipe_gets_its_closed_windows_at_once(tmp_path: Path) -> None:
+    """Fewer lines than the format detection samples, then nothing: the windows they close are emitted while
+    the pipe stays open (auto format decides by the clock; the head peek does not wait for more lines)."""
+    from logkit.parse.api import Parser, Source, to_record
+
+    model = tmp_path / "m"
+    # trained from parse records: no parser state, so the header format of raw input is detected (auto)
+    recs = [to_record(p) for p in Parser().parse(Source.lines([_line(i).rstrip("\n") for i in range(2000)]))]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    m = train(str(tmp_path / "train.jsonl"), model, grouping=parse_grouping(None, "4"))
+    assert m.format_spec == "auto" and not (model / "parser_state.json").exists()
+    quiet, _, rc = _slow_pipe(model, [_line(i) for i in range(9)], pause=3.0)
+    assert rc == 0
+    assert [g for g, _ in quiet] == ["w1", "w2"], quiet  # the 9th line opens w3, which closes with the input
+    assert max(s for _, s in quiet) < 2.5
+
+
+def test_a_quiet_pipe_of_parse_records_is_scored_as_it_comes(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    (tmp_path / "train.log").write_text("".join(_line(i) for i in range(2000)))
+    train(str(tmp_path / "train.log"), model, grouping=parse_grouping(None, "4"))
+    from logkit.parse.api import Parser, Source, to_record
+
+    recs = [to_record(p) for p in Parser().parse(Source.lines([_line(i).rstrip("\n") for i in range(9)]))]
+    quiet, _, rc = _slow_pipe(model, [json.dumps(r) + "\n" for r in recs], pause=2.0)
+    assert rc == 0 and [g for g, _ in quiet] == ["w1", "w2"], quiet

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from logkit.detect.features import Featurizer, punctuation_shapes, token_weights
-from logkit.detect.grouping import Event, Group
+from logkit.models.features import Featurizer, punctuation_shapes, token_weights
 from logkit.models.small import SmallDetector
+from logkit.records import Event, Group
 
 
 def _ev(template: str, level: str = "INFO") -> Event:

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from logkit.cli import cli
-from logkit.detect.graphs import GraphSpec, Vocab, build_graph
-from logkit.detect.grouping import Event, Group
 from logkit.errors import DependencyError, StateError
-from logkit.records import Param, VarType
+from logkit.models.base import Detector, load_detector
+from logkit.models.graphs import GraphSpec, Vocab, build_graph
+from logkit.records import Event, Group, Param, VarType
 
 torch = pytest.importorskip("torch")
 
@@ -117,13 +117,27 @@ def test_training_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     assert sa == [s.score for s in b.score(test)]
     a.save(tmp_path)
     back = GraphDetector.load(tmp_path)
-    a.reset()
     assert [round(s.score, 6) for s in back.score(test)] == [round(s.score, 6) for s in a.score(test)]
     meta = json.loads((tmp_path / CONFIG_FILE).read_text())
     meta["version"] = 99
     (tmp_path / CONFIG_FILE).write_text(json.dumps(meta))
     with pytest.raises(StateError, match="version"):
         GraphDetector.load(tmp_path)
+
+
+def test_a_score_depends_on_what_was_scored_before_only_in_a_stream() -> None:
+    det = GraphDetector(**FAST).fit(_windows(40))
+    test = _windows(6, seed=2, bad=frozenset({3}))
+    alone = [s.score for s in det.score(test)]
+    det.score(_windows(9, seed=7, bad=frozenset({1, 5})))  # scoring something else in between changes nothing
+    assert [s.score for s in det.score(test)] == alone
+    assert isinstance(det, Detector) and load_detector is not None
+    # a stream carries its context from batch to batch: two halves with one context score as one call
+    ctx = det.new_context()
+    halves = [s.score for s in det.score(test[:3], ctx)] + [s.score for s in det.score(test[3:], ctx)]
+    assert [round(x, 9) for x in halves] == [round(x, 9) for x in alone]
+    fresh = [s.score for s in det.score(test[3:])]
+    assert fresh != alone[3:]  # without the context, the first windows of the second half read no history
 
 
 def test_cuda_refused_without_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

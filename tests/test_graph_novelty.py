@@ -1,4 +1,4 @@
-"""The price of never-seen events (logkit.detect.novelty) and the graph score's sum over several rare events."""
+"""The price of never-seen events (logkit.models.novelty) and the graph score's sum over several rare events."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from logkit.detect.graphs import GraphSpec, build_graph
-from logkit.detect.grouping import Event, Group
-from logkit.detect.novelty import NoveltyPrior
+from logkit.models.graphs import GraphSpec, build_graph
+from logkit.models.novelty import NoveltyPrior
+from logkit.records import Event, Group
 
 INFO = (("Level", "INFO"), ("Component", "disk"))
 ERROR = (("Level", "ERROR"), ("Component", "net"))
@@ -81,7 +81,7 @@ def test_several_rare_events_outweigh_one() -> None:
 
 
 def test_entity_value_splits_at_the_first_separator() -> None:
-    from logkit.detect.graphs import WindowGraph
+    from logkit.models.graphs import WindowGraph
 
     assert WindowGraph.entity_value("Node=R02-M1-N0-C:J12-U11") == "R02-M1-N0-C:J12-U11"  # a header field
     assert WindowGraph.entity_value("LOI:/10.0.0.1:50010") == "/10.0.0.1:50010"  # a variable

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logkit.detect.grouping import Event, Group
 from logkit.errors import StateError
 from logkit.models.graph_numpy import NumpyGraphNet, load_tensors, save_tensors
-from logkit.records import Param, VarType
+from logkit.records import Event, Group, Param, VarType
 
 torch = pytest.importorskip("torch")
 
@@ -42,8 +41,8 @@ def _windows(n: int, seed: int = 0, bad: frozenset[int] = frozenset()) -> list[G
 
 
 def test_numpy_forward_matches_torch() -> None:
-    from logkit.detect.graphs import GraphSpec, build_graph
     from logkit.models.graph_torch import _collate, net_from_tensors
+    from logkit.models.graphs import GraphSpec, build_graph
 
     det = GraphDetector(**FAST).fit(_windows(30))
     items = [det._encode(build_graph(g, GraphSpec())) for g in _windows(6, seed=5, bad=frozenset({2}))]
@@ -96,12 +95,12 @@ def test_scoring_needs_no_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_gpu_path_scores_like_numpy_path() -> None:
     """The torch scoring used with --device cuda, run here on the CPU, gives the numpy path's numbers."""
-    from logkit.detect.graphs import GraphSpec, build_graph
     from logkit.models.graph_torch import net_from_tensors, torch_logprobs
+    from logkit.models.graphs import GraphSpec, build_graph
 
     det = GraphDetector(**FAST).fit(_windows(30))
     items = [det._encode(build_graph(g, GraphSpec())) for g in _windows(5, seed=3, bad=frozenset({1}))]
-    z, ev_lp, ent_lp = det._logprobs(items)
+    z, ev_lp, ent_lp = det._logprobs(items, det.new_context())
     net = net_from_tensors(det.tensors_, det._sizes(), det.dim, det.layers, det.context, "cpu")
     hist = np.zeros((0, det.dim), np.float32)
     z2, ev_lp2, ent_lp2 = torch_logprobs(net, items, hist, det.surprise, "cpu")

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from logkit.detect.grouping import Event, group_events, parse_duration, parse_grouping
+from logkit.detect.grouping import group_events, parse_duration, parse_grouping
 from logkit.detect.reading import read_events
 from logkit.errors import InputError, UsageError
+from logkit.records import Event
 
 
 def ev(line: int, text: str, ts: datetime | None = None) -> Event:

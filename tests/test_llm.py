@@ -7,9 +7,8 @@ import json
 import httpx
 import pytest
 
-from logkit.detect.grouping import Event, Group
 from logkit.errors import UsageError
-from logkit.models.base import Score
+from logkit.models.base import Verdict
 from logkit.models.llm import (
     AnswerCache,
     ErrorCase,
@@ -22,6 +21,7 @@ from logkit.models.llm import (
     chat_url,
     parse_answer,
 )
+from logkit.records import Event, Group
 
 
 def group(key: str, templates: list[str], contents: list[str] | None = None) -> Group:
@@ -98,7 +98,7 @@ def test_prompt_is_bounded() -> None:
 
 def test_error_cases_rank_save_and_nearest(tmp_path) -> None:  # type: ignore[no-untyped-def]
     gs = [group("a", ["A", "B"]), group("b", ["A", "C"]), group("c", ["D"]), group("d", ["A", "B"])]
-    scores = [Score(0.9, 0.2, ""), Score(0.1, 0.1, ""), Score(0.4, 0.8, ""), Score(0.9, 0.2, "")]
+    scores = [Verdict(0.9, 0.2, ""), Verdict(0.1, 0.1, ""), Verdict(0.4, 0.8, ""), Verdict(0.9, 0.2, "")]
     cases = ErrorCases.from_training(gs, [0, 0, 1, 0], scores)
     # wrong: a (and d, the same template set and label: kept once); c wrong too; b right and sure
     assert sorted(c.templates for c in cases.cases) == [("A", "B"), ("D",)]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,6 +84,28 @@ def _reword(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def _repeat_some_warnings(path: Path) -> None:
+    """Every third warning twice: sessions with the same templates as others, in other counts."""
+    out = []
+    n = 0
+    for ln in path.read_text().splitlines():
+        out.append(ln)
+        if "slow lookup" in ln:
+            n += 1
+            if n % 3 == 0:
+                out.append(ln)
+    path.write_text("\n".join(out) + "\n")
+
+
+def _shapes(path: Path) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Each session's event counts as a reader sees them: its lines with the id and numbers masked."""
+    per: dict[str, Counter[str]] = {}
+    for ln in path.read_text().splitlines():
+        for sid in set(re.findall(r"req_\d+", ln)):
+            per.setdefault(sid, Counter())[re.sub(r"\d+", "#", ln.split(" ", 2)[2].replace(sid, "ID"))] += 1
+    return {sid: tuple(sorted(c.items())) for sid, c in per.items()}
+
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp_path = tmp_path_factory.mktemp("llm-model")
@@ -99,6 +123,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert r.exit_code == 0, r.output
     write_log(tmp_path / "test.log", 60, 0.2, 2, odd=0.25)
     _reword(tmp_path / "test.log")
+    _repeat_some_warnings(tmp_path / "test.log")
     return tmp_path
 
 
@@ -121,12 +146,26 @@ def test_routing_through_a_fake_server(model: Path, server: FakeServer, monkeypa
     assert 3 <= len(routed) <= len(recs) // 2 + 1
     assert all(x["decided_by"] == "llm" and x["reason"] == REASON and x["anomaly"] is True
                and isinstance(x["model_anomaly"], bool) for x in routed)
-    reused = [x for x in recs if not x["routed"] and x["decided_by"] == "llm"]
+    reused = [x for x in recs if x["decided_by"] == "llm-cache"]
     assert all(x["decided_by"] == "model" and "model_anomaly" not in x for x in recs
                if not x["routed"] and x not in reused)
-    # a later unsure item of a pattern already asked takes that answer, with no new call
-    assert reused and all(x["reason"] == REASON and x["uncertainty"] >= 0.5 for x in reused)
+    # a later unsure item the model cannot tell apart from one asked (the same event counts) takes that answer,
+    # marked llm-cache, with no new call; an item with the same templates in other counts does not
+    assert reused and all(not x["routed"] and x["reason"] == REASON and x["uncertainty"] >= 0.5
+                          and isinstance(x["model_anomaly"], bool) for x in reused)
+    shapes = _shapes(model / "test.log")
+    asked = {shapes[x["group"]] for x in routed}
+    assert all(shapes[x["group"]] in asked for x in reused)
+    # items with one set of templates in other counts were asked apart (one answer per set decided more before)
+    sets = Counter(frozenset(t for t, _ in shapes[x["group"]]) for x in routed)
+    assert max(sets.values()) > 1
     assert list(routed[0])[-2:] == ["model_anomaly", "reason"]
+    assert list(reused[0])[-2:] == ["model_anomaly", "reason"]
+    # both shares are reported: routed, and decided by the LLM (asked or reused)
+    n_items = len(recs)
+    assert (f"routed {len(routed)} ({len(routed) / n_items:.1%})" in r.stderr
+            and f"decided by the LLM {len(routed) + len(reused)} "
+                f"({(len(routed) + len(reused)) / n_items:.1%}: {len(routed)} asked, {len(reused)} reused" in r.stderr)
     n = len(server.requests)
     assert n == len(routed)
     assert all(q["path"] == "/v1/chat/completions" and q["body"]["model"] == "fake" for q in server.requests)

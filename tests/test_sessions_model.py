@@ -7,11 +7,11 @@ import random
 import numpy as np
 import pytest
 
-from logkit.detect.grouping import Event, Group
 from logkit.models.base import load_detector
 from logkit.models.forest import TreeArrays
 from logkit.models.sessions import SessionForest, expectations
 from logkit.models.small import SmallDetector
+from logkit.records import Event, Group
 
 LIFE = ["allocate block <*>", "receive block <*>", "receive block <*>", "store block <*>", "delete block <*>"]
 

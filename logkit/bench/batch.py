@@ -13,13 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import click
-
-from logkit.bench.targets import Target, missed, target_lines
+from logkit.bench.targets import Target
 
 SPEEDUP_TARGET = 1.7  # --workers 2 over --workers 1 (DESIGN.md: batch scales with the workers)
 
-__all__ = ["make_inputs", "bench_batch", "command"]
+__all__ = ["make_inputs", "bench_batch", "batch_targets", "SPEEDUP_TARGET"]
 
 
 def make_inputs(files: list[str], folder: Path, min_bytes: int) -> tuple[int, int]:
@@ -90,42 +88,6 @@ def bench_batch(files: list[str], *, stage: str = "parse", min_mb: float = 200.0
     largest = max((os.path.getsize(f) for f in files), default=0)  # peak RSS is read against this
     return {"stage": stage, "files": n, "bytes": size, "largest_input_bytes": largest, "cpus": os.cpu_count(),
             "rows": rows, "speedup": round(last / first, 3) if first else 0.0}
-
-
-@click.command("batch")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
-@click.option("--mb", "min_mb", type=click.FloatRange(min=0.001), default=200.0, show_default=True,
-              help="Repeat the input files until they hold at least this many megabytes.")
-@click.option("--stage", type=click.Choice(["parse", "compress", "run"]), default="parse", show_default=True,
-              help="The batch stage to time.")
-def command(as_json: bool, min_mb: float, stage: str) -> None:
-    """lines/s of logkit batch with --workers 1 and 2 over $LOGKIT_DATA/compress/*.log repeated to --mb MB,
-    and the peak RSS of each worker process (the copies live in a temporary folder, deleted after)."""
-    import json
-    import sys
-
-    from logkit.bench.compress import default_files
-
-    result = bench_batch(default_files(), stage=stage, min_mb=min_mb)
-    targets = batch_targets(result)
-    if as_json:
-        sys.stdout.write(json.dumps({**result, "targets": [t.as_dict() for t in targets]}, indent=2) + "\n")
-        if missed(targets):
-            raise SystemExit(1)
-        return
-    out = [f"logkit bench batch: {stage} over {result['files']} files, {result['bytes'] / 1e6:.0f} MB (largest "
-           f"input {result['largest_input_bytes'] / 1e6:.1f} MB), {result['cpus']} CPU(s)"]
-    for r in result["rows"]:
-        rss = ", ".join(f"{x:.0f}" for x in r["peak_rss_mb_per_worker"])
-        out.append(f"  --workers {r['workers']}: {r['lines']:,} lines in {r['seconds']:.1f} s = "
-                   f"{r['lines_per_s']:,.0f} lines/s ({r['mb_per_s']:.1f} MB/s), worker CPU "
-                   f"{r['worker_cpu_seconds']:.1f} s; peak RSS per worker MB: {rss}"
-                   + (f"; {r['failed']} failed" if r["failed"] else ""))
-    out.append(f"  speed-up --workers 2 / --workers 1: {result['speedup']:.2f}x (target >= {SPEEDUP_TARGET}x)")
-    out += target_lines(targets)
-    sys.stdout.write("\n".join(out) + "\n")
-    if missed(targets):  # like every bench: exit 1 when a measured target is missed
-        raise SystemExit(1)
 
 
 def batch_targets(result: dict[str, Any]) -> list[Target]:

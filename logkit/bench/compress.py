@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import click
-
 from logkit.errors import InputError
 
-__all__ = ["default_files", "rare_word", "bench_file", "run_bench", "render", "command"]
+__all__ = ["default_files", "rare_word", "bench_file", "run_bench", "render"]
 
 
 def default_files(data: str | None = None) -> list[str]:
@@ -174,25 +172,3 @@ def render(rows: list[dict[str, Any]]) -> str:
         cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in pairs]
         out.append("  ".join(cells))
     return "\n".join(out)
-
-
-@click.command("compress")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True))
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per file (and the mean) instead of a table.")
-def command(files: tuple[str, ...], as_json: bool) -> None:
-    """Ratio and speed of logkit against xz -9e and zstd -19 --long on FILE... (default
-    $LOGKIT_DATA/compress/*.log), with a byte-exact round-trip check.
-
-    'decomp proc' is 'logkit decompress' as a whole process (CPU time); 'grep x' is the speed-up of
-    'logkit grep WORD' over decompress + grep -E for the most frequent word on under 1 % of the lines
-    (in this process, and 'proc': whole processes, CPU seconds of 'decompress | grep -E' over 'grep')."""
-    import json
-    import sys
-
-    rows = run_bench(list(files) or None)
-    if as_json:
-        for r in rows:
-            sys.stdout.write(json.dumps(r) + "\n")
-    else:
-        sys.stdout.write(render(rows) + "\n")

@@ -7,19 +7,23 @@ calibration error, and F1 had every routed item been decided correctly (the most
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
-from logkit.errors import InputError
+from logkit.bench.detect_common import (
+    baseline_rows,
+    bgl_data,
+    data_root,
+    hdfs_data,
+    prf,
+    template_counts,
+)
 
 __all__ = ["run_bench", "prf", "bench_hdfs", "bench_bgl", "hdfs_data", "bgl_data", "metrics",
-           "expected_calibration_error", "f1_ceiling", "render", "command", "classic_rows", "out_of_fold",
+           "expected_calibration_error", "f1_ceiling", "render", "classic_rows", "out_of_fold",
            "missed", "TARGETS"]
 
 
@@ -37,17 +41,6 @@ def expected_calibration_error(scores: Sequence[float], truth: Sequence[int], bi
             acc = sum(truth[i] for i in idx) / len(idx)
             total += len(idx) / n * abs(conf - acc)
     return total
-
-
-def prf(pred: Sequence[bool], truth: Sequence[int]) -> tuple[float, float, float]:
-    """Precision, recall and F1 of the decisions ``pred`` against the labels ``truth``."""
-    tp = sum(1 for p, t in zip(pred, truth, strict=True) if p and t)
-    fp = sum(1 for p, t in zip(pred, truth, strict=True) if p and not t)
-    fn = sum(1 for p, t in zip(pred, truth, strict=True) if not p and t)
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return prec, rec, f1
 
 
 def metrics(records: Sequence[dict[str, Any]], truth: Sequence[int]) -> dict[str, Any]:
@@ -82,13 +75,6 @@ def f1_ceiling(keys: Sequence[Any], truth: Sequence[int]) -> float:
         if tp:
             best = max(best, 2 * tp / (2 * tp + fp + positives - tp))
     return float(best)
-
-
-def _data_root(data_dir: str | None) -> Path:
-    root = data_dir or os.environ.get("LOGKIT_DATA")
-    if not root:
-        raise InputError("no data folder given and LOGKIT_DATA is not set; give DATA or set LOGKIT_DATA")
-    return Path(root)
 
 
 def _run(d: dict[str, Any], tmp: Path) -> list[dict[str, Any]]:
@@ -181,10 +167,8 @@ def classic_rows(name: str, train: Sequence[Any], train_y: Sequence[int], test: 
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
-    from logkit.bench.detect_graph import _counts, baseline_rows
-
     vocab = {t: i for i, t in enumerate(sorted({ev.template_id for g in train for ev in g.events}))}
-    xtr, xte = _counts(train, vocab), _counts(test, vocab)
+    xtr, xte = template_counts(train, vocab), template_counts(test, vocab)
     rows = []
     for label, est in (("decision tree", DecisionTreeClassifier(random_state=0)),
                        ("logistic regression", LogisticRegression(max_iter=2000))):
@@ -196,48 +180,6 @@ def classic_rows(name: str, train: Sequence[Any], train_y: Sequence[int], test: 
         rows.append({"data": name, "model": r["method"], "items": r["items"], "anomalies": r["anomalies"],
                      "precision": r["precision"], "recall": r["recall"], "f1": r["f1"], "roc_auc": r["roc_auc"]})
     return rows
-
-
-def _lines(path: Path) -> list[bytes]:
-    lines = path.read_bytes().split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def hdfs_data(root: Path) -> dict[str, Any]:
-    """HDFS sessions: train on ``train.log`` with ``train_labels.csv``; score the labelled sessions of
-    ``dev.log`` against ``dev_labels.csv`` (whole block sessions)."""
-    from logkit.detect.grouping import parse_grouping
-    from logkit.detect.labels import read_labels
-
-    folder = root / "detect" / "hdfs-sessions"
-    if not (folder / "train.log").exists():
-        raise InputError(f"{folder} holds no train.log; point LOGKIT_DATA at the shared data folder")
-    labels = read_labels(folder / "train_labels.csv")
-    dev = read_labels(folder / "dev_labels.csv").by_session
-    return {"name": "HDFS sessions", "train": _lines(folder / "train.log"), "test": _lines(folder / "dev.log"),
-            "grouping": parse_grouping(r"blk_-?\d+", None), "labels": labels,
-            "truth_of": lambda r: dev.get(r["group"], 0), "keep": lambda r: r["group"] in dev,
-            "folds": "stratified"}
-
-
-def bgl_data(root: Path) -> dict[str, Any]:
-    """BGL split: labels out of the first token; train lines 1-1400, score 1401-2000 in 10-line windows."""
-    from logkit.detect.grouping import parse_grouping
-    from logkit.detect.labels import Labels
-
-    lines = _lines(root / "loghub-2k" / "BGL" / "BGL_2k.log")
-    ys, clean = [], []
-    for ln in lines:
-        first, _, rest = ln.partition(b" ")
-        ys.append(0 if first == b"-" else 1)
-        clean.append(b"- " + rest)
-    labels = Labels("line", by_line={i + 1: y for i, y in enumerate(ys[:1400])})
-    test_y = ys[1400:]
-    return {"name": "BGL", "train": clean[:1400], "test": clean[1400:], "grouping": parse_grouping(None, "10"),
-            "labels": labels, "truth_of": lambda r: int(any(test_y[r["first_line"] - 1: r["last_line"]])),
-            "keep": None, "folds": "stratified"}
 
 
 def bench_hdfs(root: Path, tmp: Path) -> list[dict[str, Any]]:
@@ -252,7 +194,7 @@ def bench_bgl(root: Path, tmp: Path) -> list[dict[str, Any]]:
 
 def run_bench(data_dir: str | None = None) -> list[dict[str, Any]]:
     """Both benchmarks. Temporary files live in a temp folder, never in the repository."""
-    root = _data_root(data_dir)
+    root = data_root(data_dir)
     with tempfile.TemporaryDirectory(prefix="logkit-bench-detect-") as t:
         tmp = Path(t)
         return bench_hdfs(root, tmp) + bench_bgl(root, tmp)
@@ -295,33 +237,3 @@ def render(rows: list[dict[str, Any]]) -> str:
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, widths, strict=True))) for row in table)
-
-
-@click.command("detect")
-@click.argument("data", required=False, type=click.Path(file_okay=False, exists=True))
-@click.option("--method", type=click.Choice(["router", "graph"]), default="router", show_default=True,
-              help="Detection method to benchmark (graph: with PCA and Isolation Forest baselines).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per data set instead of a table.")
-def command(data: str | None, method: str, as_json: bool) -> None:
-    """Precision, recall, F1, ROC-AUC, routed share, calibration error on HDFS sessions and BGL windows
-    (DATA default $LOGKIT_DATA)."""
-    import json
-    import sys
-
-    if method == "graph":
-        from logkit.bench.detect_graph import render_graph, run_graph_bench
-
-        grows = run_graph_bench(_data_root(data))
-        sys.stdout.write("".join(json.dumps(r) + "\n" for r in grows) if as_json else render_graph(grows) + "\n")
-        return
-    rows = run_bench(data)
-    if as_json:
-        for r in rows:
-            sys.stdout.write(json.dumps(r) + "\n")
-    else:
-        sys.stdout.write(render(rows) + "\n")
-    misses = missed(rows)
-    for m in misses:
-        sys.stderr.write(f"target missed: {m}\n")
-    if misses:
-        sys.exit(1)

@@ -10,89 +10,14 @@ test items themselves: not reachable in use, it compares the rankings apart from
 
 from __future__ import annotations
 
-import math
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_graph_bench", "render_graph", "baseline_rows", "score_row", "best_f1"]
+from logkit.bench.detect_common import baseline_rows, bgl_data, hdfs_data, score_row
 
-QUANTILE = 0.95
-HOLDOUT = 0.2
-
-
-def score_row(data: str, method: str, scores: Sequence[float], pred: Sequence[bool],
-              truth: Sequence[int]) -> dict[str, Any]:
-    """Precision, recall, F1 and ROC-AUC of one method on one data set."""
-    from sklearn.metrics import roc_auc_score
-
-    from logkit.bench.detect import prf
-
-    prec, rec, f1 = prf(pred, truth)
-    auc = float(roc_auc_score(truth, scores)) if 0 < sum(truth) < len(truth) else math.nan
-    return {"data": data, "method": method, "items": len(truth), "anomalies": int(sum(truth)),
-            "precision": prec, "recall": rec, "f1": f1, "roc_auc": auc, "best_f1": best_f1(scores, truth)}
-
-
-def best_f1(scores: Sequence[float], truth: Sequence[int]) -> float:
-    """The F1 of the best threshold on these very items (ties are decided together)."""
-    positives = sum(1 for t in truth if t)
-    best = 0.0
-    tp = fp = 0
-    ranked = sorted(zip(scores, truth, strict=True), key=lambda st: -st[0])
-    for k, (s, t) in enumerate(ranked):
-        tp += int(bool(t))
-        fp += int(not t)
-        if (k + 1 == len(ranked) or ranked[k + 1][0] != s) and tp:
-            best = max(best, 2 * tp / (2 * tp + fp + positives - tp))
-    return best
-
-
-def _counts(groups: Sequence[Any], vocab: dict[str, int]) -> Any:
-    import numpy as np
-
-    x = np.zeros((len(groups), len(vocab) + 1))
-    for r, g in enumerate(groups):
-        for tid, c in Counter(ev.template_id for ev in g.events).items():
-            x[r, vocab.get(tid, len(vocab))] += c
-    return np.log1p(x)
-
-
-def _fit_score(kind: str, train: Sequence[Any], test: Sequence[Any]) -> list[float]:
-    """Fit one baseline on training groups; anomaly scores (higher is worse) of the test groups."""
-    import numpy as np
-
-    vocab = {t: i for i, t in enumerate(sorted({ev.template_id for g in train for ev in g.events}))}
-    xtr, xte = _counts(train, vocab), _counts(test, vocab)
-    if kind == "PCA":
-        from sklearn.decomposition import PCA
-
-        mean = xtr.mean(axis=0)
-        ncomp = min(xtr.shape[0], xtr.shape[1])
-        pca = PCA(n_components=0.95 if ncomp > 1 and xtr.std() > 0 else None, svd_solver="full",
-                  random_state=0).fit(xtr - mean)
-        proj = (xte - mean) @ pca.components_.T @ pca.components_
-        return [float(v) for v in np.square(xte - mean - proj).sum(axis=1)]
-    from sklearn.ensemble import IsolationForest
-
-    forest = IsolationForest(n_estimators=100, random_state=0).fit(xtr)
-    return [float(-v) for v in forest.score_samples(xte)]
-
-
-def baseline_rows(data: str, train: Sequence[Any], test: Sequence[Any], truth: Sequence[int],
-                  keep: Sequence[bool]) -> list[dict[str, Any]]:
-    """PCA and Isolation Forest rows, thresholds set on the newest training items held out."""
-    rows = []
-    n_hold = max(int(len(train) * HOLDOUT), 1)
-    for kind in ("PCA", "IsolationForest"):
-        held = sorted(_fit_score(kind, train[:-n_hold], train[-n_hold:]))
-        thr = held[min(len(held) - 1, int(QUANTILE * len(held)))]
-        scores = [s for s, k in zip(_fit_score(kind, train, test), keep, strict=True) if k]
-        rows.append(score_row(data, kind, scores, [s > thr for s in scores], truth))
-    return rows
+__all__ = ["run_graph_bench", "render_graph"]
 
 
 def _one(d: dict[str, Any], tmp: Path) -> list[dict[str, Any]]:
@@ -126,8 +51,6 @@ def _one(d: dict[str, Any], tmp: Path) -> list[dict[str, Any]]:
 
 def run_graph_bench(root: Path) -> list[dict[str, Any]]:
     """BGL windows and HDFS sessions: one row per method (graph, PCA, IsolationForest) and data set."""
-    from logkit.bench.detect import bgl_data, hdfs_data
-
     with tempfile.TemporaryDirectory(prefix="logkit-bench-graph-") as t:
         tmp = Path(t)
         return _one(bgl_data(root), tmp) + _one(hdfs_data(root), tmp)

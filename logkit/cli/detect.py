@@ -52,7 +52,7 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     """
     import os
 
-    from logkit.detect.api import RECORD_COLUMNS, detect, load_model
+    from logkit.detect.api import RECORD_COLUMNS, load_model
     from logkit.detect.grouping import parse_duration, parse_grouping
     from logkit.detect.router import parse_budget
     from logkit.fsutil import check_not_input
@@ -80,23 +80,27 @@ def command(input_path: str, model_dir: str, format_spec: str | None, session: s
     fmt = resolve_output_format(output_format, output)
     found = False
     interrupted = False
-    records = detect(input_path, model, grouping=grouping, format=format_spec, threshold=threshold,
-                     budget=llm_budget, follow=follow, idle=idle_s, llm=judge)
     streaming = follow or input_path == "-"
+    scorer = model.scorer(grouping=grouping, threshold=threshold, budget=llm_budget, llm=judge,
+                          batch=1 if streaming else 256, idle=idle_s if follow else None)
+    records = scorer.score(input_path, format=format_spec, follow=follow)
     cols = list(RECORD_COLUMNS) + (["top"] if model.method == "graph" else [])
     with open_writer(fmt, output, columns=cols, kind="detect", flush_each=streaming) as writer:
         try:
             for rec in records:
-                found = found or bool(rec["anomaly"])
-                writer.write(rec)
+                found = found or rec.anomaly
+                writer.write(rec.to_dict())
         except KeyboardInterrupt:
             interrupted = True
         finally:
             if judge is not None:
                 judge.close()
                 ui.info(judge.stats.summary())
+                ui.info(scorer.stats.summary())
                 for err in judge.stats.errors[:3]:
                     ui.warn(err)
+            else:
+                ui.verbose(scorer.stats.summary())
     if interrupted:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         sys.exit(130)

@@ -1,36 +1,44 @@
-"""Training and detection end to end: input -> events -> groups -> detector -> router -> §3.4 records."""
+"""Training and detection end to end: input -> events -> groups -> detector -> router -> §3.4 records.
+
+:func:`train` writes a model folder; :func:`load_model` reads it back as a :class:`Model`, whose
+:meth:`Model.score` is the one scoring path (:class:`logkit.detect.scoring.Scorer`) that ``logkit detect``,
+``logkit run``, ``logkit batch`` and the Python API share.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from logkit.detect.grouping import Group, Grouping, group_events, mark_open, session_gap
-from logkit.detect.labels import Labels
-from logkit.detect.reading import InputInfo, read_events
-from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY, Router, parse_budget
+from logkit.detect.grouping import Grouping, group_events, mark_open, parse_grouping, session_gap
+from logkit.detect.labels import Labels, read_labels
+from logkit.detect.reading import InputInfo, events_of
+from logkit.detect.router import DEFAULT_BUDGET, DEFAULT_MIN_UNCERTAINTY
+from logkit.detect.scoring import PARSER_STATE_FILE, LLMHook, Scorer, score_input
 from logkit.errors import StateError, UsageError
 from logkit.fsutil import read_versioned_json, write_json_atomic
+from logkit.records import Group, Score
 
-__all__ = ["ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE", "RECORD_COLUMNS"]
+__all__ = ["Model", "ModelInfo", "train", "load_model", "detect", "score_groups", "MODEL_FILE",
+           "PARSER_STATE_FILE", "RECORD_COLUMNS"]
 
 MODEL_FILE = "model.json"
-PARSER_STATE_FILE = "parser_state.json"
 MODEL_VERSION = 1
 METHODS = ("router", "graph")
-MAX_PATTERN_ANSWERS = 100_000  # LLM answers kept per pattern for its later unsure items
-_TEMPLATE_ID = attrgetter("template_id")
 RECORD_COLUMNS = ("group", "first_line", "last_line", "lines", "start", "end", "score", "threshold",
                   "anomaly", "uncertainty", "routed", "decided_by", "method", "reason")
 
 
 @dataclass
-class ModelInfo:
-    """A model folder's settings: method, header format, grouping; and the detector itself."""
+class Model:
+    """A model folder's settings (method, header format, grouping) and its detector.
+
+    :meth:`score` scores an input with it; :func:`load_model` makes one from a folder, :func:`train` one
+    from data.
+    """
 
     method: str
     format_spec: str
@@ -38,6 +46,42 @@ class ModelInfo:
     detector: Any = None
     trained: dict[str, Any] = field(default_factory=dict)
     folder: str | None = None
+
+    def scorer(self, **options: Any) -> Scorer:
+        """A :class:`~logkit.detect.scoring.Scorer` of this model (``options`` as it takes)."""
+        return Scorer(self, **options)
+
+    def score(self, data: Any, *, grouping: Grouping | None = None, format: str | None = None,
+              threshold: float = 0.5, budget: str = DEFAULT_BUDGET, llm: LLMHook | None = None,
+              follow: bool = False, idle: float | None = None, stop: Callable[[], bool] | None = None,
+              stream: bool | None = None) -> Iterator[Score]:
+        """Detection records (:class:`logkit.records.Score`; ``to_dict()`` gives DESIGN.md 3.4's JSON), in
+        the order their sessions or windows close.
+
+        Parameters
+        ----------
+        data
+            A path (``-``: standard input), a :class:`logkit.parse.Source`, or an iterable of raw log lines
+            (``str``/``bytes``, parsed with the model's parser state), :class:`logkit.records.ParsedLine`
+            values, ``logkit parse`` records (dicts), :class:`logkit.records.Event` values or groups.
+        grouping, format
+            Override the model's grouping and header format.
+        threshold : float
+            Score at or above which an item is an anomaly.
+        budget : str
+            Most items routed to the LLM (``N`` or ``P%``).
+        llm : callable, optional
+            The LLM hook (:class:`logkit.models.llm.LLMJudge`).
+        follow, idle, stop
+            Read a growing file; close sessions quiet for ``idle`` seconds; ``stop()`` ends following.
+        stream : bool, optional
+            Score each group as it closes (default: for ``-`` and ``follow``).
+        """
+        return score_input(self, data, grouping=grouping, format=format, threshold=threshold, budget=budget,
+                           llm=llm, follow=follow, idle=idle, stop=stop, stream=stream)
+
+
+ModelInfo = Model  # the former name
 
 
 def _group_labels(groups: Sequence[Group], labels: Labels) -> list[int]:
@@ -48,30 +92,57 @@ def _group_labels(groups: Sequence[Group], labels: Labels) -> list[int]:
     return [labels.by_session.get(g.key, 0) for g in groups]
 
 
+def _grouping_of(grouping: Grouping | None, session: str | None, window: str | int | None) -> Grouping:
+    if grouping is not None and (session or window):
+        raise UsageError("give grouping= or session=/window=, not both")
+    gr = grouping or parse_grouping(session, str(window) if window is not None else None)
+    if gr is None:
+        raise UsageError("say how lines group: session=REGEX (--session) or window=N or a duration (--window)")
+    return gr
+
+
+def _labels_of(labels: Labels | Mapping[Any, Any] | str | os.PathLike[str] | None) -> Labels | None:
+    """Labels from a :class:`Labels`, a label CSV path, or a mapping (session id -> 0/1, or line -> 0/1)."""
+    if labels is None or isinstance(labels, Labels):
+        return labels
+    if isinstance(labels, (str, os.PathLike)):
+        return read_labels(labels)
+    if isinstance(labels, Mapping):
+        if labels and all(isinstance(k, int) for k in labels):
+            return Labels("line", by_line={int(k): int(bool(v)) for k, v in labels.items()})
+        return Labels("session", by_session={str(k): int(bool(v)) for k, v in labels.items()})
+    raise UsageError(f"labels: give a Labels, a CSV path or a mapping, not a {type(labels).__name__}")
+
+
 def train(
-    path: str,
+    data: Any,
     model_dir: str | os.PathLike[str],
     *,
-    grouping: Grouping,
+    grouping: Grouping | None = None,
+    session: str | None = None,
+    window: str | int | None = None,
     format: str = "auto",
-    labels: Labels | None = None,
+    labels: Labels | Mapping[Any, Any] | str | os.PathLike[str] | None = None,
     method: str = "router",
     params: dict[str, Any] | None = None,
-) -> ModelInfo:
+) -> Model:
     """Train a detector on one input and save it with its method, format and grouping in ``model_dir``.
 
     Parameters
     ----------
-    path : str
-        Raw log or ``logkit parse`` JSONL (``-`` for standard input).
+    data
+        A raw log or ``logkit parse`` JSONL path (``-`` for standard input), or an iterable of raw lines
+        (``str``/``bytes``), :class:`logkit.records.ParsedLine` values or parse records (dicts).
     model_dir : path
         Folder to write (created if needed).
-    grouping : Grouping
-        Sessions or windows.
+    grouping : Grouping, optional
+        Sessions or windows; or give ``session`` (a regular expression) or ``window`` (``N`` lines or a
+        duration such as ``"5m"``).
     format : str
         Header format of raw logs.
-    labels : Labels, optional
-        Session or line labels (supervised); without, normal behaviour only.
+    labels : Labels, mapping or path, optional
+        Session or line labels (supervised): a :class:`Labels`, a ``session,label``/``line,label`` CSV, or a
+        mapping of session id (or line number) to 0/1. Without, normal behaviour only.
     method : str
         ``router`` (the small model with LLM routing) or ``graph`` (event/entity graphs, torch, no labels).
     params : dict, optional
@@ -79,10 +150,14 @@ def train(
     """
     if method not in METHODS:
         raise UsageError(f"--method {method!r} is not available here; use one of: {', '.join(METHODS)}")
+    grouping = _grouping_of(grouping, session, window)
+    labels = _labels_of(labels)
     det = _graph_detector(params) if method == "graph" else _small_detector(params)
     info = InputInfo()
     parsers: list[Any] = []
-    groups = list(group_events(read_events(path, format=format, info=info, parser_out=parsers), grouping))
+    # raw lines in memory are read into a list: parsed twice, like a file (mined, then emitted)
+    groups = list(group_events(events_of(data, format=format, info=info, parser_out=parsers, replay=True),
+                               grouping))
     trained: dict[str, Any] = {}
     if grouping.kind == "session" and groups:
         # sessions still active when the training input ends are beginnings: marked open, as in detect
@@ -106,9 +181,10 @@ def train(
         glabels = _group_labels(groups, labels)
         det.fit(groups, glabels)
     fmt = format if format != "auto" or info.kind == "parsed" else (info.format_spec or "auto")
-    model = ModelInfo(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
-                                                   "labels": labels.kind if labels else None, **trained})
+    model = Model(method, fmt, grouping, det, {"groups": len(groups), "input_kind": info.kind,
+                                               "labels": labels.kind if labels else None, **trained})
     out = Path(model_dir)
+    model.folder = str(out)
     det.save(out)
     if parsers:  # detect parses in one pass with these templates known: the same ids, no second pass
         parsers[0].save_state(out / PARSER_STATE_FILE)
@@ -130,7 +206,7 @@ def _small_detector(params: dict[str, Any] | None) -> Any:
 
 def _graph_detector(params: dict[str, Any] | None) -> Any:
     """The graph method's detector (before reading any input: a missing torch fails at once)."""
-    from logkit.detect.graphs import require_torch
+    from logkit.models.graphs import require_torch
 
     require_torch()
     from logkit.models.graph import GraphDetector
@@ -151,7 +227,7 @@ def _save_error_cases(out: Path, groups: Sequence[Group], labels: Sequence[int] 
     ErrorCases.from_training(groups, labels, scores, min_uncertainty=DEFAULT_MIN_UNCERTAINTY).save(out)
 
 
-def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> ModelInfo:
+def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> Model:
     """Read a model folder written by :func:`train` (``device``: where the graph method runs)."""
     from logkit.models.base import load_detector
 
@@ -174,82 +250,30 @@ def load_model(model_dir: str | os.PathLike[str], *, device: str = "cpu") -> Mod
         detector: Any = GraphDetector.load(model_dir, device=device)
     else:
         detector = load_detector(model_dir)
-    return ModelInfo(method, str(meta.get("format") or "auto"), grouping, detector,
-                     meta.get("trained", {}), str(model_dir))
-
-
-def _iso(ts: Any) -> str | None:
-    return ts.isoformat() if ts is not None else None
+    return Model(method, str(meta.get("format") or "auto"), grouping, detector, meta.get("trained", {}),
+                 str(model_dir))
 
 
 def score_groups(
-    groups: Iterator[Group] | Sequence[Group],
+    groups: Iterable[Group],
     detector: Any,
     *,
     threshold: float = 0.5,
-    router: Router | None = None,
+    budget: str = DEFAULT_BUDGET,
     method: str = "router",
     batch: int = 256,
-    llm: Callable[[Group, dict[str, Any]], dict[str, Any] | None] | None = None,
+    llm: LLMHook | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Detection records (DESIGN.md 3.4) for groups, in the order they close.
-
-    ``llm``, when given, is called for routed items with the group and its model record; it returns
-    ``{"anomaly": bool, "reason": str}`` or ``None`` (no usable answer: the model's decision stays).
-    """
-    router = router or Router(parse_budget(DEFAULT_BUDGET))
-    pending: list[Group] = []
-    answers: dict[frozenset[str], dict[str, Any]] = {}
-
-    def flush() -> Iterator[dict[str, Any]]:
-        scores = detector.score(pending)
-        # a pattern (the set of an item's templates) is asked once; later unsure items of the pattern take
-        # the LLM's answer for it
-        # (only items unsure enough to be routed or to take an answer need their pattern)
-        low = router.min_uncertainty
-        keys: list[frozenset[str] | None] = [
-                frozenset(map(_TEMPLATE_ID, g.events)) if s.route_uncertainty >= low else None
-                for g, s in zip(pending, scores, strict=True)]
-        routes = router.route_batch([s.route_uncertainty for s in scores], keys)
-        for g, s, routed, key in zip(pending, scores, routes, keys, strict=True):
-            anomaly = s.score >= threshold
-            rec: dict[str, Any] = {
-                "group": g.key, "first_line": g.first_line, "last_line": g.last_line, "lines": g.lines,
-                "start": _iso(g.start), "end": _iso(g.end), "score": round(s.score, 4),
-                "threshold": threshold, "anomaly": anomaly, "uncertainty": round(s.uncertainty, 4),
-                "routed": routed, "decided_by": "model", "method": method,
-                "reason": s.reason if anomaly else s.note,
-            }
-            top = getattr(s, "top", None)
-            if top is not None:
-                rec["top"] = top
-            answer = None
-            if llm is not None and routed:
-                answer = llm(g, rec)
-                if answer is not None and key is not None and len(answers) < MAX_PATTERN_ANSWERS:
-                    answers[key] = answer
-            elif llm is not None and key is not None:
-                answer = answers.get(key)
-            if answer is not None:
-                rec["anomaly"] = bool(answer["anomaly"])
-                rec["decided_by"] = "llm"
-                del rec["reason"]
-                rec["model_anomaly"] = anomaly
-                rec["reason"] = str(answer.get("reason") or "") or "the LLM gave no reason"
-            yield rec
-        pending.clear()
-
-    for g in groups:
-        pending.append(g)
-        if len(pending) >= batch:
-            yield from flush()
-    if pending:
-        yield from flush()
+    """Detection records (DESIGN.md 3.4, as dicts) of groups already made, by a bare detector: the scoring
+    path of :class:`~logkit.detect.scoring.Scorer` without input or grouping (benchmarks, tests)."""
+    model = Model(method, "auto", Grouping("count", size=1), detector)
+    for rec in Scorer(model, threshold=threshold, budget=budget, llm=llm, batch=batch).score_groups(groups):
+        yield rec.to_dict()
 
 
 def detect(
-    path: str,
-    model: ModelInfo,
+    path: Any,
+    model: Model,
     *,
     grouping: Grouping | None = None,
     format: str | None = None,
@@ -258,17 +282,9 @@ def detect(
     follow: bool = False,
     idle: float | None = None,
     stop: Callable[[], bool] | None = None,
-    llm: Callable[[Group, dict[str, Any]], dict[str, Any] | None] | None = None,
+    llm: LLMHook | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Score one input with a trained model; the model's format and grouping apply unless given."""
-    if not 0.0 <= threshold <= 1.0:  # also NaN, which would silently flag nothing
-        raise UsageError(f"--threshold {threshold} is not a number from 0 to 1; give e.g. 0.5")
-    gr = grouping or model.grouping
-    state = Path(model.folder) / PARSER_STATE_FILE if model.folder else None
-    events = read_events(path, format=format or model.format_spec, follow=follow, stop=stop,
-                         state=state if state is not None and state.exists() else None)
-    within = model.trained.get("open_within_lines") if gr.kind == "session" else None
-    groups = group_events(events, gr, idle=idle if follow else None,
-                          open_within=int(within) if within is not None else None)
-    return score_groups(groups, model.detector, threshold=threshold, router=Router(parse_budget(budget)),
-                        method=model.method, batch=1 if follow or path == "-" else 256, llm=llm)
+    """:meth:`Model.score` of one input, each record as its JSON object (DESIGN.md 3.4)."""
+    for rec in model.score(path, grouping=grouping, format=format, threshold=threshold, budget=budget,
+                           follow=follow, idle=idle, stop=stop, llm=llm):
+        yield rec.to_dict()

@@ -1,23 +1,23 @@
 """Grouping parsed lines into sessions (``--session REGEX``), count windows and time windows.
 
 Input is either raw logs (through :class:`logkit.parse.api.Parser`) or ``logkit parse`` JSON Lines; both
-become :class:`Event` values, and :func:`group_events` turns them into closed :class:`Group` values lazily.
+become :class:`~logkit.records.Event` values, and :func:`group_events` turns them into closed
+:class:`~logkit.records.Group` values lazily (the records themselves live in :mod:`logkit.records`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from logkit.errors import InputError, UsageError
+from logkit.records import MAX_EVENTS_PER_GROUP, Event, Group
 
 __all__ = [
-    "Event",
-    "Group",
     "Grouping",
     "parse_duration",
     "parse_grouping",
@@ -25,65 +25,13 @@ __all__ = [
     "events_from_parsed",
     "event_from_record",
     "group_events",
-    "MAX_EVENTS_PER_GROUP",
     "session_gap",
     "mark_open",
 ]
 
-MAX_EVENTS_PER_GROUP = 5_000  # events kept per group (later ones are counted, not kept)
 MAX_OPEN_SESSIONS = 200_000  # the oldest open session closes when more are open
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-@dataclass(slots=True)
-class Event:
-    """One parsed line as detection sees it (treat it as read-only).
-
-    ``fields`` are the header fields whose values hold no digit (level, component, type): they describe
-    the kind of a line, not one occurrence of it. ``params`` are the variables (:class:`logkit.records.Param`,
-    or the JSON objects of parse records) and ``ids`` the other header fields (hosts, nodes, pids): the
-    entities of the graph method. Not frozen: one is built per input line, and a frozen dataclass takes
-    about four times as long to build.
-    """
-
-    line: int
-    template_id: str
-    template: str
-    content: str
-    timestamp: datetime | None = None
-    fields: tuple[tuple[str, str], ...] = ()
-    params: Sequence[Any] = ()
-    ids: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(slots=True)
-class Group:
-    """A closed session or window: its key, line span, time span and its events (at most a bound).
-
-    ``open`` marks an item cut by the end of the input (a session still active then, the last partial
-    count window): what it holds is a beginning, not the whole.
-    """
-
-    key: str
-    first_line: int
-    last_line: int
-    lines: int = 0
-    start: datetime | None = None
-    end: datetime | None = None
-    events: list[Event] = field(default_factory=list)
-    open: bool = False
-
-    def add(self, ev: Event) -> None:
-        """Append one event (kept while under :data:`MAX_EVENTS_PER_GROUP`)."""
-        self.lines += 1
-        self.last_line = ev.line
-        if ev.timestamp is not None:
-            if self.start is None:
-                self.start = ev.timestamp
-            self.end = ev.timestamp
-        if len(self.events) < MAX_EVENTS_PER_GROUP:
-            self.events.append(ev)
 
 
 @dataclass(frozen=True, slots=True)

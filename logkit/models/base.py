@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from logkit.detect.grouping import Group
 from logkit.errors import StateError, UsageError
 from logkit.fsutil import atomic_path, make_folder, read_versioned_json, write_json_atomic
+from logkit.records import Group
 
-__all__ = ["Detector", "Score", "REGISTRY", "register", "load_detector", "DETECTOR_FILE", "ARRAYS_FILE"]
+__all__ = ["Detector", "Verdict", "REGISTRY", "BUILTIN", "register", "load_detector", "DETECTOR_FILE",
+           "ARRAYS_FILE"]
 
 DETECTOR_FILE = "detector.json"
 ARRAYS_FILE = "arrays.npz"
@@ -27,8 +28,9 @@ D = TypeVar("D", bound="Detector")
 
 
 @dataclass
-class Score:
-    """What a detector says about one group.
+class Verdict:
+    """What a detector says about one group (the scoring path turns it into a
+    :class:`logkit.records.Score` record, adding the threshold, routing and the LLM's part).
 
     ``score`` in [0, 1] (higher is more anomalous, calibrated where the detector can), ``uncertainty`` in
     [0, 1], ``reason`` a sentence saying what weighed most, ``top_lines`` the line numbers that did.
@@ -93,9 +95,18 @@ class Detector:
              line_labels: Mapping[int, int] | None) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def score(self, groups: Sequence[Group]) -> list[Score]:  # pragma: no cover - abstract
-        """One :class:`Score` per group."""
+    def score(self, groups: Sequence[Group], context: Any = None) -> Sequence[Verdict]:  # pragma: no cover
+        """One :class:`Verdict` per group.
+
+        ``context`` is what :meth:`new_context` made for one stream: a detector that reads earlier items
+        (the graph method's window history) keeps it there, so that without a context a score depends only
+        on the groups given; most detectors ignore it.
+        """
         raise NotImplementedError
+
+    def new_context(self) -> Any:
+        """A fresh scoring context for one stream of groups (``None``: the detector keeps none)."""
+        return None
 
     def is_fitted(self) -> bool:
         """Whether ``fit`` ran (some attribute ending in ``_`` exists)."""
@@ -126,6 +137,22 @@ class Detector:
                                                 "state": data})
 
     @classmethod
+    def _from_folder(cls: type[D], folder: str | os.PathLike[str], meta: Mapping[str, Any]) -> D:
+        """The detector whose ``detector.json`` is ``meta``: its params, state and ``arrays.npz``."""
+        import numpy as np
+
+        det = cls(**meta.get("params", {}))
+        try:
+            # our own handle: np.load leaks the one it opens when the file is not a zip
+            with open(Path(folder) / ARRAYS_FILE, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            where = Path(folder) / ARRAYS_FILE
+            raise StateError(f"{where} is not readable ({exc}); train the model again") from None
+        det._set_state(dict(meta.get("state", {})), arrays)
+        return det
+
+    @classmethod
     def load(cls: type[D], folder: str | os.PathLike[str]) -> D:
         """Read a detector saved by :meth:`save` (plain JSON and npz without pickled objects)."""
         det = load_detector(folder)
@@ -135,6 +162,9 @@ class Detector:
 
 
 REGISTRY: dict[str, type[Detector]] = {}
+# the built-in detectors by name -> module that registers it (imported when a saved model names it, so this
+# module imports none of them)
+BUILTIN = {"small": "logkit.models.small", "graph": "logkit.models.graph"}
 
 
 def register(cls: type[D]) -> type[D]:
@@ -145,30 +175,22 @@ def register(cls: type[D]) -> type[D]:
 
 def load_detector(folder: str | os.PathLike[str]) -> Detector:
     """The detector saved in ``folder``, of whichever registered kind."""
-    import numpy as np
-
     path = Path(folder) / DETECTOR_FILE
     meta = read_versioned_json(
         path, kind="logkit-detector", version=FORMAT_VERSION, what="logkit detector",
         fix="train the model again",
         missing=f"no {DETECTOR_FILE} in {folder}; train a model there with `logkit train`",
     )
-    _load_builtin()
-    cls = REGISTRY.get(str(meta.get("name")))
+    cls = _detector_class(str(meta.get("name")))
     if cls is None:
         raise StateError(f"{path} names an unknown detector {meta.get('name')!r}; train the model again")
-    det = cls(**meta.get("params", {}))
-    try:
-        # our own handle: np.load leaks the one it opens when the file is not a zip
-        with open(Path(folder) / ARRAYS_FILE, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        where = Path(folder) / ARRAYS_FILE
-        raise StateError(f"{where} is not readable ({exc}); train the model again") from None
-    det._set_state(meta.get("state", {}), arrays)
-    return det
+    return cls._from_folder(folder, meta)
 
 
-def _load_builtin() -> None:
-    import logkit.models.small  # noqa: F401  (registers itself)
+def _detector_class(name: str) -> type[Detector] | None:
+    """The registered detector class called ``name`` (a built-in one is imported first)."""
+    if name not in REGISTRY and name in BUILTIN:
+        import importlib
 
+        importlib.import_module(BUILTIN[name])
+    return REGISTRY.get(name)

@@ -1,6 +1,6 @@
 """The graph detector (issue 12, after GLAD): message passing over window graphs, attention over recent windows.
 
-Each window becomes a graph of events and entities (:mod:`logkit.detect.graphs`); two rounds of plain-torch
+Each window becomes a graph of events and entities (:mod:`logkit.models.graphs`); two rounds of plain-torch
 message passing give a window embedding; one attention layer over the embeddings of the previous windows
 gives the temporal context, from which the model forecasts the events and entities of the window. Trained
 without labels (reconstruct each window from its graph, forecast it from the windows before); the score is
@@ -8,7 +8,7 @@ the window's surprise: that of its most surprising event, plus by how much each 
 floor (several rare things at once weigh more than one), plus a quarter of the mean per line (reconstruction
 and forecast averaged by default). A never-seen event costs its Good-Turing share of the training data times
 the training share of its kind (level, component: the header fields without digits) and of its words
-(:mod:`logkit.detect.novelty`), so novelty turns into score, the more so the rarer its kind and the less it
+(:mod:`logkit.models.novelty`), so novelty turns into score, the more so the rarer its kind and the less it
 reads like known lines; a never-seen entity costs its Good-Turing share; a known event never costs less than
 its share of the training lines says.
 Training imports torch (:mod:`logkit.models.graph_torch`); scoring on the CPU runs in numpy
@@ -28,15 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from logkit.detect.graphs import GraphSpec, Vocab, WindowGraph, build_graph
-from logkit.detect.grouping import Group
-from logkit.detect.novelty import NoveltyPrior
 from logkit.errors import StateError, UsageError
 from logkit.fsutil import make_folder, read_versioned_json, write_json_atomic
-from logkit.models.base import Score
+from logkit.models.base import DETECTOR_FILE, Detector, Verdict, register
+from logkit.models.base import FORMAT_VERSION as DETECTOR_VERSION
 from logkit.models.graph_numpy import Encoded, NumpyGraphNet, expected_shapes, load_tensors, save_tensors
+from logkit.models.graphs import GraphSpec, Vocab, WindowGraph, build_graph
+from logkit.models.novelty import NoveltyPrior
+from logkit.records import Group
 
-__all__ = ["GraphDetector", "GraphScore", "CONFIG_FILE", "WEIGHTS_FILE", "FORMAT_VERSION",
+__all__ = ["GraphDetector", "GraphVerdict", "CONFIG_FILE", "WEIGHTS_FILE", "FORMAT_VERSION",
            "resolve_device"]
 
 CONFIG_FILE = "graph.json"
@@ -49,8 +50,8 @@ SCALE_FLOOR = 0.15  # the score's scale is at least this share of the threshold 
 
 
 @dataclass
-class GraphScore(Score):
-    """A :class:`Score` plus ``top``: the edges or nodes that weighed most, in words."""
+class GraphVerdict(Verdict):
+    """A :class:`Verdict` plus ``top``: the edges or nodes that weighed most, in words."""
 
     top: list[dict[str, Any]] = field(default_factory=list)
 
@@ -73,9 +74,14 @@ def _good_turing(counts: Counter[str]) -> float:
     return min(max(ones / total, 1e-4), 0.95)
 
 
-class GraphDetector:
+@register
+class GraphDetector(Detector):
     """Unsupervised window-graph detector with temporal context (estimator-style: params verbatim, ``_``
     attributes after ``fit``).
+
+    The temporal context (the embeddings of the windows scored last) lives in a scoring context
+    (:meth:`new_context`), not in the detector: :meth:`score` without one reads only the groups it is given,
+    and a stream passes the same context to each of its batches.
 
     Parameters
     ----------
@@ -159,7 +165,6 @@ class GraphDetector:
         self.random_state = random_state
         self.spec = spec
         self.device = "cpu"
-        self._history: deque[Any] = deque(maxlen=context)
         self._torch_net: Any = None  # the network on a GPU (device cuda)
 
     def get_params(self) -> dict[str, Any]:
@@ -197,26 +202,21 @@ class GraphDetector:
         return ev, ent
 
     # -- fitting ----------------------------------------------------------------------------------
-    def fit(self, groups: Sequence[Group]) -> GraphDetector:
-        """Learn normal windows (in time order) and calibrate the score (see ``calibration``)."""
-        return self._fit(groups)
-
-    def _fit(self, groups: Sequence[Group]) -> GraphDetector:
-        if not groups:
-            raise UsageError("no sessions or windows to train on; check --session/--window against the input")
+    def _fit(self, groups: Sequence[Group], labels: Sequence[int] | None = None,
+             line_labels: Mapping[int, int] | None = None) -> None:
+        """Learn normal windows (in time order) and calibrate the score (see ``calibration``); unsupervised,
+        so labels are not read (:func:`logkit.detect.api.train` leaves out the items labelled anomalous)."""
         spec = self._spec()
         graphs = [build_graph(g, spec) for g in groups]
         n_hold = int(len(graphs) * self.holdout) if len(graphs) >= 10 and self.calibration == "holdout" else 0
         if n_hold:  # a first model on the older windows scores the newer ones: what unseen data looks like
             self._fit_graphs(graphs[:-n_hold])
-            self._history.clear()
-            self._raw(graphs[:-n_hold][-self.context:])  # the context the held-out windows follow
-            raws = self._raw(graphs[-n_hold:])
+            hist = self.new_context()
+            self._raw(graphs[:-n_hold][-self.context:], hist)  # the context the held-out windows follow
+            raws = self._raw(graphs[-n_hold:], hist)
         self._fit_graphs(graphs)
-        self._history.clear()
         if not n_hold:
-            raws = self._raw(graphs)
-        self._history.clear()
+            raws = self._raw(graphs, self.new_context())
         raw = sorted(r for r, _, _ in raws)
         med = raw[len(raw) // 2]
         spread = sorted(abs(r - med) for r in raw)[len(raw) // 2] * 1.4826
@@ -225,7 +225,6 @@ class GraphDetector:
         else:  # about two events each rarer than one line in the training data (-log(1 / N) nats for N lines)
             thr = THRESHOLD_EVENTS * math.log(self.n_lines_ + 1.0)
         self.calib_ = (thr, max(spread, SCALE_FLOOR * abs(thr), 1e-3))
-        return self
 
     def _fit_graphs(self, graphs: Sequence[WindowGraph]) -> None:
         from logkit.models.graph_torch import net_tensors, threads, train_net
@@ -248,10 +247,10 @@ class GraphDetector:
         self._np_net = NumpyGraphNet(tensors, self.layers, self.context)
         self._torch_net = None
 
-    def _logprobs(self, items: Sequence[Encoded]) -> tuple[Any, list[float], list[float]]:
+    def _logprobs(self, items: Sequence[Encoded], history: deque[Any]) -> tuple[Any, list[float], list[float]]:
         """Window embeddings, and log-probabilities of the event and entity nodes (numpy on the CPU, torch
-        on a GPU)."""
-        hist = np.stack(list(self._history)) if self._history else np.zeros((0, self.dim), np.float32)
+        on a GPU), after the windows whose embeddings ``history`` holds."""
+        hist = np.stack(list(history)) if history else np.zeros((0, self.dim), np.float32)
         if self.device != "cpu":
             from logkit.models.graph_torch import net_from_tensors, torch_logprobs
 
@@ -276,16 +275,17 @@ class GraphDetector:
         return z, lp_ev[ev_win, ev_id].tolist(), lp_ent[ent_win, ent_id].tolist() if ent_id else []
 
     # -- scoring ----------------------------------------------------------------------------------
-    def _raw(self, graphs: Sequence[WindowGraph]) -> list[tuple[float, float, list[tuple[float, float]]]]:
+    def _raw(self, graphs: Sequence[WindowGraph],
+             history: deque[Any]) -> list[tuple[float, float, list[tuple[float, float]]]]:
         """Raw surprise per window, the part of it past its most surprising event, and per node (events then
-        entities) its (share, -log p)."""
+        entities) its (share, -log p); the windows' embeddings join ``history``."""
         if not graphs:
             return []
         items = [self._encode(g) for g in graphs]
         a_ev, a_ent = self.alpha_
-        z, ev_lp, ent_lp = self._logprobs(items)
+        z, ev_lp, ent_lp = self._logprobs(items, history)
         for row in z[-self.context:]:
-            self._history.append(row)
+            history.append(row)
         out = []
         pe = pn = 0
         base = self.ev_base_
@@ -315,17 +315,19 @@ class GraphDetector:
             out.append(((top[0] if top else 0.0) + rest + MEAN_WEIGHT * total / lines, rest, shares))
         return out
 
-    def reset(self) -> None:
-        """Forget the temporal context (a new, unrelated stream starts)."""
-        self._history.clear()
+    def new_context(self) -> deque[Any]:
+        """The temporal context of one stream: the embeddings of its latest windows (empty at first)."""
+        return deque(maxlen=self.context)
 
-    def score(self, groups: Sequence[Group]) -> list[GraphScore]:
-        """One :class:`GraphScore` per group, in order; the groups continue the stream scored before."""
+    def score(self, groups: Sequence[Group], context: deque[Any] | None = None) -> list[GraphVerdict]:
+        """One :class:`GraphVerdict` per group, in order. Each window is read after the ones before it in
+        ``groups`` and, with a ``context`` (:meth:`new_context`), after the windows of the stream scored
+        with it before (it is updated); without one, only ``groups`` count."""
         spec = self._spec()
         graphs = [build_graph(g, spec) for g in groups]
         thr, scale = self.calib_
         out = []
-        raws = self._raw(graphs)
+        raws = self._raw(graphs, context if context is not None else self.new_context())
         for g, (raw, _rest, nodes) in zip(graphs, raws, strict=True):
             x = (raw - thr) / scale
             p = 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
@@ -333,7 +335,7 @@ class GraphDetector:
             reason = self._reason(g, nodes)
             lines = sorted(g.event_lines[i] for i, _ in sorted(
                 enumerate(nodes[: len(g.events)]), key=lambda t: -t[1][1])[:3])
-            out.append(GraphScore(p, min(1.0, 1.0 - abs(2.0 * p - 1.0)), reason, lines, top=top))
+            out.append(GraphVerdict(p, min(1.0, 1.0 - abs(2.0 * p - 1.0)), reason, lines, top=top))
         return out
 
     def _top(self, g: WindowGraph, nodes: list[tuple[float, float]], n: int = 3) -> list[dict[str, Any]]:
@@ -372,8 +374,8 @@ class GraphDetector:
         return hasattr(self, "tensors_")
 
     def save(self, folder: str | os.PathLike[str]) -> None:
-        """``graph.json`` (config, vocabularies, calibration, format version) and ``graph.safetensors``
-        (the network's tensors)."""
+        """``detector.json`` (naming the files), ``graph.json`` (config, vocabularies, calibration, format
+        version) and ``graph.safetensors`` (the network's tensors)."""
         if not self.is_fitted():
             raise UsageError("the detector is not fitted; call fit before save")
         out = Path(folder)
@@ -386,6 +388,13 @@ class GraphDetector:
                       "kinds": self.kind_vocab_.keys[1:]},
             "alpha": list(self.alpha_), "calib": list(self.calib_), "prior": self.prior_.to_dict(),
             "lines": self.n_lines_})
+        write_json_atomic(out / DETECTOR_FILE, {"kind": "logkit-detector", "version": DETECTOR_VERSION,
+                                                "name": self.name, "params": self.get_params(),
+                                                "state": {"files": [CONFIG_FILE, WEIGHTS_FILE]}})
+
+    @classmethod
+    def _from_folder(cls, folder: str | os.PathLike[str], meta: Mapping[str, Any]) -> GraphDetector:
+        return cls.load(folder)
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str], *, device: str = "cpu") -> GraphDetector:

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from logkit.detect.graphs import WindowGraph
 from logkit.errors import StateError
 from logkit.fsutil import atomic_open
+from logkit.models.graphs import WindowGraph
 
 __all__ = ["save_tensors", "load_tensors", "expected_shapes", "NumpyGraphNet", "Encoded"]
 
@@ -84,7 +84,7 @@ def load_tensors(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 def expected_shapes(sizes: tuple[int, int, int], dim: int, layers: int, context: int,
                     relations: int = 4) -> dict[str, tuple[int, ...]]:
     """Name -> shape of every tensor of the graph model (events, entities, kinds vocabulary sizes)."""
-    from logkit.detect.graphs import N_TOKEN_HASH
+    from logkit.models.graphs import N_TOKEN_HASH
 
     n_ev, n_ent, n_kinds = sizes
     out: dict[str, tuple[int, ...]] = {

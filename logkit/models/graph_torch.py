@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from logkit.detect.graphs import INSTALL_HINT, N_TOKEN_HASH
 from logkit.errors import DependencyError, UsageError
 from logkit.models.graph_numpy import Encoded
+from logkit.models.graphs import INSTALL_HINT, N_TOKEN_HASH
 
 try:
     import torch

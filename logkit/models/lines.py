@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any
 
-from logkit.detect.features import Featurizer
-from logkit.detect.grouping import Event, Group
+from logkit.models.features import Featurizer
+from logkit.records import Event, Group
 
 __all__ = ["LineWindows"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from logkit.detect.grouping import Event, Group
 from logkit.errors import LogkitError, StateError, UsageError
 from logkit.fsutil import write_json_atomic
+from logkit.records import Event, Group
 
 __all__ = [
     "LLMCallError",

@@ -21,8 +21,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from logkit.detect.grouping import Group
 from logkit.models.forest import TreeArrays
+from logkit.records import Group
 
 __all__ = ["SessionForest", "expectations"]
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
-from logkit.detect.features import Featurizer, TemplateStats, token_weights
-from logkit.detect.grouping import Event, Group
 from logkit.errors import StateError, UsageError
-from logkit.models.base import Detector, Score, register
+from logkit.models.base import Detector, Verdict, register
+from logkit.models.features import Featurizer, TemplateStats, token_weights
 from logkit.models.lines import LineWindows
 from logkit.models.sessions import SessionForest
+from logkit.records import Event, Group
 
 __all__ = ["SmallDetector"]
 
@@ -69,8 +69,8 @@ def _length_counts(lengths: Iterable[int]) -> list[list[int]]:
     return [[n, k] for n, k in sorted(c.items())]
 
 
-class _LazyReasonScore(Score):
-    """A :class:`Score` whose reason is put into words only when read (most items are normal: their
+class _LazyReason(Verdict):
+    """A :class:`Verdict` whose reason is put into words only when read (most items are normal: their
     records carry no reason)."""
 
     _make: Callable[[], str] | None = None
@@ -88,7 +88,7 @@ class _LazyReasonScore(Score):
 
     @classmethod
     def later(cls, make: Callable[[], str], score: float, uncertainty: float, top: list[int],
-              **more: Any) -> _LazyReasonScore:
+              **more: Any) -> _LazyReason:
         """A score whose reason ``make()`` gives when first read."""
         out = cls(score, uncertainty, "", top, **more)
         out._make = make
@@ -342,13 +342,13 @@ class SmallDetector(LineWindows, Detector):
         z = self.coef_[:, idx] @ val + self.intercept_
         return [a * float(x) + b for x in z]
 
-    def score(self, groups: Sequence[Group]) -> list[Score]:
-        """One :class:`Score` per group (see the class docstring)."""
+    def score(self, groups: Sequence[Group], context: Any = None) -> list[Verdict]:
+        """One :class:`Verdict` per group (see the class docstring); each depends on its group only."""
         if self.mode_ == "group":
             self._group_batch(groups)
         return [self._score_one(g) for g in groups]
 
-    def _score_one(self, g: Group) -> Score:
+    def _score_one(self, g: Group) -> Verdict:
         mode = self.mode_
         top: list[int] = []
         heavy = ""
@@ -383,9 +383,9 @@ class SmallDetector(LineWindows, Detector):
 
         missing = self._missing_share(g.lines) if g.open else 0.0
         if missing <= 0.0:  # closed, or as long as whole ones already
-            return _LazyReasonScore.later(reason, p, uncertainty, top)
+            return _LazyReason.later(reason, p, uncertainty, top)
         # what has not been logged yet is unknown to any reader: it widens the uncertainty, not the routing
-        return _LazyReasonScore.later(reason, p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), top,
+        return _LazyReason.later(reason, p, 1.0 - (1.0 - uncertainty) * (1.0 - missing), top,
                                       incomplete=missing, note=self._open_note(g), reducible=uncertainty)
 
     def _unseen(self, g: Group) -> list[Event]:

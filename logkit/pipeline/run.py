@@ -129,8 +129,9 @@ def one_pass(
         Write a ``.lkz`` archive of the input's bytes here (atomically).
     on_parsed : callable, optional
         Called with each :class:`ParsedLine`, in input order.
-    model : ModelInfo, optional
-        A trained model (:func:`logkit.detect.api.load_model`); its grouping applies.
+    model : Model, optional
+        A trained model (:func:`logkit.detect.api.load_model`): its parser state parses the input and its
+        grouping applies; records come from its one scoring path (:meth:`Model.scorer`).
     on_score : callable, optional
         Called with each detection record (DESIGN.md 3.4) as its group closes.
     follow : bool
@@ -141,7 +142,11 @@ def one_pass(
     from logkit.parse.api import Parser, Source
 
     res = PassResult()
-    parser = Parser(format=format)
+    # with a model, its parser state: template ids as in training, the parse `logkit detect` makes
+    scorer = model.scorer(threshold=threshold, batch=1 if follow else 256,
+                          idle=FOLLOW_IDLE_S if follow else None) if model is not None else None
+    parser = scorer.parser(format) if scorer is not None else Parser(format=format)
+    known = {t.template: t.count for t in parser.templates()}  # counts of the state (training), not this input
     if not follow:
         check_text(path)
     elif path != "-":
@@ -187,13 +192,13 @@ def one_pass(
                             on_parsed(p)
                     yield p
 
-        if model is None:
+        if scorer is None:
             for _ in counted():
                 pass
         else:
-            _detect(counted(), model, res, on_score, threshold,
+            _detect(counted(), scorer, res, on_score,
                     _Shielded(writer, signals) if follow and writer is not None else None)
-    res.templates = parser.templates()
+    res.templates = _this_input(parser.templates(), known)
     res.format_spec = parser.stats.format_spec
     if archive is not None:
         res.archive_bytes = Path(archive).stat().st_size
@@ -212,19 +217,23 @@ class _Shielded:
             self.writer.flush()
 
 
-def _detect(lines: Iterator[ParsedLine], model: Any, res: PassResult,
-            on_score: Callable[[dict[str, Any]], None] | None, threshold: float, flush_to: Any) -> None:
-    from logkit.detect.api import score_groups
-    from logkit.detect.grouping import event_from_parsed, group_events
+def _this_input(templates: list[TemplateInfo], known: dict[str, int]) -> list[TemplateInfo]:
+    """The templates of this input: counts less those a loaded parser state held before it."""
+    if not known:
+        return templates
+    out = [TemplateInfo(t.template_id, t.template, t.count - known.get(t.template, 0), t.example)
+           for t in templates]
+    return [t for t in out if t.count > 0]
 
-    events = (event_from_parsed(p) for p in lines)
-    groups = group_events(events, model.grouping, idle=FOLLOW_IDLE_S if flush_to is not None else None)
-    for rec in score_groups(groups, model.detector, threshold=threshold, method=model.method,
-                            batch=1 if flush_to is not None else 256):
+
+def _detect(lines: Iterator[ParsedLine], scorer: Any, res: PassResult,
+            on_score: Callable[[dict[str, Any]], None] | None, flush_to: Any) -> None:
+    """Score the parsed lines through the one scoring path (:class:`logkit.detect.scoring.Scorer`)."""
+    for rec in scorer.score(lines):
         res.scores += 1
-        res.anomalies += bool(rec["anomaly"])
+        res.anomalies += rec.anomaly
         if on_score is not None:
-            on_score(rec)
+            on_score(rec.to_dict())
         if flush_to is not None:
             flush_to.flush()
 

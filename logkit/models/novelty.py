@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from logkit.detect.features import template_words
-from logkit.detect.graphs import WindowGraph
+from logkit.models.features import template_words
+from logkit.models.graphs import WindowGraph
 
 __all__ = ["NoveltyPrior", "MAX_KINDS", "MAX_WORDS"]
 

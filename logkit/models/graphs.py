@@ -13,10 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from logkit.detect.features import template_words
-from logkit.detect.grouping import Group
 from logkit.errors import DependencyError
-from logkit.records import VarType
+from logkit.models.features import template_words
+from logkit.records import Group, VarType
 
 __all__ = ["GraphSpec", "WindowGraph", "Vocab", "build_graph", "require_torch", "ENTITY_TYPES", "N_TOKEN_HASH",
            "UNKNOWN"]

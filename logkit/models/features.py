@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from logkit.detect.grouping import Event, Group
+from logkit.records import Event, Group
 
 __all__ = ["TemplateStats", "Featurizer", "template_words", "token_weights", "N_HASH"]
 
