@@ -115,7 +115,9 @@ def test_device_cuda_with_the_router_method_says_it_runs_on_the_cpu(tmp_path: Pa
 def test_parse_records_become_events_with_their_content_rebuilt() -> None:
     from datetime import datetime
 
-    from logkit.detect.grouping import event_from_record
+    from logkit.detect.grouping import EventMaker
+
+    event_from_record = EventMaker().from_record  # one per input: it shares what repeats
 
     def rec(line: int, ts: str | None, values: list[object]) -> dict[str, object]:
         return {"line": line, "timestamp": ts, "fields": {"Level": "INFO", "Pid": "12"}, "template_id": "t1",

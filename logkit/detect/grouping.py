@@ -18,6 +18,7 @@ from logkit.errors import InputError, UsageError
 from logkit.records import MAX_EVENTS_PER_GROUP, Event, Group
 
 __all__ = [
+    "EventMaker",
     "Grouping",
     "parse_duration",
     "parse_grouping",
@@ -104,100 +105,118 @@ def parse_grouping(session: str | None, window: str | None) -> Grouping | None:
 
 
 _HAS_DIGIT = re.compile(r"\d").search
-_KIND_VALUE: dict[str, bool] = {}  # value -> whether it describes a kind (no digit); bounded
 
 
-_KINDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # interned kind tuples; bounded
+class EventMaker:
+    """Makes :class:`Event` objects from parsed lines or parse records, remembering what repeats (bounded):
+    whether a field value describes a kind, one shared tuple per distinct kind (lines of a kind hold the same
+    object), templates split at their variables, the latest timestamp text. One per input read."""
 
+    __slots__ = ("_kind_value", "_kinds", "_pieces", "_stamp")
 
-def _split_fields(fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """Header fields split in one pass: kinds (values without a digit; one shared tuple per distinct kind,
-    so that lines of a kind hold the same object) and ids (values with one)."""
-    kinds: list[tuple[str, str]] = []
-    ids: list[tuple[str, str]] = []
-    known = _KIND_VALUE
-    for kv in fields.items():  # the item tuples themselves are kept (no new pair per field)
-        v = kv[1]
-        ok = known.get(v)
-        if ok is None:
-            if not v:
-                continue
-            ok = not _HAS_DIGIT(v)
-            if len(known) < 50_000:
-                known[v] = ok
-        if ok:
-            kinds.append(kv)
-        else:
-            ids.append(kv)
-    kind = tuple(kinds)
-    shared = _KINDS.get(kind)
-    if shared is None:
-        if len(_KINDS) < 10_000:
-            _KINDS[kind] = kind
-        shared = kind
-    return shared, tuple(ids)
+    def __init__(self) -> None:
+        self._kind_value: dict[str, bool] = {}  # value -> whether it describes a kind (no digit)
+        self._kinds: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}  # interned kind tuples
+        self._pieces: dict[str, list[str]] = {}  # template -> its text between the <*>
+        self._stamp: list[Any] = [None, None]  # the latest timestamp text and its datetime
+
+    def split_fields(self, fields: Any) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """Header fields split in one pass: kinds (values without a digit; one shared tuple per distinct kind)
+        and ids (values with one)."""
+        kinds: list[tuple[str, str]] = []
+        ids: list[tuple[str, str]] = []
+        known = self._kind_value
+        for kv in fields.items():  # the item tuples themselves are kept (no new pair per field)
+            v = kv[1]
+            ok = known.get(v)
+            if ok is None:
+                if not v:
+                    continue
+                ok = not _HAS_DIGIT(v)
+                if len(known) < 50_000:
+                    known[v] = ok
+            if ok:
+                kinds.append(kv)
+            else:
+                ids.append(kv)
+        kind = tuple(kinds)
+        shared = self._kinds.get(kind)
+        if shared is None:
+            if len(self._kinds) < 10_000:
+                self._kinds[kind] = kind
+            shared = kind
+        return shared, tuple(ids)
+
+    def from_parsed(self, p: Any) -> Event:
+        """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
+        rec = p.record
+        kinds, ids = self.split_fields(rec.fields)
+        return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
+
+    def from_parsed_all(self, parsed: Iterable[Any]) -> Iterator[Event]:
+        """:meth:`from_parsed` over a stream of parsed lines (one loop, no call per line)."""
+        split = self.split_fields
+        for p in parsed:
+            rec = p.record
+            kinds, ids = split(rec.fields)
+            yield Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params,
+                        ids)
+
+    def _rebuild(self, template: str, params: list[Any]) -> str:
+        pieces = self._pieces.get(template)
+        if pieces is None:
+            pieces = template.split("<*>")
+            if len(self._pieces) >= 50_000:
+                self._pieces.clear()
+            self._pieces[template] = pieces
+        if len(pieces) != len(params) + 1:
+            return template + " " + " ".join(str(q.get("value", "")) for q in params)
+        if len(pieces) == 1:
+            return template
+        out = [pieces[0]]
+        for q, piece in zip(params, pieces[1:], strict=True):
+            v = q.get("value", "")
+            out.append(v if type(v) is str else str(v))
+            out.append(piece)
+        return "".join(out)
+
+    def from_record(self, rec: dict[str, Any]) -> Event:
+        """An :class:`Event` from a ``logkit parse`` JSON record (DESIGN.md 3.2); the content is rebuilt."""
+        ts = rec.get("timestamp")
+        when = None
+        if ts:
+            last = self._stamp
+            if ts == last[0]:
+                when = last[1]
+            else:
+                try:
+                    when = datetime.fromisoformat(ts)
+                except (TypeError, ValueError):
+                    when = None
+                last[0], last[1] = ts, when
+        template = rec.get("template", "")
+        if type(template) is not str:
+            template = str(template)
+        tid = rec.get("template_id", "")
+        params = rec.get("params") or []
+        kinds, ids = self.split_fields(rec.get("fields") or {})
+        return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
+                     self._rebuild(template, params), when, kinds, params, ids)
 
 
 def event_from_parsed(p: Any) -> Event:
-    """An :class:`Event` from a :class:`logkit.records.ParsedLine`."""
-    rec = p.record
-    kinds, ids = _split_fields(rec.fields)
-    return Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
+    """An :class:`Event` from one :class:`logkit.records.ParsedLine` (for many, :class:`EventMaker`)."""
+    return EventMaker().from_parsed(p)
 
 
 def events_from_parsed(parsed: Iterable[Any]) -> Iterator[Event]:
-    """:func:`event_from_parsed` over a stream of parsed lines (one loop, no call per line)."""
-    split = _split_fields
-    for p in parsed:
-        rec = p.record
-        kinds, ids = split(rec.fields)
-        yield Event(rec.raw.line_no, p.template_id, p.template, rec.content, rec.timestamp, kinds, p.params, ids)
-
-
-_PIECES: dict[str, list[str]] = {}  # template -> its text between the <*> (bounded)
-_STAMPS: list[Any] = [None, None]  # the latest timestamp text and its datetime (lines of a second share it)
-
-
-def _rebuild(template: str, params: list[Any]) -> str:
-    pieces = _PIECES.get(template)
-    if pieces is None:
-        pieces = template.split("<*>")
-        if len(_PIECES) >= 50_000:
-            _PIECES.clear()
-        _PIECES[template] = pieces
-    if len(pieces) != len(params) + 1:
-        return template + " " + " ".join(str(q.get("value", "")) for q in params)
-    if len(pieces) == 1:
-        return template
-    out = [pieces[0]]
-    for q, piece in zip(params, pieces[1:], strict=True):
-        v = q.get("value", "")
-        out.append(v if type(v) is str else str(v))
-        out.append(piece)
-    return "".join(out)
+    """Events of a stream of parsed lines (one :class:`EventMaker` for the stream)."""
+    return EventMaker().from_parsed_all(parsed)
 
 
 def event_from_record(rec: dict[str, Any]) -> Event:
-    """An :class:`Event` from a ``logkit parse`` JSON record (DESIGN.md 3.2); the content is rebuilt."""
-    ts = rec.get("timestamp")
-    when = None
-    if ts:
-        if ts == _STAMPS[0]:
-            when = _STAMPS[1]
-        else:
-            try:
-                when = datetime.fromisoformat(ts)
-            except (TypeError, ValueError):
-                when = None
-            _STAMPS[0], _STAMPS[1] = ts, when
-    template = rec.get("template", "")
-    if type(template) is not str:
-        template = str(template)
-    tid = rec.get("template_id", "")
-    params = rec.get("params") or []
-    kinds, ids = _split_fields(rec.get("fields") or {})
-    return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
-                 _rebuild(template, params), when, kinds, params, ids)
+    """An :class:`Event` from one parse record (for many, :class:`EventMaker`)."""
+    return EventMaker().from_record(rec)
 
 
 def session_gap(groups: Iterable[Group], quantile: float = 0.99) -> int:

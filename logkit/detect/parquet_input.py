@@ -13,8 +13,9 @@ __all__ = ["is_parquet", "parquet_events"]
 
 def parquet_events(path: str) -> Iterator[Any]:
     """:class:`logkit.detect.grouping.Event` of each row of a logkit parse Parquet file."""
-    from logkit.detect.grouping import event_from_record
+    from logkit.detect.grouping import EventMaker
 
+    event_from_record = EventMaker().from_record
     for n, rec in enumerate(parquet_records(path), 1):
         try:
             yield event_from_record(rec)

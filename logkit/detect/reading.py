@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from logkit.detect.grouping import event_from_parsed, event_from_record, events_from_parsed
+from logkit.detect.grouping import EventMaker, events_from_parsed
 from logkit.detect.parquet_input import is_parquet, parquet_events
 from logkit.errors import InputError, UsageError
 from logkit.records import Event, ParsedLine
@@ -48,6 +48,7 @@ def is_parse_record(data: bytes | str) -> bool:
 
 def _jsonl_events(lines: Iterable[tuple[int, bytes | str]], what: str) -> Iterator[Event]:
     """Events of ``(line number, text)`` pairs of ``logkit parse`` JSON Lines."""
+    event_from_record = EventMaker().from_record
     for n, data in lines:
         if not data.strip():
             continue
@@ -127,12 +128,13 @@ def _resumed(head: list[Any], rest: Iterator[Any]) -> Any:
 
 def _parsed_events(parser: Any, stream: Iterable[ParsedLine], info: InputInfo) -> Iterator[Event]:
     it = iter(stream)
+    maker = EventMaker()
     for p in it:  # the first line: the header format is known by now
         info.format_spec = parser.stats.format_spec
         info.format_reason = parser.format_reason
-        yield event_from_parsed(p)
+        yield maker.from_parsed(p)
         break
-    yield from events_from_parsed(it)
+    yield from maker.from_parsed_all(it)
 
 
 def read_events(
@@ -266,6 +268,7 @@ def events_of(
 
 
 def _records(recs: Iterable[dict[str, Any]]) -> Iterator[Event]:
+    event_from_record = EventMaker().from_record
     for n, rec in enumerate(recs, 1):
         if not isinstance(rec, dict):
             raise UsageError(f"item {n} is a {type(rec).__name__}, not a parse record; give records only")

@@ -33,7 +33,7 @@ from logkit.fsutil import make_folder, read_versioned_json, write_json_atomic
 from logkit.models.base import DETECTOR_FILE, Detector, Verdict, register
 from logkit.models.base import FORMAT_VERSION as DETECTOR_VERSION
 from logkit.models.graph_numpy import Encoded, NumpyGraphNet, expected_shapes, load_tensors, save_tensors
-from logkit.models.graphs import GraphSpec, Vocab, WindowGraph, build_graph
+from logkit.models.graphs import GraphBuilder, GraphSpec, Vocab, WindowGraph
 from logkit.models.novelty import NoveltyPrior
 from logkit.records import Group
 
@@ -142,6 +142,7 @@ class GraphDetector(Detector):
                  threads: int = 1, random_state: int = 0, spec: dict[str, Any] | None = None) -> None:
         if surprise not in ("both", "recon", "forecast"):
             raise UsageError(f"surprise={surprise!r}: use both, recon or forecast")
+        self._builder: GraphBuilder | None = None  # a cache for building window graphs (see _graphs)
         self.dim = dim
         self.layers = layers
         self.context = context
@@ -206,8 +207,7 @@ class GraphDetector(Detector):
              line_labels: Mapping[int, int] | None = None) -> None:
         """Learn normal windows (in time order) and calibrate the score (see ``calibration``); unsupervised,
         so labels are not read (:func:`logkit.detect.api.train` leaves out the items labelled anomalous)."""
-        spec = self._spec()
-        graphs = [build_graph(g, spec) for g in groups]
+        graphs = self._graphs(groups)
         n_hold = int(len(graphs) * self.holdout) if len(graphs) >= 10 and self.calibration == "holdout" else 0
         if n_hold:  # a first model on the older windows scores the newer ones: what unseen data looks like
             self._fit_graphs(graphs[:-n_hold])
@@ -315,6 +315,15 @@ class GraphDetector(Detector):
             out.append(((top[0] if top else 0.0) + rest + MEAN_WEIGHT * total / lines, rest, shares))
         return out
 
+    def _graphs(self, groups: Sequence[Group]) -> list[WindowGraph]:
+        """The groups' window graphs, built by this detector's :class:`GraphBuilder` (one per spec: it keeps
+        what repeats across windows, never a model parameter)."""
+        spec = self._spec()
+        builder = self._builder
+        if builder is None or builder.spec != spec:
+            builder = self._builder = GraphBuilder(spec)
+        return [builder.build(g) for g in groups]
+
     def new_context(self) -> deque[Any]:
         """The temporal context of one stream: the embeddings of its latest windows (empty at first)."""
         return deque(maxlen=self.context)
@@ -323,8 +332,7 @@ class GraphDetector(Detector):
         """One :class:`GraphVerdict` per group, in order. Each window is read after the ones before it in
         ``groups`` and, with a ``context`` (:meth:`new_context`), after the windows of the stream scored
         with it before (it is updated); without one, only ``groups`` count."""
-        spec = self._spec()
-        graphs = [build_graph(g, spec) for g in groups]
+        graphs = self._graphs(groups)
         thr, scale = self.calib_
         out = []
         raws = self._raw(graphs, context if context is not None else self.new_context())

@@ -17,8 +17,8 @@ from logkit.errors import DependencyError
 from logkit.models.features import template_words
 from logkit.records import Group, VarType
 
-__all__ = ["GraphSpec", "WindowGraph", "Vocab", "build_graph", "require_torch", "ENTITY_TYPES", "N_TOKEN_HASH",
-           "UNKNOWN"]
+__all__ = ["GraphSpec", "WindowGraph", "Vocab", "GraphBuilder", "build_graph", "require_torch", "ENTITY_TYPES",
+           "N_TOKEN_HASH", "UNKNOWN"]
 
 ENTITY_TYPES = ("OID", "LOI", "OBN")  # object ids, locations, object names (DESIGN.md section 2)
 N_TOKEN_HASH = 1 << 12
@@ -107,95 +107,100 @@ def _hash(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "surrogatepass")) % N_TOKEN_HASH
 
 
-_TOKEN_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], list[int]] = {}
+class GraphBuilder:
+    """Builds the window graphs of one :class:`GraphSpec`, remembering what repeats (bounded): each template's
+    word tokens and which header field names hold entities. A detector keeps one for its spec."""
 
+    __slots__ = ("spec", "_token_cache", "_yes", "_no", "_types", "_codes")
 
-def _tokens(template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
-    key = (template, fields)
-    got = _TOKEN_CACHE.get(key)
-    if got is None:
-        words = template_words(template)
-        got = sorted({_hash("w:" + w) for w in words} | {_hash(f"f:{k}={v}".lower()) for k, v in fields})
-        if len(_TOKEN_CACHE) < 50_000:
-            _TOKEN_CACHE[key] = got
-    return got
+    def __init__(self, spec: GraphSpec) -> None:
+        self.spec = spec
+        self._token_cache: dict[tuple[str, tuple[tuple[str, str], ...]], list[int]] = {}
+        self._yes: set[str] = set()  # header field names that hold entities
+        self._no: set[str] = set()  # and those that do not
+        # keyed by id(): VarType members are singletons, and an enum's hash runs Python code
+        self._types = {id(t): t.value for t in VarType if t.value in spec.entity_types}
+        self._codes = frozenset(spec.entity_types)
 
+    def tokens(self, template: str, fields: tuple[tuple[str, str], ...]) -> list[int]:
+        """The hashed word and kind tokens of an event (a template with its kind fields)."""
+        key = (template, fields)
+        got = self._token_cache.get(key)
+        if got is None:
+            words = template_words(template)
+            got = sorted({_hash("w:" + w) for w in words} | {_hash(f"f:{k}={v}".lower()) for k, v in fields})
+            if len(self._token_cache) < 50_000:
+                self._token_cache[key] = got
+        return got
 
-_FIELD_IS_ENTITY: dict[GraphSpec, tuple[set[str], set[str]]] = {}  # per spec: field names that are entities, not
-
-
-_TYPES: dict[tuple[str, ...], tuple[dict[int, str], frozenset[str]]] = {}  # type codes -> (id of member -> code)
-
-
-def _entity_types(codes: tuple[str, ...]) -> tuple[dict[int, str], frozenset[str]]:
-    # keyed by id(): VarType members are singletons, and an enum's hash runs Python code
-    got = _TYPES.get(codes)
-    if got is None:
-        got = _TYPES[codes] = ({id(t): t.value for t in VarType if t.value in codes}, frozenset(codes))
-    return got
+    def build(self, group: Group) -> WindowGraph:
+        """The graph of one group's events (in line order)."""
+        g = WindowGraph()
+        ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+        ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
+        spec = self.spec
+        types, codes = self._types, self._codes
+        named = spec.entity_fields
+        yes, no = self._yes, self._no  # header field names: entities or not
+        tokens = self.tokens
+        ev_counts, ent_counts, links, steps = g.event_counts, g.entity_counts, g.links, g.steps
+        max_entities = spec.max_entities
+        prev = -1
+        for ev in group.events:
+            key = (ev.template_id, ev.fields)
+            i = ev_index.get(key)
+            if i is None:
+                i = ev_index[key] = len(g.events)
+                g.events.append(ev.template_id)
+                g.templates.append(ev.template)
+                g.tokens.append(tokens(ev.template, ev.fields))
+                g.kinds.append(ev.fields)
+                g.event_lines.append(ev.line)
+                ev_counts.append(0)
+            ev_counts[i] += 1
+            if prev >= 0:
+                st = (prev, i)
+                steps[st] = steps.get(st, 0) + 1
+            prev = i
+            ents: list[tuple[str, str, str]] = []
+            for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
+                if type(q) is dict:
+                    code, value = q.get("type"), q.get("value")
+                    if value and code in codes:
+                        ents.append((str(code), ":", str(value)))
+                else:
+                    code = types.get(id(q.type))
+                    if code is not None and q.value:
+                        ents.append((code, ":", q.value))
+            for k, v in ev.ids:
+                if k in yes:
+                    ents.append((k, "=", v))
+                elif k not in no:
+                    (yes if spec.field_is_entity(k) else no).add(k)
+                    if k in yes:
+                        ents.append((k, "=", v))
+            if named:  # named fields may hold no digit (host names)
+                ents += [(k, "=", v) for k, v in ev.fields if k in named]
+            if len(ents) > 2 or (len(ents) == 2 and ents[0] == ents[1]):
+                ents = list(dict.fromkeys(ents))
+            for ekey in ents:
+                j = ent_index.get(ekey)
+                if j is None:
+                    if len(ent_index) >= max_entities:
+                        continue
+                    j = ent_index[ekey] = len(g.entities)
+                    g.entities.append("".join(ekey))
+                    g.entity_kinds.append(ekey[0])
+                    ent_counts.append(0)
+                ent_counts[j] += 1
+                lk = (i, j)
+                links[lk] = links.get(lk, 0) + 1
+        return g
 
 
 def build_graph(group: Group, spec: GraphSpec) -> WindowGraph:
-    """The graph of one group's events (in line order)."""
-    g = WindowGraph()
-    ev_index: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-    ent_index: dict[tuple[str, str, str], int] = {}  # (type or field, separator, value) -> node
-    types, codes = _entity_types(spec.entity_types)
-    named = spec.entity_fields
-    yes, no = _FIELD_IS_ENTITY.setdefault(spec, (set(), set()))  # header field names: entities or not
-    ev_counts, ent_counts, links, steps = g.event_counts, g.entity_counts, g.links, g.steps
-    max_entities = spec.max_entities
-    prev = -1
-    for ev in group.events:
-        key = (ev.template_id, ev.fields)
-        i = ev_index.get(key)
-        if i is None:
-            i = ev_index[key] = len(g.events)
-            g.events.append(ev.template_id)
-            g.templates.append(ev.template)
-            g.tokens.append(_tokens(ev.template, ev.fields))
-            g.kinds.append(ev.fields)
-            g.event_lines.append(ev.line)
-            ev_counts.append(0)
-        ev_counts[i] += 1
-        if prev >= 0:
-            st = (prev, i)
-            steps[st] = steps.get(st, 0) + 1
-        prev = i
-        ents: list[tuple[str, str, str]] = []
-        for q in ev.params:  # the parser's Param values, or the JSON objects of parse records
-            if type(q) is dict:
-                code, value = q.get("type"), q.get("value")
-                if value and code in codes:
-                    ents.append((str(code), ":", str(value)))
-            else:
-                code = types.get(id(q.type))
-                if code is not None and q.value:
-                    ents.append((code, ":", q.value))
-        for k, v in ev.ids:
-            if k in yes:
-                ents.append((k, "=", v))
-            elif k not in no:
-                (yes if spec.field_is_entity(k) else no).add(k)
-                if k in yes:
-                    ents.append((k, "=", v))
-        if named:  # named fields may hold no digit (host names)
-            ents += [(k, "=", v) for k, v in ev.fields if k in named]
-        if len(ents) > 2 or (len(ents) == 2 and ents[0] == ents[1]):
-            ents = list(dict.fromkeys(ents))
-        for ekey in ents:
-            j = ent_index.get(ekey)
-            if j is None:
-                if len(ent_index) >= max_entities:
-                    continue
-                j = ent_index[ekey] = len(g.entities)
-                g.entities.append("".join(ekey))
-                g.entity_kinds.append(ekey[0])
-                ent_counts.append(0)
-            ent_counts[j] += 1
-            lk = (i, j)
-            links[lk] = links.get(lk, 0) + 1
-    return g
+    """The graph of one group's events (in line order); for many, one :class:`GraphBuilder`."""
+    return GraphBuilder(spec).build(group)
 
 
 class Vocab:

@@ -7,6 +7,7 @@ DESIGN.md section 6: ``timestamp``, ``observed_timestamp``, ``severity_text``, `
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -57,17 +58,15 @@ SMALL_GROUP_ROWS = 8192  # close() also rewrites a partition written as several 
 _TYPE_NAMES = {t: t.value for t in VarType}
 
 
-_LEVEL_KEY: dict[tuple[str, ...], str | None] = {}  # field names -> the level field among them (a cache)
+@functools.lru_cache(maxsize=1024)
+def _level_key(names: tuple[str, ...]) -> str | None:
+    """The level field among a header's field names (a pure function, remembered)."""
+    return next((k for k in names if k.lower() in _LEVEL_FIELDS), None)
 
 
 def severity(fields: dict[str, str]) -> tuple[str | None, int | None]:
     """The level field of a header (``Level``, ``Severity``, ... any case) and its OpenTelemetry number."""
-    names = tuple(fields)
-    key = _LEVEL_KEY.get(names, "")
-    if key == "":
-        key = next((k for k in names if k.lower() in _LEVEL_FIELDS), None)
-        if len(_LEVEL_KEY) < 1000:
-            _LEVEL_KEY[names] = key
+    key = _level_key(tuple(fields))
     if key is None:
         return None, None
     text = fields[key].strip()
