@@ -124,3 +124,16 @@ def test_a_word_that_varied_takes_a_new_value_of_its_shape_whole() -> None:
     assert _soft("user=\ue000", "group=libc6") is False  # another key: it counts against the similarity
     assert _soft("\ue000:amd64", "curl:all") is True
     assert _soft("LOGIN(uid=\ue000)", "root(uid=\ue000)") is False  # the masking's variable: no evidence
+
+
+def test_blanks_between_brackets_are_one_blank_value() -> None:
+    """``[ ]`` and ``[   ]`` are ``[]`` with blanks in it: one value, not two words (a template of their own)."""
+    lines = ["bad username []"] * 5 + ["bad username [ ]", "bad username [   ]", "bad username [guest]",
+                                       "bad username [;;]"]
+    for got in _both_orders(lines):
+        assert got == {"bad username [<*>]": 9}
+    m = TemplateMiner()
+    for line in lines:
+        m.learn(line)
+    blank = m.match("bad username [   ]").params[0]
+    assert blank.value == "   " and (blank.start, blank.end) == (14, 17)

@@ -269,14 +269,22 @@ def _fill_request(m: re.Match[str]) -> str:
     return m.group(0)[: s - m.start()] + PH + FILL * (e - s - 1)
 
 
+# A bracket pair that holds only blanks holds a blank value (``bad username [  ]`` is ``[]`` with spaces in it):
+# one variable, not two words.
+_BLANK_PAIR = re.compile(r"(?<=\[)[ \t]+(?=\])|(?<=\()[ \t]+(?=\))")
+
+
 def fill_dates(content: str) -> str:
-    """``content`` with each variable written with spaces (dates, request targets) replaced by ``PH``
-    and padding (same length)."""
+    """``content`` with each variable written with spaces (dates, request targets, blanks between brackets)
+    replaced by ``PH`` and padding (same length)."""
     # each substitution only where what it needs is there (every date has a clock; a request, a protocol)
     if ":" in content and _CLOCK(content) is not None:
         content = _DATE_RE.sub(_fill, content)
     if "/" in content and _PROTOCOL(content) is not None:
         content = _REQUEST_RE.sub(_fill_request, content)
+    if ("[ " in content or "( " in content or "[\t" in content or "(\t" in content) and \
+            _BLANK_PAIR.search(content) is not None:
+        content = _BLANK_PAIR.sub(_fill, content)
     return content
 
 
