@@ -26,6 +26,8 @@ def test_out_of_fold_and_baselines_on_sessions() -> None:
     assert all(0.0 <= r["f1"] <= 1.0 for r in rows)
     windows = out_of_fold(groups, y, labels, "time")
     assert windows["items"] == 300
+    forward = out_of_fold(groups, y, labels, "forward")  # the first fifth only trains: 4 of 5 scored
+    assert forward["items"] == 240 and forward["anomalies"] == sum(y[60:])
 
 
 def test_missed_targets_are_named() -> None:

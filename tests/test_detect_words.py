@@ -1,4 +1,5 @@
-"""The small model on windows of lines: informative-word features (token weights, punctuation shapes), noisy-OR."""
+"""The small model on windows of lines: informative-word features (token weights, punctuation shapes), a
+window from its lines."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 import pytest
 
 from logkit.models.features import Featurizer, punctuation_shapes, token_weights
+from logkit.models.lines import FURTHER_LINE_WEIGHT
 from logkit.models.small import SmallDetector
 from logkit.records import Event, Group
 
@@ -53,7 +55,7 @@ def _windows() -> tuple[list[Group], dict[int, int]]:
     return groups, labels
 
 
-def test_a_window_is_the_noisy_or_of_its_kinds_of_line_and_its_reason_is_read_on_demand() -> None:
+def test_a_window_is_its_worst_line_with_the_others_discounted_and_its_reason_is_read_on_demand() -> None:
     groups, labels = _windows()
     det = SmallDetector().fit(groups, line_labels=labels)
     assert det.token_weights_ is not None
@@ -67,7 +69,9 @@ def test_a_window_is_the_noisy_or_of_its_kinds_of_line_and_its_reason_is_read_on
     a, b = "quokka zephyr <*>", "wombat yak <*>"  # never seen: each scored on its kind's rate
     pa, pb = (det.score([one(t)])[0].score for t in (a, b))
     both = det.score([one(a, b)])[0]
-    assert both.score == pytest.approx(1 - (1 - pa) * (1 - pb), abs=1e-6)
+    hi, lo = max(pa, pb), min(pa, pb)  # the worst line whole, the other discounted (window_probability)
+    assert both.score == pytest.approx(1 - (1 - hi) * (1 - lo) ** FURTHER_LINE_WEIGHT, abs=1e-6)
+    assert hi <= both.score <= 1 - (1 - pa) * (1 - pb)
     # a line repeated is one piece of evidence
     assert det.score([one(a, a, a)])[0].score == pytest.approx(pa, abs=1e-9)
     bad = det.score([one("disk error while reading <*>")])[0]

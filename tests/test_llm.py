@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
 import pytest
@@ -66,6 +67,32 @@ def test_cache_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     c.put(k, "m", {"anomaly": True, "reason": "r"})
     c.close()
     assert AnswerCache(tmp_path / "c.sqlite").get(k) == {"anomaly": True, "reason": "r"}
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_cache_is_private_whatever_the_umask(tmp_path, monkeypatch, umask: int) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    from logkit.config import logkit_home
+    from logkit.models.llm import CACHE_FILE
+
+    monkeypatch.setenv("LOGKIT_HOME", str(tmp_path / "home" / "logkit"))  # not there yet: made here
+    old = os.umask(umask)
+    try:
+        c = AnswerCache(logkit_home() / CACHE_FILE)
+        c.put(AnswerCache.key("m", []), "m", {"anomaly": False, "reason": "r"})
+        c.close()
+    finally:
+        os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(logkit_home() / CACHE_FILE) == 0o600
+    assert mode(logkit_home()) == 0o700 and mode(tmp_path / "home") == 0o700
+    # an existing cache file made before with a looser mode is narrowed on open
+    loose = tmp_path / "loose.sqlite"
+    loose.touch(mode=0o644)
+    os.chmod(loose, 0o644)
+    AnswerCache(loose).close()
+    assert mode(loose) == 0o600
 
 
 def test_prompt_keeps_log_text_as_delimited_data() -> None:

@@ -218,18 +218,33 @@ def parse_answer(text: str) -> dict[str, Any] | None:
     return {"anomaly": anomaly, "reason": reason}
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600; folders made on the way 0700), whatever the umask:
+    LLM answers quote the logs they judged. An existing cache file is narrowed to 0600 too (sqlite gives
+    its journal the database's mode); a folder that already existed is left as its owner set it."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 class AnswerCache:
     """Valid LLM answers in sqlite, keyed by a hash of the model name and the prompt."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            _private_file(self.path)
             self._db = sqlite3.connect(self.path)
             self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
                              "answer TEXT NOT NULL, created REAL NOT NULL)")
             self._db.commit()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StateError(f"the LLM answer cache {self.path} is not usable ({exc}); delete it") from None
 
     @staticmethod

@@ -7,7 +7,7 @@ ensemble mean to the decision, raised where an item is made of what training nev
 is given the anomaly rate of items that were new to the rest of the training data), so the few unsure
 items can go to the LLM. With line labels, a line's tokens (words, word pairs, punctuation shapes, kind
 fields) weigh by how informative they are, the part of a line training never showed is worth what new
-lines of its kind turned out to be (in the score too), and a window is the noisy-OR of its kinds of line.
+lines of its kind turned out to be (in the score too), and a window is its worst kind of line, the others discounted.
 """
 
 from __future__ import annotations
