@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from logkit.models.forest import TreeArrays
+from logkit.models.lines import _logit, _sigmoid
 from logkit.records import Group
 
 __all__ = ["SessionForest", "expectations"]
@@ -33,18 +34,6 @@ _RARE_SHARE = 0.01  # a template held by at most this share of training sessions
 _FOLDS = 5
 _DENSE = ("events", "distinct", "unseen", "open", "unmet")
 _TIMES = ("log_duration", "log_longest_pause")
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1.0 - 1e-6)
-    return math.log(p / (1.0 - p))
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def expectations(sets: Sequence[set[str]], *, share: float = _RULE_SHARE,
