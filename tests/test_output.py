@@ -213,7 +213,7 @@ def test_special_files_are_written_in_place_not_replaced(tmp_path) -> None:
 def test_a_narrow_table_keeps_time_and_level_and_breaks_no_word(monkeypatch: pytest.MonkeyPatch) -> None:
     """At 80 columns a parse table shows each record's time and level (the header fields themselves go), and a
     detect table's long reason wraps between words: no word is cut across lines."""
-    from logkit.output import TableWriter
+    from logkit.tables import TableWriter
 
     monkeypatch.setenv("COLUMNS", "80")
     buf = io.StringIO()
