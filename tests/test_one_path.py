@@ -15,6 +15,7 @@ from logkit.cli import cli
 from logkit.datasets.synthetic import generate
 from logkit.parse import Parser, Source, parse, parse_lines
 from logkit.parse.jsontext import record_json
+from logkit.parse.source import Input
 
 SERVICES = ["auth", "access", "hdfs", "java", "app"]
 
@@ -106,3 +107,40 @@ def test_an_archive_reads_as_the_log_it_holds(logs: dict[str, Path], tmp_path: P
     for rec in want:
         rec["source"] = str(arch)
     assert got == want
+
+
+def test_several_files_are_all_mined_before_any_is_written(tmp_path: Path) -> None:
+    """A template that only the second file shows to vary is written in its final form in the first file too."""
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("".join(f"worker pool main started job {i} in {i} ms\n" for i in range(5)))
+    b.write_text("".join(f"worker pool side{k}x started job {k} in {k} ms\n" for k in range(5)))
+    recs = list(Parser(format="none").parse(Source.paths([str(a), str(b)])))
+    assert {r.template for r in recs} == {"worker pool <*> started job <*> in <*> ms"}
+    assert len({r.template_id for r in recs}) == 1
+
+
+def test_a_trained_parser_reads_a_new_file_once_and_keeps_its_templates(tmp_path: Path) -> None:
+    """A parser loaded from a state (a model's) matches a new file to what it learnt, in one reading: the
+    training templates and ids stay, and a line no template fits is learnt."""
+    train = tmp_path / "train.log"
+    train.write_text("".join(f"user u{i}x logged in from 10.0.0.{i} port {1000 + i}\n" for i in range(30)))
+    state = tmp_path / "s.json"
+    p = Parser(format="none", state=state)
+    trained = {r.template_id for r in p.parse(Source.paths(str(train)))}
+    p.save_state()
+    new = tmp_path / "new.log"
+    new.write_text("user bob2x logged in from 10.1.1.1 port 22\nbackup of disk 3 finished\n")
+    reads: list[str] = []
+    real = Input.blocks
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(self.name)
+        return real(self, *args, **kwargs)
+
+    q = Parser(format="none", state=state)
+    assert q.trained
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Input, "blocks", counted)
+        recs = list(q.parse(Source.paths(str(new))))
+    assert recs[0].template_id in trained and recs[1].template == "backup of disk <*> finished"
+    assert reads.count(str(new)) == 2  # its first lines (to choose its format), then the one pass that emits

@@ -65,7 +65,8 @@ def command(inputs: tuple[str, ...], format_spec: str, state: str | None, follow
     fmt = resolve_output_format(output_format, output)
     interrupted = False
     show_bar = not streaming and total is not None and total >= 8 * 2**20  # a bar for files worth waiting on
-    bar = ui.bytes_progress(2 * total if show_bar and total else None, "parsing")
+    passes = 1 if parser.trained else 2  # a parser with a --state reads each file once
+    bar = ui.bytes_progress(passes * total if show_bar and total else None, "parsing")
     columns = list(RECORD_COLUMNS)
     try:
         with acyclic_work(), bar as update, \

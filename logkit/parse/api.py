@@ -133,9 +133,12 @@ class Parser:
     """Parse log inputs into :class:`ParsedLine` records with typed variables: fitted, then parsing.
 
     :meth:`fit` mines the templates of a :class:`~logkit.parse.source.Source` (pass 1); :meth:`parse` gives
-    each line its record (pass 2), with its template's final form. An input that can be read twice (a file,
-    a list of lines) and was not fitted is fitted first; one that cannot (standard input, ``--follow``) is
-    parsed in one pass, learning as it goes: each line gets the form of its template known then.
+    each line its record (pass 2), with its template's final form. An untrained parser fits every input of
+    ``source`` that can be read twice (files, lists of lines) before it emits any; a trained one (fitted
+    before, or loaded from a ``state`` file: a model's parser) matches new inputs to the templates it learnt,
+    in one pass, learning only lines no template fits, so their ids stay those of training. An input that
+    can be read once only (standard input, ``--follow``) is parsed in one pass, learning as it goes: each
+    line gets the form of its template known then.
     Every entry point of logkit (the CLI, ``run``, ``batch``, ``detect``, the functions below) goes through
     these two methods, so one input gives one answer everywhere.
 
@@ -193,11 +196,14 @@ class Parser:
         self._state_fmt: LineFormat | None = None  # the format a state file recorded (used with ``auto``)
         self._formats: dict[str, LineFormat] = {}  # input name -> its format (bound to self.clock)
         self._fitted: set[str] = set()  # inputs mined by fit
+        # whether templates were learnt (a fit, or a loaded state): new inputs are then parsed against them
+        self.trained = False
         self._kept: dict[str, list[Block]] = {}  # input name -> its lines with their header matches (pass 1's)
         self._done = 0  # bytes read so far over both passes (for ``progress``)
         if self.state_path is not None and self.state_path.exists():
             data = _read_state(self.state_path)
             self.miner = TemplateMiner.from_dict(data["miner"])
+            self.trained = True
             for t in data.get("templates", []):
                 self.counts.counts[t["template"]] = [int(t["count"]), t.get("example", "")]
             if self.format_spec == "auto" and data.get("format"):
@@ -264,6 +270,7 @@ class Parser:
             if not inp.replayable:
                 raise UsageError(f"{inp.name} can be read once only: parse it without fitting (it learns as it goes)")
             self._fit_one(inp)
+        self.trained = True
         return self
 
     def _fit_one(self, inp: Input) -> None:
@@ -315,9 +322,12 @@ class Parser:
         """What :meth:`parse` gives, a block at a time, each line's output written by ``maker(source name,
         format, template_id)`` (see :mod:`logkit.parse.emit`): records, or a writer's text of them."""
         keep = (lambda m: _apply_keep(m, self.keep)) if self.keep else None
-        for inp in source.inputs:
-            if inp.replayable and inp.name not in self._fitted:
+        if not self.trained:  # an untrained parser mines every input it can read twice first, then emits them all
+            replayable = [inp for inp in source.inputs if inp.replayable]
+            for inp in replayable:
                 self._fit_one(inp)
+            self.trained = bool(replayable)
+        for inp in source.inputs:
             before = self.stats.lines
             self.clock.reference = inp.written_at()  # year-less dates: the year the file was written
             if inp.name in self._fitted:
@@ -327,6 +337,11 @@ class Parser:
                     self._joined(inp.blocks(on_chunk, self.encoding), fmt)
                 match = self.miner.match
                 blocks = self._reported(blocks, "writing")
+            elif inp.replayable:  # a trained parser: the lines are matched to what it learnt (a line no template
+                # fits is learnt), in one pass, so the templates stay those of training (ids included)
+                fmt = self._choose_format(_head(inp, self.encoding), inp.name)
+                blocks = self._reported(self._joined(inp.blocks(on_chunk, self.encoding), fmt), "writing")
+                match = self.miner.match
             else:  # read once: the format from the first lines, then every line learnt as it comes
                 head = inp.existing_head(SAMPLE_LINES)
                 if head and inp.name not in self._formats:
