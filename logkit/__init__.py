@@ -1,7 +1,7 @@
 """logkit: log parsing with typed variables, clustering compression and anomaly detection.
 
 The public API is re-exported here; heavy libraries (pandas, pyarrow, torch) are never imported by
-``import logkit``.
+``import logkit``, and detection (``Model``, ``load_model``, ``train``) is imported when first used.
 
 Examples
 --------
@@ -10,7 +10,8 @@ Examples
 ...     print(rec.group, rec.anomaly, rec.reason)
 """
 
-from logkit.detect.api import Model, load_model, train
+from typing import TYPE_CHECKING, Any
+
 from logkit.errors import LogkitError
 from logkit.records import (
     DecidedBy,
@@ -25,7 +26,20 @@ from logkit.records import (
     VarType,
 )
 
+if TYPE_CHECKING:
+    from logkit.detect.api import Model, load_model, train
+
 __version__ = "0.1.0"
+
+_DETECT = ("Model", "load_model", "train")  # imported on first use: every command starts without detection
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DETECT:
+        from logkit.detect import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'logkit' has no attribute {name!r}")
 
 __all__ = [
     "__version__",

@@ -54,8 +54,24 @@ def test_import_and_help_stay_light() -> None:
         "import sys, logkit, logkit.cli\n"
         "from logkit.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pandas', 'pyarrow', 'torch', 'sklearn', 'drain3') if m in sys.modules]\n"
+        "heavy = [m for m in ('pandas', 'pyarrow', 'torch', 'sklearn', 'drain3', 'numpy', 'logkit.detect.api',\n"
+        "                     'logkit.compress.archive') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_parse_imports_no_detection_and_no_compressor(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "a.log"
+    log.write_text("2024-01-01 10:00:00 INFO svc: job 1 done\n")
+    code = (
+        "import sys, os\n"
+        "from logkit.cli import main\n"
+        f"try:\n    main(['parse', {str(log)!r}, '-o', os.devnull])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('logkit.detect.api', 'logkit.compress.archive', 'numpy', 'pandas')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "print('LOADED:' + ','.join(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "LOADED:"
