@@ -144,3 +144,16 @@ def test_a_trained_parser_reads_a_new_file_once_and_keeps_its_templates(tmp_path
         recs = list(q.parse(Source.paths(str(new))))
     assert recs[0].template_id in trained and recs[1].template == "backup of disk <*> finished"
     assert reads.count(str(new)) == 2  # its first lines (to choose its format), then the one pass that emits
+
+
+def test_auto_chooses_each_files_own_format(tmp_path: Path) -> None:
+    """``logkit parse a.log b.log`` with two header shapes: each file's lines get their own header's fields
+    (the second file's lines all "did not match" the first file's header before)."""
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("".join(f"2024-03-01 10:00:{i:02d},123 INFO [main] svc.Worker: job {i} done\n" for i in range(30)))
+    b.write_text("".join(f"Mar  1 10:00:{i:02d} host1 sshd[{100 + i}]: session {i} opened\n" for i in range(30)))
+    p = Parser()
+    recs = list(p.parse(Source.paths([str(a), str(b)])))
+    assert p.stats.unmatched == 0
+    assert all(r.record.fields and r.record.timestamp is not None for r in recs)
+    assert {tuple(r.record.fields) for r in recs[:30]} != {tuple(r.record.fields) for r in recs[30:]}
