@@ -137,3 +137,18 @@ def test_blanks_between_brackets_are_one_blank_value() -> None:
         m.learn(line)
     blank = m.match("bad username [   ]").params[0]
     assert blank.value == "   " and (blank.start, blank.end) == (14, 17)
+
+
+def test_a_word_that_is_a_value_through_and_through_joins_any_other() -> None:
+    """Short messages: versions written in different shapes (``1.2-3+deb10u1``, ``4.5``, ``2.28-10~deb10u6``) and
+    the placeholder a program prints for an absent one (``<none>``) are values of one slot, in either order."""
+    lines = []
+    for k, (old, new) in enumerate([("1.2-3+deb10u1", "1.2-3+deb10u2"), ("4.5", "4.6"), ("<none>", "2.28-10~deb10u6"),
+                                    ("0.9~rc1", "1:2.3-4"), ("<none>", "7.0")] * 4):
+        lines.append(f"upgrade pkg{k}x:amd64 {old} {new}")
+    for got in _both_orders(lines):
+        assert got == {"upgrade <*>:amd64 <*> <*>": len(lines)}
+    # text without a digit stays text: a unit or a key is no value
+    from logkit.parse.clusters import _all_value
+
+    assert not _all_value("\ue000ms") and not _all_value("blk_\ue000") and _all_value("\ue000~deb10u6")

@@ -26,6 +26,8 @@ _RawWords = list[tuple[int, int, str, tuple[tuple[int, int], ...]]]
 
 _DELIMS = re.compile(r"([=:,;()\[\]{}<>'\"|@]+)")
 _ALNUM = re.compile(r"[^\W_]|" + PH)
+_ALNUM_RUNS = re.compile(r"[^\W_]+").findall
+_HAS_DIGIT = re.compile(r"\d").search
 _VAR = "<*>"
 _JOINED_VARS = re.compile(PH + r"(?:[=:,;|@]+" + PH + ")+")
 _CONST_NAME = re.compile(r"\W*[A-Z][A-Z_]+\W*")
@@ -217,7 +219,16 @@ def _soft(a: str, b: str) -> bool:
     """Whether two different words are two ids, two values of one bracket pair, or a cluster's word that has
     varied and a word of the same shape (:func:`_varied_value`); see :func:`_compare`."""
     return ((_ID_WORD.fullmatch(a) is not None and _ID_WORD.fullmatch(b) is not None) or inside_only(a, b)
-            or _varied_value(a, b))
+            or _varied_value(a, b) or (_all_value(a) and _all_value(b)))
+
+
+def _all_value(word: str) -> bool:
+    """Whether a word template is a value through and through: variables joined by punctuation, and at most
+    pieces of text that hold a digit (``<*>``, ``<*>+<*>``, ``<*>~deb10u6``): one value however its parts are
+    written (the versions ``1.2-3+deb10u1``, ``4.5`` and ``2.28-10~deb10u6`` are three values of one slot)."""
+    if PH not in word:
+        return False
+    return all(_HAS_DIGIT(run) for run in _ALNUM_RUNS(word.replace(PH, " ")))
 
 
 def _varied_value(token: str, word: str) -> bool:

@@ -54,8 +54,9 @@ _PATTERNS = [
     # absolute paths (Unix, Windows drive) and ~/ ./ paths
     r"(?<![\w.\-/])(?:[A-Za-z]:)?(?:~|\.{1,2})?(?=/[\w~$.*])(?:/[\w.\-$@+~*%:=!,#]*)+(?<![:,!])",
     r"(?<![\w])[A-Za-z]:\\[^'\"]*[^'\".,:;)\]]",
-    # booleans and null
+    # booleans and null, and the placeholders programs print for an absent value (<none>, <nil>, <null>)
     r"(?<![\w.\-])(?:true|false|null|TRUE|FALSE|NULL|True|False)(?![\w\-])",
+    r"(?<![\w<])<(?:none|nil|null|None|Nil|NONE|NIL|NULL)>(?![\w>])",
     # 0x hex
     r"(?<![\w])0[xX][0-9a-fA-F]++(?![\w])",
     # identifiers carrying a number after _ or -: blk_-123, attempt_1_0001_m_000001_0, node-12
@@ -71,7 +72,8 @@ _PATTERNS = [
     r"(?<![\w])(?=[0-9A-F]*\d)[A-F][0-9A-F]{7,}(?![\w])",
 ]
 _WORD_RE = re.compile("|".join(_PATTERNS))
-_MAYBE_VAR = re.compile(r"[\d/:\\\ue000\ue001\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False")
+_MAYBE_VAR = re.compile(r"[\d/:\\\ue000\ue001\udc80-\udcff]|<\*>|true|false|null|TRUE|FALSE|NULL|True|False"
+                        r"|<(?:none|nil|None|Nil|NONE|NIL)>")
 
 _Masked = tuple[str, tuple[tuple[int, int], ...]]
 _CACHE_MAX = 200_000
