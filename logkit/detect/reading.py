@@ -18,6 +18,7 @@ from typing import Any
 from logkit.detect.grouping import EventMaker, events_from_parsed
 from logkit.detect.parquet_input import is_parquet, parquet_events
 from logkit.errors import InputError, UsageError
+from logkit.parse.recorded import is_parse_record
 from logkit.records import Event, ParsedLine
 
 __all__ = ["InputInfo", "read_events", "is_parse_record", "events_of"]
@@ -32,18 +33,6 @@ class InputInfo:
     kind: str = "raw"
     format_spec: str = ""
     format_reason: str = ""
-
-
-def is_parse_record(data: bytes | str) -> bool:
-    """Whether one line is a ``logkit parse`` JSON record (an object with ``template_id`` and ``params``)."""
-    s = data.strip()
-    if not (s.startswith(b"{") if isinstance(s, bytes) else s.startswith("{")):
-        return False
-    try:
-        obj = json.loads(s)
-    except ValueError:
-        return False
-    return isinstance(obj, dict) and "template_id" in obj and "params" in obj
 
 
 def _jsonl_events(lines: Iterable[tuple[int, bytes | str]], what: str) -> Iterator[Event]:

@@ -73,10 +73,10 @@ def parquet_records(path: str) -> Iterator[dict[str, Any]]:
         raise InputError(f"{path}: damaged Parquet file ({exc}); write it again with logkit parse") from None
 
 
-def is_parse_record(data: bytes) -> bool:
+def is_parse_record(data: bytes | str) -> bool:
     """Whether one line is a ``logkit parse`` JSON record (an object with ``template_id`` and ``params``)."""
     s = data.strip()
-    if not s.startswith(b"{"):
+    if not (s.startswith(b"{") if isinstance(s, bytes) else s.startswith("{")):
         return False
     try:
         obj = json.loads(s)
