@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from logkit.output import _json_line_encoder
 from logkit.parse.formats import compile_format
-from logkit.parse.timestamps import parse_timestamp, timestamp_reader
+from logkit.parse.timestamps import Clock, parse_timestamp
 from logkit.records import RawLine
 
 
@@ -35,7 +35,7 @@ def test_timestamp_reader_agrees_with_parse_timestamp() -> None:
     readers: dict[tuple[str, ...], Any] = {}
     for fields in rows:
         keys = tuple(fields)
-        read = readers.setdefault(keys, timestamp_reader(keys))
+        read = readers.setdefault(keys, Clock().reader(keys))
         assert read(fields) == parse_timestamp(fields), fields
 
 

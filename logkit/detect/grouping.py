@@ -22,7 +22,6 @@ __all__ = [
     "Grouping",
     "parse_duration",
     "parse_grouping",
-    "event_from_parsed",
     "events_from_parsed",
     "event_from_record",
     "group_events",
@@ -202,11 +201,6 @@ class EventMaker:
         kinds, ids = self.split_fields(rec.get("fields") or {})
         return Event(int(rec.get("line", 0)), tid if type(tid) is str else str(tid), template,
                      self._rebuild(template, params), when, kinds, params, ids)
-
-
-def event_from_parsed(p: Any) -> Event:
-    """An :class:`Event` from one :class:`logkit.records.ParsedLine` (for many, :class:`EventMaker`)."""
-    return EventMaker().from_parsed(p)
 
 
 def events_from_parsed(parsed: Iterable[Any]) -> Iterator[Event]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from logkit.errors import InputError
 
-__all__ = ["is_parquet", "parquet_records", "is_parse_record", "recorded_kind", "read_records"]
+__all__ = ["is_parquet", "parquet_records", "is_parse_record", "recorded_kind", "read_records", "jsonl_records"]
 
 _MAGIC = b"PAR1"
 _BATCH = 8192
@@ -110,8 +110,13 @@ def recorded_kind(path: str) -> str | None:
 def read_records(path: str, kind: str) -> Iterator[dict[str, Any]]:
     """The parse records of ``path`` (``kind`` from :func:`recorded_kind`), in order."""
     if kind == "parquet":
-        yield from parquet_records(path)
-        return
+        return parquet_records(path)
+    return jsonl_records(path)
+
+
+def jsonl_records(path: str) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a logkit JSON Lines file (parse or detect output; blank lines skipped), in order; a
+    line that is not one is an :class:`InputError`."""
     from logkit.parse.sources import iter_raw_lines
 
     for raw in iter_raw_lines(path):
@@ -122,6 +127,6 @@ def read_records(path: str, kind: str) -> Iterator[dict[str, Any]]:
         except ValueError:
             rec = None
         if not isinstance(rec, dict):
-            raise InputError(f"{path} line {raw.line_no} is not a JSON object although the file began as "
-                             "`logkit parse` JSON Lines; give a log or whole parse output")
+            raise InputError(f"{path} line {raw.line_no} is not a JSON object although the file began as logkit "
+                             "JSON Lines; give a log or unedited logkit parse or detect output")
         yield rec

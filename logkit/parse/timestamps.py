@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from operator import itemgetter
 from typing import Any
 
-__all__ = ["Clock", "parse_timestamp", "parse_timestamp_text", "timestamp_reader", "timestamp_json_reader"]
+__all__ = ["Clock", "parse_timestamp", "parse_timestamp_text"]
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -360,18 +360,6 @@ def parse_timestamp(fields: Mapping[str, str], *, clock: Clock | None = None) ->
         Aware when the text has an offset (or is an epoch), naive otherwise.
     """
     return (clock or Clock()).parse_fields(fields)
-
-
-def timestamp_reader(keys: Sequence[str], *,
-                     clock: Clock | None = None) -> Callable[[Mapping[str, str]], datetime | None]:
-    """``clock.reader(keys)`` (default: a new clock); see :meth:`Clock.reader`."""
-    return (clock or Clock()).reader(keys)
-
-
-def timestamp_json_reader(keys: Sequence[str], index: Mapping[str, int] | None = None, *,
-                          clock: Clock | None = None) -> Callable[[Any], str]:
-    """``clock.json_reader(keys, index)`` (default: a new clock); see :meth:`Clock.json_reader`."""
-    return (clock or Clock()).json_reader(keys, index)
 
 
 def _json_text(stamp: datetime | None) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from logkit.errors import InputError
+from logkit.parse.recorded import jsonl_records
 
 __all__ = ["Line", "ReportInput", "classify", "LOG", "PARSED", "SCORES", "BATCH", "KIND_NAMES", "rebuild"]
 
@@ -184,24 +185,6 @@ def _level(text: str | None, number: int | None) -> str | None:
     if text is not None and number is None:
         number = SEVERITY_NUMBERS.get(text.strip("[]<>: ").lower())
     return level_name(text, number)
-
-
-def jsonl_records(path: str) -> Iterator[dict[str, Any]]:
-    """The JSON objects of a JSON Lines file (blank lines skipped); a line that is not one is an error."""
-    from logkit.parse.sources import iter_raw_lines
-
-    for r in iter_raw_lines(path):
-        s = r.data.strip()
-        if not s:
-            continue
-        try:
-            obj = json.loads(s.decode("utf-8", "surrogateescape"))
-        except ValueError:
-            obj = None
-        if not isinstance(obj, dict):
-            raise InputError(f"{path} line {r.line_no} is not a JSON object although the file began as logkit "
-                             "JSON Lines; give unedited logkit parse or detect output")
-        yield obj
 
 
 def parquet_records(path: str, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
